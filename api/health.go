@@ -1,0 +1,40 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz godoc
+//
+//	@Summary	Liveness probe
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	Health
+//	@Router		/healthz [get]
+func (s *Server) healthz(c *gin.Context) {
+	c.PureJSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// readyz godoc
+//
+//	@Summary	Readiness probe: the store answers
+//	@Tags		operations
+//	@Produce	json
+//	@Produce	application/problem+json
+//	@Success	200	{object}	Health
+//	@Failure	503	{object}	Problem
+//	@Router		/readyz [get]
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readiness check failed", "err", err)
+		problem(c, http.StatusServiceUnavailable, "the store does not answer", nil)
+		return
+	}
+	c.PureJSON(http.StatusOK, Health{Status: "ready", DatasetVersion: s.store.DatasetVersion()})
+}

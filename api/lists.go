@@ -1,0 +1,173 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// listParams are the query parameters every list endpoint takes.
+var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "facets", "facet_mode", "total", "fields"}
+
+// listRequest is a parsed list request.
+type listRequest struct {
+	query  store.Query
+	total  bool
+	fields []string
+}
+
+func parseList(c *gin.Context, itemType reflect.Type, extra ...string) (listRequest, error) {
+	p, err := parseParams(c.Request.URL.Query(), append(slices.Clone(listParams), extra...)...)
+	if err != nil {
+		return listRequest{}, err
+	}
+	var r listRequest
+	r.query = store.Query{
+		Filter:    p.str("filter"),
+		Search:    p.str("q"),
+		Sort:      p.str("sort"),
+		Cursor:    p.str("cursor"),
+		Facets:    p.list("facets"),
+		FacetMode: p.str("facet_mode"),
+	}
+	if r.query.Page, err = p.int("page"); err != nil {
+		return r, err
+	}
+	if r.query.PerPage, err = p.int("per_page"); err != nil {
+		return r, err
+	}
+	if r.total, err = p.boolean("total", true); err != nil {
+		return r, err
+	}
+	r.fields = p.list("fields")
+	if len(r.fields) > 0 {
+		valid := jsonNames(itemType)
+		for _, f := range r.fields {
+			if !slices.Contains(valid, f) {
+				return r, models.Invalid("fields", fmt.Sprintf("%q is not a field of this record", f), valid...)
+			}
+		}
+	}
+	return r, nil
+}
+
+// pageMeta builds the meta and links of a page and sets the Link header (RFC 8288).
+func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version string) (ListMeta, Links) {
+	perPage := r.query.PerPage
+	if perPage == 0 {
+		perPage = store.DefaultPerPage
+	}
+	meta := ListMeta{PerPage: perPage, DatasetVersion: version}
+	if r.total {
+		meta.Total = &total
+	}
+	self := c.Request.URL
+	links := Links{Self: self.RequestURI()}
+	with := func(set map[string]string) *string {
+		q := self.Query()
+		for k, v := range set {
+			if v == "" {
+				q.Del(k)
+			} else {
+				q.Set(k, v)
+			}
+		}
+		u := url.URL{Path: self.Path, RawQuery: q.Encode()}
+		s := u.RequestURI()
+		return &s
+	}
+	if r.query.Cursor != "" {
+		links.First = with(map[string]string{"cursor": store.FirstCursor})
+		if nextCursor != "" {
+			meta.NextCursor = &nextCursor
+			links.Next = with(map[string]string{"cursor": nextCursor})
+		}
+	} else {
+		page := max(r.query.Page, 1)
+		meta.Page = &page
+		links.First = with(map[string]string{"page": "1"})
+		if page > 1 {
+			links.Prev = with(map[string]string{"page": strconv.Itoa(page - 1)})
+		}
+		if page*perPage < total && page*perPage < store.MaxOffset {
+			links.Next = with(map[string]string{"page": strconv.Itoa(page + 1)})
+		}
+	}
+	var header []string
+	for rel, l := range map[string]*string{"first": links.First, "prev": links.Prev, "next": links.Next} {
+		if l != nil {
+			header = append(header, fmt.Sprintf("<%s>; rel=%q", *l, rel))
+		}
+	}
+	slices.Sort(header)
+	if len(header) > 0 {
+		c.Header("Link", strings.Join(header, ", "))
+	}
+	return meta, links
+}
+
+// writeList answers a list, keeping only the requested fields of each item when asked
+// (sparse fieldsets).
+func writeList[T any](c *gin.Context, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
+	body := gin.H{"meta": meta, "links": links}
+	if facets != nil {
+		body["facets"] = facets
+	}
+	if len(r.fields) == 0 {
+		body["data"] = data
+		c.PureJSON(http.StatusOK, body)
+		return
+	}
+	sparse := make([]map[string]json.RawMessage, len(data))
+	for i, item := range data {
+		b, err := json.Marshal(item)
+		if err != nil {
+			c.Error(err)
+			return
+		}
+		var all map[string]json.RawMessage
+		if err := json.Unmarshal(b, &all); err != nil {
+			c.Error(err)
+			return
+		}
+		sparse[i] = map[string]json.RawMessage{}
+		for _, f := range r.fields {
+			if v, ok := all[f]; ok {
+				sparse[i][f] = v
+			}
+		}
+	}
+	body["data"] = sparse
+	c.PureJSON(http.StatusOK, body)
+}
+
+// jsonNames lists the JSON field names of a struct type, embedded structs included.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			names = append(names, jsonNames(f.Type)...)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func toMatch(m store.Match) *Match {
+	return &Match{Score: m.Score, Highlights: m.Highlights}
+}

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-contrib/requestid"
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Problem is an RFC 9457 problem details document, the body of every error response.
+type Problem struct {
+	Type      string              `json:"type" example:"about:blank"`
+	Title     string              `json:"title" example:"Bad Request"`
+	Status    int                 `json:"status" example:"400"`
+	Detail    string              `json:"detail" example:"invalid filter: studies has no field \"colour\""`
+	Instance  string              `json:"instance" example:"/api/v1/studies?filter=colour:red"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []models.FieldError `json:"errors,omitempty"`
+} // @name Problem
+
+const problemType = "application/problem+json"
+
+// statusOf maps a domain error code to its HTTP status: the one place that does.
+func statusOf(code string) int {
+	switch code {
+	case models.EInvalid:
+		return http.StatusBadRequest
+	case models.ENotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+// writeProblem answers err as problem+json. Domain errors say what went wrong; anything
+// else is logged with the request id and answered as a bare 500 that leaks nothing.
+func writeProblem(c *gin.Context, log *slog.Logger, err error) {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
+		e = &models.Error{Code: models.EInternal, Message: "the server could not answer this request; it has been logged"}
+	}
+	problem(c, statusOf(e.Code), e.Error(), e.Fields)
+}
+
+func problem(c *gin.Context, status int, detail string, fields []models.FieldError) {
+	p := Problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Instance:  c.Request.URL.RequestURI(),
+		RequestID: requestid.Get(c),
+		Errors:    fields,
+	}
+	c.Header("Content-Type", problemType)
+	c.Header("Cache-Control", "no-store")
+	c.Abort()
+	c.PureJSON(status, p)
+}

@@ -1,0 +1,146 @@
+package api
+
+import "github.com/evidence-kb/parental-engagement/models"
+
+// ListMeta describes a page of a list.
+type ListMeta struct {
+	Total          *int    `json:"total" extensions:"x-nullable" example:"110"` // null when total=false
+	Page           *int    `json:"page" extensions:"x-nullable" example:"1"`    // null in cursor paging
+	PerPage        int     `json:"per_page" example:"20"`
+	DatasetVersion string  `json:"dataset_version" example:"3f2a9c0d1e4b5a6c"`
+	NextCursor     *string `json:"next_cursor" extensions:"x-nullable"` // null on the last page, and in offset paging
+} // @name ListMeta
+
+// Links are the navigation links of a page; the same appear in the Link header.
+type Links struct {
+	Self  string  `json:"self"`
+	First *string `json:"first" extensions:"x-nullable"`
+	Prev  *string `json:"prev" extensions:"x-nullable"`
+	Next  *string `json:"next" extensions:"x-nullable"`
+} // @name Links
+
+// Match explains a search hit: a relevance score and highlighted snippets per field, with
+// matched words in <mark> and all other text HTML-escaped.
+type Match struct {
+	Score      float64           `json:"score" example:"7.42"`
+	Highlights map[string]string `json:"highlights"`
+} // @name Match
+
+// StudyItem is a study in a list.
+type StudyItem struct {
+	models.Study
+	Match *Match `json:"match,omitempty"`
+} // @name StudyItem
+
+// StudyList is a page of studies.
+type StudyList struct {
+	Data   []StudyItem    `json:"data"`
+	Meta   ListMeta       `json:"meta"`
+	Links  Links          `json:"links"`
+	Facets []models.Facet `json:"facets,omitempty"`
+} // @name StudyList
+
+// InterventionItem is an intervention in a list.
+type InterventionItem struct {
+	models.Intervention
+	Match *Match `json:"match,omitempty"`
+} // @name InterventionItem
+
+// InterventionList is a page of interventions.
+type InterventionList struct {
+	Data   []InterventionItem `json:"data"`
+	Meta   ListMeta           `json:"meta"`
+	Links  Links              `json:"links"`
+	Facets []models.Facet     `json:"facets,omitempty"`
+} // @name InterventionList
+
+// VersionMeta carries the dataset version of a response.
+type VersionMeta struct {
+	DatasetVersion string `json:"dataset_version" example:"3f2a9c0d1e4b5a6c"`
+} // @name VersionMeta
+
+// InterventionRef is an intervention named from another record.
+type InterventionRef struct {
+	ID      string  `json:"id" example:"triple-p"`
+	Name    string  `json:"name" example:"Triple P (Positive Parenting Program)"`
+	Stage   *string `json:"stage" extensions:"x-nullable"`
+	Setting *string `json:"setting" extensions:"x-nullable"`
+} // @name InterventionRef
+
+// StudyRef is a study named from another record.
+type StudyRef struct {
+	ID      string   `json:"id" example:"lindsay-2008"`
+	Title   string   `json:"title"`
+	Authors []string `json:"authors"`
+	Year    int      `json:"year" example:"2008"`
+	Design  *string  `json:"design" extensions:"x-nullable"`
+	URL     *string  `json:"url" extensions:"x-nullable"`
+} // @name StudyRef
+
+// StudyRelated holds the records a study links to.
+type StudyRelated struct {
+	Themes            []models.Theme             `json:"themes"`
+	Strands           []models.Strand            `json:"strands"`
+	DisadvantageFocus []models.DisadvantageFocus `json:"disadvantage_focus"`
+	Interventions     []InterventionRef          `json:"interventions"`
+} // @name StudyRelated
+
+// StudyDetail is one study with its related records.
+type StudyDetail struct {
+	Data    models.Study `json:"data"`
+	Related StudyRelated `json:"related"`
+	Meta    VersionMeta  `json:"meta"`
+} // @name StudyDetail
+
+// InterventionRelated holds the records an intervention links to, with the studies that
+// evaluate it.
+type InterventionRelated struct {
+	Studies           []StudyRef                 `json:"studies"`
+	Themes            []models.Theme             `json:"themes"`
+	Strands           []models.Strand            `json:"strands"`
+	DisadvantageFocus []models.DisadvantageFocus `json:"disadvantage_focus"`
+} // @name InterventionRelated
+
+// InterventionDetail is one intervention with its related records.
+type InterventionDetail struct {
+	Data    models.Intervention `json:"data"`
+	Related InterventionRelated `json:"related"`
+	Meta    VersionMeta         `json:"meta"`
+} // @name InterventionDetail
+
+// ThemeItem is a theme with how many records it holds.
+type ThemeItem struct {
+	models.Theme
+	StudyCount        int `json:"study_count" example:"42"`
+	InterventionCount int `json:"intervention_count" example:"12"`
+} // @name ThemeItem
+
+// ThemeList lists the six themes.
+type ThemeList struct {
+	Data []ThemeItem `json:"data"`
+	Meta VersionMeta `json:"meta"`
+} // @name ThemeList
+
+// ThemeDetail is one theme.
+type ThemeDetail struct {
+	Data ThemeItem   `json:"data"`
+	Meta VersionMeta `json:"meta"`
+} // @name ThemeDetail
+
+// StrandList lists the four strands.
+type StrandList struct {
+	Data []models.Strand `json:"data"`
+	Meta VersionMeta     `json:"meta"`
+} // @name StrandList
+
+// DisadvantageList lists the disadvantage-focus vocabulary.
+type DisadvantageList struct {
+	Data []models.DisadvantageFocus `json:"data"`
+	Meta VersionMeta                `json:"meta"`
+} // @name DisadvantageList
+
+// Health is the answer of the health probes.
+type Health struct {
+	Status         string `json:"status" example:"ok"`
+	DatasetVersion string `json:"dataset_version,omitempty" example:"3f2a9c0d1e4b5a6c"`
+} // @name Health

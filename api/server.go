@@ -1,0 +1,180 @@
+// Package api is the HTTP face of the evidence base: a JSON API under /api/v1 with its
+// OpenAPI contract, RFC 9457 problems for every error, and the operational endpoints.
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/cors"
+	"github.com/gin-contrib/gzip"
+	"github.com/gin-contrib/requestid"
+	"github.com/gin-gonic/gin"
+	"sigs.k8s.io/yaml"
+
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	Logger       *slog.Logger
+	Spec         []byte   // the OpenAPI document (YAML) served at /openapi.yaml
+	CORSOrigins  []string // origins allowed to read; "*" for any
+	MaxBodyBytes int64    // requests with larger bodies are refused with 413
+	CacheMaxAge  time.Duration
+}
+
+// Server routes requests to handlers.
+type Server struct {
+	store    *store.Store
+	log      *slog.Logger
+	opts     Options
+	specYAML []byte
+	specJSON []byte
+	engine   *gin.Engine
+}
+
+// NewServer builds the HTTP handler over a store.
+func NewServer(st *store.Store, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(opts.CORSOrigins) == 0 {
+		opts.CORSOrigins = []string{"*"}
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.CacheMaxAge == 0 {
+		opts.CacheMaxAge = 5 * time.Minute
+	}
+	specJSON, err := yaml.YAMLToJSON(opts.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("openapi spec: %w", err)
+	}
+	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(
+		requestid.New(),
+		s.logRequests,
+		gin.CustomRecoveryWithWriter(nil, s.recover),
+		s.limitBody,
+		cors.New(s.corsConfig()),
+		gzip.Gzip(gzip.DefaultCompression),
+	)
+	r.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "no such endpoint: "+c.Request.URL.Path+"; see /docs", nil)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed here; the API is read-only", nil)
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/openapi.yaml", s.openAPIYAML)
+	r.GET("/openapi.json", s.openAPIJSON)
+	r.GET("/docs", s.docsUI())
+	r.GET("/docs/*any", s.docsUI())
+
+	v1 := r.Group("/api/v1", s.cacheable)
+	v1.GET("/studies", s.listStudies)
+	v1.GET("/studies/:id", s.getStudy)
+	v1.GET("/interventions", s.listInterventions)
+	v1.GET("/interventions/:id", s.getIntervention)
+	v1.GET("/themes", s.listThemes)
+	v1.GET("/themes/:slug", s.getTheme)
+	v1.GET("/strands", s.listStrands)
+	v1.GET("/disadvantages", s.listDisadvantages)
+	s.engine = r
+}
+
+// fail answers an error from a handler.
+func (s *Server) fail(c *gin.Context, err error) { writeProblem(c, s.log, err) }
+
+func (s *Server) recover(c *gin.Context, v any) {
+	s.log.Error("panic", "value", v, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
+	problem(c, http.StatusInternalServerError, "the server could not answer this request; it has been logged", nil)
+}
+
+func (s *Server) corsConfig() cors.Config {
+	cfg := cors.Config{
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+		AllowHeaders:  []string{"Accept", "If-None-Match", "Content-Type"},
+		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID"},
+		MaxAge:        12 * time.Hour,
+	}
+	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {
+		cfg.AllowAllOrigins = true
+	} else {
+		cfg.AllowOrigins = s.opts.CORSOrigins
+	}
+	return cfg
+}
+
+// limitBody refuses oversized request bodies before any handler reads them.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.opts.MaxBodyBytes {
+		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.opts.MaxBodyBytes), nil)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	c.Next()
+}
+
+// cacheable adds validators and caching to read responses. The data only changes with the
+// dataset version, so an ETag of version and URL is exact and costs no body hashing.
+func (s *Server) cacheable(c *gin.Context) {
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		c.Next()
+		return
+	}
+	sum := sha256.Sum256([]byte(s.store.DatasetVersion() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
+	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(s.opts.CacheMaxAge.Seconds())))
+	c.Header("Vary", "Accept, Accept-Encoding, Origin")
+	if inm := c.GetHeader("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		c.AbortWithStatus(http.StatusNotModified)
+		return
+	}
+	c.Next()
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
+}
+
+// logRequests writes one structured line per request, with its request id.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request.Context(), level, "request",
+		"method", c.Request.Method, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery,
+		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
+		"request_id", requestid.Get(c))
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// listThemes godoc
+//
+//	@Summary		List themes
+//	@Description	The six key themes of the review, with how many studies and interventions each holds. Three are provisional: their names are ours, because the review's own could not be recovered (see each theme's note).
+//	@Tags			vocabularies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	ThemeList
+//	@Failure		400	{object}	Problem
+//	@Router			/api/v1/themes [get]
+func (s *Server) listThemes(c *gin.Context) {
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	themes := s.store.Themes()
+	items := make([]ThemeItem, len(themes))
+	for i, t := range themes {
+		items[i] = themeItem(t)
+	}
+	c.PureJSON(200, ThemeList{Data: items, Meta: s.versionMeta()})
+}
+
+// getTheme godoc
+//
+//	@Summary	Get a theme
+//	@Tags		vocabularies
+//	@Produce	json
+//	@Produce	application/problem+json
+//	@Param		slug	path		string	true	"Theme slug"	example(engaging-with-fathers)
+//	@Success	200		{object}	ThemeDetail
+//	@Failure	400		{object}	Problem	"Malformed slug"
+//	@Failure	404		{object}	Problem	"No theme with that slug"
+//	@Router		/api/v1/themes/{slug} [get]
+func (s *Server) getTheme(c *gin.Context) {
+	slug := c.Param("slug")
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := validID("theme", slug); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, err := s.store.Theme(slug)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta()})
+}
+
+func themeItem(t store.ThemeCount) ThemeItem {
+	return ThemeItem{Theme: t.Theme, StudyCount: t.StudyCount, InterventionCount: t.InterventionCount}
+}
+
+// listStrands godoc
+//
+//	@Summary		List strands
+//	@Description	The four strands of government activity on parental engagement. All four are provisional: the source page's list is lost, so each label is built from that page's own wording.
+//	@Tags			vocabularies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	StrandList
+//	@Failure		400	{object}	Problem
+//	@Router			/api/v1/strands [get]
+func (s *Server) listStrands(c *gin.Context) {
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(200, StrandList{Data: s.store.Strands(), Meta: s.versionMeta()})
+}
+
+// listDisadvantages godoc
+//
+//	@Summary		List disadvantage-focus values
+//	@Description	The disadvantaged groups a record can concern, each grounded in a source of the review.
+//	@Tags			vocabularies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	DisadvantageList
+//	@Failure		400	{object}	Problem
+//	@Router			/api/v1/disadvantages [get]
+func (s *Server) listDisadvantages(c *gin.Context) {
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.PureJSON(200, DisadvantageList{Data: s.store.Disadvantages(), Meta: s.versionMeta()})
+}
+
+func (s *Server) versionMeta() VersionMeta {
+	return VersionMeta{DatasetVersion: s.store.DatasetVersion()}
+}
+
+// noParams rejects any query parameter on endpoints that take none.
+func noParams(c *gin.Context) error {
+	_, err := parseParams(c.Request.URL.Query())
+	return err
+}

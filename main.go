@@ -1,0 +1,173 @@
+// Command evidence-kb serves the evidence review on parental and family engagement in
+// children's learning (studies 2008–2014) as a queryable knowledge base.
+//
+//	@title						Parental engagement evidence base API
+//	@version					1.0
+//	@description				A live, queryable knowledge base of the evidence review "Parental Engagement: What Works?" — studies published 2008–2014 on parental and family engagement in children's learning, the six key themes the review is organised by, and the interventions those studies evaluate. Every record is tagged by strand (the four strands of government activity on parental engagement) and by disadvantage focus. Errors are RFC 9457 problem documents (application/problem+json). Responses carry a weak ETag and honour If-None-Match.
+//	@license.name				Data: see each record's verified_in sources
+//	@BasePath					/
+//	@tag.name					studies
+//	@tag.description			Published evidence, 2008–2014
+//	@tag.name					interventions
+//	@tag.description			Named programmes and strategies the studies evaluate
+//	@tag.name					vocabularies
+//	@tag.description			Themes, strands and disadvantage focus
+//	@tag.name					operations
+//	@tag.description			Health probes
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+//go:generate go run ./internal/specgen/cmd/specgen
+
+// spec is the generated OpenAPI document, served at /openapi.yaml.
+//
+//go:embed openapi.yaml
+var spec []byte
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is 2 for usage errors, 1 for everything else.
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+type usageError struct{ error }
+
+// run is the whole program: it parses args, and either validates a dataset or serves until
+// ctx ends. ready, when not nil, receives the address the server listens on.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	if len(args) > 0 && args[0] == "validate" {
+		return validate(args[1:], stdout)
+	}
+	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		addr      = fs.String("addr", ":8080", "listen address (env KB_ADDR)")
+		dbPath    = fs.String("db", "kb.db", "SQLite file; created and seeded from the embedded dataset if missing (env KB_DB)")
+		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
+		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
+		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]          serve the API\n  evidence-kb validate [FILE]  check a dataset file (default: the embedded one)\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	} else if *logFormat != "text" {
+		return usageError{fmt.Errorf("-log-format must be text or json, not %q", *logFormat)}
+	}
+	log := slog.New(handler)
+
+	st, err := store.Open(ctx, store.Options{Path: *dbPath, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: strings.Split(*origins, ","), MaxBodyBytes: *maxBody})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "dataset_version", st.DatasetVersion(), "docs", "/docs")
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return httpServer.Shutdown(shutdownCtx)
+}
+
+// validate checks a dataset file, or the embedded dataset, and lists every problem.
+func validate(args []string, stdout io.Writer) error {
+	if len(args) > 1 {
+		return usageError{errors.New("validate takes at most one file")}
+	}
+	raw, name := store.EmbeddedDataset(), "embedded dataset"
+	if len(args) == 1 {
+		b, err := os.ReadFile(args[0])
+		if err != nil {
+			return err
+		}
+		raw, name = b, args[0]
+	}
+	d, err := store.ParseDataset(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	errs := d.Validate()
+	for _, e := range errs {
+		fmt.Fprintf(stdout, "%s: %s\n", e.Field, e.Reason)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s: %d problems", name, len(errs))
+	}
+	fmt.Fprintf(stdout, "%s is valid: %d studies, %d interventions, %d themes, %d strands, %d disadvantage-focus values (version %s)\n",
+		name, len(d.Studies), len(d.Interventions), len(d.Themes), len(d.Strands), len(d.Disadvantages), store.Version(raw))
+	return nil
+}

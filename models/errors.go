@@ -1,0 +1,49 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error codes of the domain. The API maps each to one HTTP status in one place.
+const (
+	EInvalid  = "invalid"   // the request names a field or value that does not exist
+	ENotFound = "not_found" // no record has that id
+	EInternal = "internal"  // anything else; never shown to clients
+)
+
+// Error is a domain error: a code, a human message, and the fields it concerns.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+// FieldError names one offending field (a parameter, or a record field in a dataset) and
+// says why; Valid lists the accepted values where there is a closed list.
+type FieldError struct {
+	Field  string   `json:"field"`
+	Reason string   `json:"reason"`
+	Valid  []string `json:"valid,omitempty"`
+} // @name FieldError
+
+func (e *Error) Error() string {
+	if len(e.Fields) <= 1 || e.Code != EInvalid {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Reason
+	}
+	return e.Message + ": " + strings.Join(parts, "; ")
+}
+
+// Invalid returns an EInvalid error about one field.
+func Invalid(field, reason string, valid ...string) *Error {
+	return &Error{Code: EInvalid, Message: field + ": " + reason, Fields: []FieldError{{Field: field, Reason: reason, Valid: valid}}}
+}
+
+// NotFound returns an ENotFound error for a record kind and id.
+func NotFound(kind, id string) *Error {
+	return &Error{Code: ENotFound, Message: fmt.Sprintf("no %s with id %q", kind, id)}
+}

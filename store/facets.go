@@ -1,0 +1,95 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// facets counts the result set per value of each requested field. In disjunctive mode each
+// facet is counted with its own clauses removed, so a UI can show what ticking another
+// value of that field would give.
+func (c *collection) facets(q Query, clauses []clause, sr *searchResult, matched bitmap) ([]models.Facet, error) {
+	if len(q.Facets) == 0 {
+		return nil, nil
+	}
+	mode := q.FacetMode
+	if mode == "" {
+		mode = FacetsFiltered
+	}
+	if mode != FacetsFiltered && mode != FacetsDisjunctive {
+		return nil, models.Invalid("facet_mode", fmt.Sprintf("unknown mode %q", q.FacetMode), FacetsFiltered, FacetsDisjunctive)
+	}
+	out := make([]models.Facet, 0, len(q.Facets))
+	seen := map[string]bool{}
+	for _, name := range q.Facets {
+		f, ok := c.fields[name]
+		if !ok || !f.facet {
+			return nil, models.Invalid("facets", fmt.Sprintf("cannot facet %s by %q", c.plural, name), c.facetNames()...)
+		}
+		if seen[name] {
+			return nil, models.Invalid("facets", fmt.Sprintf("%q is named twice", name))
+		}
+		seen[name] = true
+		base := matched
+		if mode == FacetsDisjunctive {
+			var err error
+			if base, err = c.without(clauses, name, sr); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, c.facet(f, base))
+	}
+	return out, nil
+}
+
+// without evaluates the clauses that do not concern field, intersected with the search.
+func (c *collection) without(clauses []clause, field string, sr *searchResult) (bitmap, error) {
+	rest := make([]clause, 0, len(clauses))
+	for _, cl := range clauses {
+		if cl.field != field {
+			rest = append(rest, cl)
+		}
+	}
+	set, err := c.evaluate(rest)
+	if err != nil {
+		return nil, err
+	}
+	if sr != nil {
+		set.and(sr.hits)
+	}
+	return set, nil
+}
+
+// facet counts every vocabulary value, zeros included; the null bucket only when non-empty.
+func (c *collection) facet(f *field, set bitmap) models.Facet {
+	fc := models.Facet{Field: f.name, Values: make([]models.FacetValue, 0, len(f.tags.order))}
+	for _, v := range f.tags.order {
+		n := set.andCount(f.tags.sets[v])
+		if v == nullValue && n == 0 {
+			continue
+		}
+		fc.Values = append(fc.Values, models.FacetValue{Value: v, Label: f.label(v), Count: n})
+	}
+	return fc
+}
+
+func (f *field) label(v string) string {
+	if l, ok := f.labels[v]; ok {
+		return l
+	}
+	if v == nullValue {
+		return "Not stated"
+	}
+	return v
+}
+
+func (c *collection) facetNames() []string {
+	var names []string
+	for _, n := range c.names {
+		if c.fields[n].facet {
+			names = append(names, n)
+		}
+	}
+	return names
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"container/heap"
+	"encoding/base64"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Paging bounds. Offset paging stops at MaxOffset records, as OpenAlex and Crossref do;
+// cursors go everywhere.
+const (
+	DefaultPerPage = 20
+	MaxPerPage     = 100
+	MaxOffset      = 10000
+	// FirstCursor starts cursor paging.
+	FirstCursor = "*"
+)
+
+// Facet modes.
+const (
+	FacetsFiltered    = "filtered"    // counts over the current result set
+	FacetsDisjunctive = "disjunctive" // each facet counted with its own filter removed
+)
+
+// Query is what a list request asks of a collection: a filter in the grammar of
+// parseFilter, a search, a sort, a page or a cursor, and facets.
+type Query struct {
+	Filter    string
+	Search    string
+	Sort      string
+	Page      int
+	PerPage   int
+	Cursor    string
+	Facets    []string
+	FacetMode string
+	SkipTotal bool
+}
+
+// result is one page of ordinals and what goes with it.
+type result struct {
+	ordinals   []int32
+	total      int
+	nextCursor string
+	facets     []models.Facet
+	search     *searchResult
+}
+
+type permutation struct {
+	order []int32 // records in sort order
+	pos   []int32 // pos[record] = its index in order
+}
+
+// permCache keeps the sorted orders asked for, so a sort costs a full sort only once.
+type permCache struct {
+	mu sync.Mutex
+	m  map[string]*permutation
+}
+
+const maxCachedOrders = 64
+
+func (c *collection) permutation(terms []sortTerm) *permutation {
+	key := sortSpec(terms)
+	c.perms.mu.Lock()
+	defer c.perms.mu.Unlock()
+	if p, ok := c.perms.m[key]; ok {
+		return p
+	}
+	p := &permutation{order: make([]int32, c.n), pos: make([]int32, c.n)}
+	for i := range p.order {
+		p.order[i] = int32(i)
+	}
+	slices.SortFunc(p.order, c.comparator(terms, nil))
+	for i, o := range p.order {
+		p.pos[o] = int32(i)
+	}
+	if c.perms.m == nil || len(c.perms.m) >= maxCachedOrders {
+		c.perms.m = map[string]*permutation{}
+	}
+	c.perms.m[key] = p
+	return p
+}
+
+// run answers a query: the records of the requested page, in order, with totals and facets.
+func (c *collection) run(q Query, defaultSort, version string) (*result, error) {
+	clauses, err := parseFilter(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := c.evaluate(clauses)
+	if err != nil {
+		return nil, err
+	}
+	var sr *searchResult
+	if strings.TrimSpace(q.Search) != "" {
+		if sr, err = c.text.search(q.Search, matched); err != nil {
+			return nil, err
+		}
+		matched = sr.matched
+	}
+	sortParam := q.Sort
+	if sortParam == "" {
+		sortParam = defaultSort
+		if sr != nil {
+			sortParam = relevanceKey
+		}
+	}
+	terms, err := c.parseSort(sortParam, sr != nil)
+	if err != nil {
+		return nil, err
+	}
+	perPage := q.PerPage
+	if perPage == 0 {
+		perPage = DefaultPerPage
+	}
+	if perPage < 1 || perPage > MaxPerPage {
+		return nil, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", MaxPerPage))
+	}
+	res := &result{total: matched.count(), search: sr}
+	queryKey := c.queryKey(q, terms, version)
+
+	var after int32 = -1 // cursor paging: the last record already seen
+	skip := 0
+	if q.Cursor != "" {
+		if q.Page != 0 {
+			return nil, models.Invalid("cursor", "use either cursor or page, not both")
+		}
+		if q.Cursor != FirstCursor {
+			if after, err = decodeCursor(q.Cursor, queryKey, c.n); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		page := q.Page
+		if page == 0 {
+			page = 1
+		}
+		if page < 1 {
+			return nil, models.Invalid("page", "must be 1 or more")
+		}
+		if (page-1)*perPage+perPage > MaxOffset {
+			return nil, models.Invalid("page", fmt.Sprintf("offset paging stops at record %d; use cursor=* to go further", MaxOffset))
+		}
+		last := max(1, (res.total+perPage-1)/perPage)
+		if page > last {
+			return nil, models.Invalid("page", fmt.Sprintf("page %d is past the last page, %d", page, last))
+		}
+		skip = (page - 1) * perPage
+	}
+
+	if usesRelevance(terms) {
+		res.ordinals = c.topByScore(matched, terms, sr.scores, after, skip, perPage+1)
+	} else {
+		res.ordinals = c.walkOrder(matched, c.permutation(terms), after, skip, perPage+1)
+	}
+	more := len(res.ordinals) > perPage
+	if more {
+		res.ordinals = res.ordinals[:perPage]
+	}
+	if q.Cursor != "" && more {
+		res.nextCursor = encodeCursor(queryKey, res.ordinals[len(res.ordinals)-1])
+	}
+	if res.facets, err = c.facets(q, clauses, sr, matched); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func usesRelevance(terms []sortTerm) bool {
+	for _, t := range terms {
+		if t.key == relevanceKey {
+			return true
+		}
+	}
+	return false
+}
+
+// walkOrder takes up to limit matched records in a precomputed order, starting after the
+// cursor record (or at the start) and skipping skip matches.
+func (c *collection) walkOrder(matched bitmap, p *permutation, after int32, skip, limit int) []int32 {
+	start := 0
+	if after >= 0 {
+		start = int(p.pos[after]) + 1
+	}
+	out := make([]int32, 0, limit)
+	for _, o := range p.order[start:] {
+		if !matched.has(int(o)) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		out = append(out, o)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// topByScore orders matched records by a sort that involves relevance, which differs for
+// every search, so it keeps only the best skip+limit in a heap instead of sorting them all.
+func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) []int32 {
+	cmp := c.comparator(terms, scores)
+	h := &worstFirst{cmp: cmp}
+	k := skip + limit
+	matched.each(func(i int) bool {
+		o := int32(i)
+		if after >= 0 && cmp(o, after) <= 0 {
+			return true
+		}
+		if h.Len() < k {
+			heap.Push(h, o)
+		} else if cmp(o, h.items[0]) < 0 {
+			h.items[0] = o
+			heap.Fix(h, 0)
+		}
+		return true
+	})
+	out := make([]int32, h.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(h).(int32)
+	}
+	if skip >= len(out) {
+		return nil
+	}
+	return out[skip:]
+}
+
+// worstFirst is a heap whose root is the record that sorts last.
+type worstFirst struct {
+	items []int32
+	cmp   func(a, b int32) int
+}
+
+func (h *worstFirst) Len() int           { return len(h.items) }
+func (h *worstFirst) Less(i, j int) bool { return h.cmp(h.items[i], h.items[j]) > 0 }
+func (h *worstFirst) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *worstFirst) Push(x any)         { h.items = append(h.items, x.(int32)) }
+func (h *worstFirst) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// queryKey identifies a query's result order, so a cursor cannot be replayed against a
+// different query or dataset.
+func (c *collection) queryKey(q Query, terms []sortTerm, version string) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s", c.kind, version, q.Filter, strings.TrimSpace(q.Search), sortSpec(terms))
+	return h.Sum64()
+}
+
+func encodeCursor(key uint64, last int32) string {
+	raw := strconv.FormatUint(key, 36) + "." + strconv.FormatInt(int64(last), 36)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(s string, key uint64, n int) (int32, error) {
+	bad := models.Invalid("cursor", "is not a cursor of this query; start again with cursor=*")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, bad
+	}
+	k, last, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return 0, bad
+	}
+	gotKey, err1 := strconv.ParseUint(k, 36, 64)
+	o, err2 := strconv.ParseInt(last, 36, 32)
+	if err1 != nil || err2 != nil || gotKey != key || o < 0 || int(o) >= n {
+		return 0, bad
+	}
+	return int32(o), nil
+}

@@ -1,0 +1,310 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Filter grammar, shared by studies and interventions (OpenAlex style):
+//
+//	filter=field:value[,field:value…]   clauses are ANDed; a repeated field is ANDed too
+//	theme:family-learning|parenting-support   OR within a field
+//	design:!survey                             negation (of the whole OR list)
+//	year:2010-2014  sample_size:>100  effect_size:<=0.2   numeric ranges
+//	has_doi:true  design:null                  presence
+//	intervention:fast  intervention.setting:home   across relations (study.design:RCT on interventions)
+const maxFilterClauses = 50
+
+type clause struct {
+	field  string
+	sub    string // for relation sub-filters: the target's field
+	negate bool
+	values []string
+}
+
+func parseFilter(s string) ([]clause, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxFilterClauses {
+		return nil, models.Invalid("filter", fmt.Sprintf("has %d clauses; at most %d", len(parts), maxFilterClauses))
+	}
+	clauses := make([]clause, 0, len(parts))
+	for _, p := range parts {
+		name, value, ok := strings.Cut(strings.TrimSpace(p), ":")
+		if !ok || name == "" || value == "" {
+			return nil, models.Invalid("filter", fmt.Sprintf("%q is not field:value", p))
+		}
+		c := clause{field: strings.ToLower(name)}
+		if base, sub, ok := strings.Cut(c.field, "."); ok {
+			c.field, c.sub = base, sub
+		}
+		if strings.HasPrefix(value, "!") {
+			c.negate, value = true, value[1:]
+		}
+		for _, v := range strings.Split(value, "|") {
+			if v = strings.TrimSpace(v); v == "" {
+				return nil, models.Invalid("filter", fmt.Sprintf("%q has an empty value", p))
+			}
+			c.values = append(c.values, v)
+		}
+		clauses = append(clauses, c)
+	}
+	return clauses, nil
+}
+
+// evaluate returns the records matching every clause.
+func (c *collection) evaluate(clauses []clause) (bitmap, error) {
+	result := fullBitmap(c.n)
+	for _, cl := range clauses {
+		set, err := c.clauseSet(cl)
+		if err != nil {
+			return nil, err
+		}
+		if cl.negate {
+			result.andNot(set)
+		} else {
+			result.and(set)
+		}
+	}
+	return result, nil
+}
+
+func (c *collection) lookupField(name string) (*field, error) {
+	f, ok := c.fields[name]
+	if !ok {
+		return nil, models.Invalid("filter", fmt.Sprintf("%s has no field %q", c.plural, name), c.names...)
+	}
+	return f, nil
+}
+
+// clauseSet returns the records matching any of a clause's values (negation is the caller's).
+func (c *collection) clauseSet(cl clause) (bitmap, error) {
+	f, err := c.lookupField(cl.field)
+	if err != nil {
+		return nil, err
+	}
+	if cl.sub != "" && f.kind != kindRelation {
+		return nil, models.Invalid("filter", fmt.Sprintf("%s is not a relation; only relations take a sub-field", cl.field))
+	}
+	switch f.kind {
+	case kindTag, kindBool:
+		set := newBitmap(c.n)
+		for _, v := range cl.values {
+			canon, ok := f.tags.canonical[strings.ToLower(v)]
+			if !ok {
+				return nil, models.Invalid("filter", fmt.Sprintf("%s: unknown value %q", f.name, v), f.tags.order...)
+			}
+			set.or(f.tags.sets[canon])
+		}
+		return set, nil
+	case kindNumber:
+		set := newBitmap(c.n)
+		for _, v := range cl.values {
+			s, err := c.numberSet(f, v)
+			if err != nil {
+				return nil, err
+			}
+			set.or(s)
+		}
+		return set, nil
+	case kindKey:
+		set := newBitmap(c.n)
+		for _, v := range cl.values {
+			for _, o := range f.keys[strings.ToLower(v)] {
+				set.set(int(o))
+			}
+		}
+		return set, nil
+	default: // kindRelation
+		target := f.rel.target()
+		var targets bitmap
+		if cl.sub == "" {
+			targets = newBitmap(target.n)
+			for _, id := range cl.values {
+				o, ok := target.byID[id]
+				if !ok {
+					return nil, models.Invalid("filter", fmt.Sprintf("%s: no %s with id %q", f.name, target.kind, id))
+				}
+				targets.set(o)
+			}
+		} else {
+			sub := clause{field: cl.sub, values: cl.values}
+			if base, rest, ok := strings.Cut(cl.sub, "."); ok {
+				sub.field, sub.sub = base, rest
+			}
+			if sub.field == f.name || target.fields[sub.field] != nil && target.fields[sub.field].kind == kindRelation {
+				return nil, models.Invalid("filter", fmt.Sprintf("%s.%s: relations nest one level only", cl.field, cl.sub))
+			}
+			var err error
+			if targets, err = target.clauseSet(sub); err != nil {
+				return nil, err
+			}
+		}
+		return f.rel.sources(c.n, targets), nil
+	}
+}
+
+// numberSet parses one numeric alternative: N, N-M, >N, >=N, <N, <=N, or null.
+func (c *collection) numberSet(f *field, v string) (bitmap, error) {
+	if v == nullValue {
+		all := fullBitmap(c.n)
+		all.andNot(f.num.present(c.n))
+		return all, nil
+	}
+	lo, hi := math.Inf(-1), math.Inf(1)
+	bad := models.Invalid("filter", fmt.Sprintf("%s: %q is not a number, a range (a-b) or a bound (>a, <=b)", f.name, v))
+	num := func(s string) (float64, bool) {
+		x, err := strconv.ParseFloat(s, 64)
+		return x, err == nil && !math.IsNaN(x) && !math.IsInf(x, 0)
+	}
+	var ok bool
+	switch {
+	case strings.HasPrefix(v, ">="):
+		lo, ok = num(v[2:])
+	case strings.HasPrefix(v, "<="):
+		hi, ok = num(v[2:])
+	case strings.HasPrefix(v, ">"):
+		lo, ok = num(v[1:])
+		lo = math.Nextafter(lo, math.Inf(1))
+	case strings.HasPrefix(v, "<"):
+		hi, ok = num(v[1:])
+		hi = math.Nextafter(hi, math.Inf(-1))
+	default:
+		if x, isNum := num(v); isNum {
+			lo, hi, ok = x, x, true
+			break
+		}
+		// a range: the separator is the first '-' that is not a sign
+		for i := 1; i < len(v); i++ {
+			if v[i] == '-' && v[i-1] != 'e' && v[i-1] != 'E' {
+				var okLo, okHi bool
+				lo, okLo = num(v[:i])
+				hi, okHi = num(v[i+1:])
+				ok = okLo && okHi
+				break
+			}
+		}
+		if ok && lo > hi {
+			return nil, models.Invalid("filter", fmt.Sprintf("%s: range %q runs backwards", f.name, v))
+		}
+	}
+	if !ok {
+		return nil, bad
+	}
+	return f.num.rangeSet(c.n, lo, hi), nil
+}
+
+// sortKey compares two records by one attribute, ascending, with missing values last.
+type sortKey struct {
+	compare func(a, b int32) int
+	present func(a int32) bool // nil: never missing
+}
+
+type sortTerm struct {
+	key  string
+	desc bool
+}
+
+const relevanceKey = "relevance"
+
+func (c *collection) parseSort(s string, searching bool) ([]sortTerm, error) {
+	var terms []sortTerm
+	seen := map[string]bool{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		t := sortTerm{key: strings.TrimPrefix(p, "-"), desc: strings.HasPrefix(p, "-")}
+		if t.key == relevanceKey {
+			if !searching {
+				return nil, models.Invalid("sort", "relevance needs a search (q)")
+			}
+		} else if _, ok := c.sorts[t.key]; !ok {
+			return nil, models.Invalid("sort", fmt.Sprintf("cannot sort %s by %q", c.plural, t.key), c.sortNames()...)
+		}
+		if seen[t.key] {
+			return nil, models.Invalid("sort", fmt.Sprintf("%q is named twice", t.key))
+		}
+		seen[t.key] = true
+		terms = append(terms, t)
+	}
+	if len(terms) > 4 {
+		return nil, models.Invalid("sort", "at most 4 keys")
+	}
+	return terms, nil
+}
+
+func (c *collection) sortNames() []string {
+	names := make([]string, 0, len(c.sorts)+1)
+	for k := range c.sorts {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return append(names, relevanceKey)
+}
+
+// comparator orders records by terms, then by ordinal (records are numbered in id order),
+// which makes every order total and stable. scores is used for the relevance key.
+func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b int32) int {
+	return func(a, b int32) int {
+		for _, t := range terms {
+			var r int
+			if t.key == relevanceKey {
+				sa, sb := scores[a], scores[b]
+				switch {
+				case sa > sb:
+					r = -1
+				case sa < sb:
+					r = 1
+				}
+				if t.desc {
+					r = -r
+				}
+			} else {
+				k := c.sorts[t.key]
+				if k.present != nil {
+					pa, pb := k.present(a), k.present(b)
+					if pa != pb { // missing values last, whatever the direction
+						if pa {
+							return -1
+						}
+						return 1
+					}
+					if !pa {
+						continue
+					}
+				}
+				r = k.compare(a, b)
+				if t.desc {
+					r = -r
+				}
+			}
+			if r != 0 {
+				return r
+			}
+		}
+		switch {
+		case a < b:
+			return -1
+		case a > b:
+			return 1
+		}
+		return 0
+	}
+}
+
+func sortSpec(terms []sortTerm) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = t.key
+		if t.desc {
+			parts[i] = "-" + t.key
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,133 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.
+func mustOpen(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), store.Options{Path: filepath.Join(tb.TempDir(), "kb.db")})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mustStudies(tb testing.TB, s *store.Store, q store.Query) *store.Page[models.Study] {
+	tb.Helper()
+	p, err := s.Studies(q)
+	if err != nil {
+		tb.Fatalf("Studies(%+v): %v", q, err)
+	}
+	return p
+}
+
+func wantInvalid(tb testing.TB, err error, field string) {
+	tb.Helper()
+	var e *models.Error
+	if !errors.As(err, &e) || e.Code != models.EInvalid || len(e.Fields) == 0 || e.Fields[0].Field != field {
+		tb.Fatalf("err = %v; want an invalid-%s error", err, field)
+	}
+}
+
+func TestOpenSeedsEmbeddedDataset(t *testing.T) {
+	s := mustOpen(t)
+	d, err := store.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustStudies(t, s, store.Query{})
+	if p.Total != len(d.Studies) {
+		t.Errorf("total studies = %d; want %d", p.Total, len(d.Studies))
+	}
+	ip, err := s.Interventions(store.Query{})
+	if err != nil || ip.Total != len(d.Interventions) {
+		t.Errorf("interventions = %v, %v; want %d", ip, err, len(d.Interventions))
+	}
+	if got, want := s.DatasetVersion(), store.Version(store.EmbeddedDataset()); got != want {
+		t.Errorf("DatasetVersion = %q; want %q", got, want)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.db")
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := mustStudies(t, s, store.Query{PerPage: 100}).Items
+	s.Close()
+	s, err = store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	after := mustStudies(t, s, store.Query{PerPage: 100}).Items
+	if len(before) != len(after) || before[0].ID != after[0].ID || before[0].Summary != after[0].Summary {
+		t.Fatalf("data changed across reopen")
+	}
+	if len(after[0].Themes) == 0 || len(after[0].VerifiedIn) == 0 {
+		t.Fatalf("tags or provenance lost across reopen: %+v", after[0])
+	}
+}
+
+// A dataset that fails validation must leave the store as it was: seeding is one transaction
+// and only runs after validation.
+func TestOpenRejectsInvalidDatasetAndKeepsOldData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.db")
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	bad := []byte(`{"format_version":1,"themes":[],"strands":[],"disadvantages":[],"studies":[{"id":"x","year":1999}],"interventions":[]}`)
+	if _, err := store.Open(ctx, store.Options{Path: path, Dataset: bad}); err == nil {
+		t.Fatal("Open with an invalid dataset succeeded")
+	}
+	s, err = store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p := mustStudies(t, s, store.Query{}); p.Total == 0 {
+		t.Fatal("the old data was lost")
+	}
+}
+
+func TestStudyDetailEmbedsRelations(t *testing.T) {
+	s := mustOpen(t)
+	iv, err := s.Intervention("triple-p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(iv.Studies) == 0 {
+		t.Fatal("triple-p has no evaluating studies")
+	}
+	d, err := s.Study(iv.Studies[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range d.Interventions {
+		found = found || x.ID == "triple-p"
+	}
+	if !found {
+		t.Errorf("study %s does not list triple-p among %v", d.Study.ID, d.Interventions)
+	}
+	if len(d.Themes) != len(d.Study.Themes) {
+		t.Errorf("embedded %d themes; study has %d", len(d.Themes), len(d.Study.Themes))
+	}
+	if _, err := s.Study("no-such-study"); err == nil {
+		t.Error("unknown id found")
+	}
+}
