@@ -18,10 +18,37 @@ const swaggerInitializer = `window.onload = function () {
   });
 };`
 
+// openAPIYAML godoc
+//
+//	@Summary	This OpenAPI document, as YAML
+//	@Tags		operations
+//	@Produce	application/yaml
+//	@Success	200	{string}	string	"OpenAPI 3.0 document"
+//	@Router		/openapi.yaml [get]
 func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.specYAML) }
+
+// openAPIJSON godoc
+//
+//	@Summary	This OpenAPI document, as JSON
+//	@Tags		operations
+//	@Produce	json
+//	@Success	200	{object}	object	"OpenAPI 3.0 document"
+//	@Router		/openapi.json [get]
 func (s *Server) openAPIJSON(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.specJSON) }
 
-// docsUI serves Swagger UI from the embedded swaggo/files bundle: no CDN.
+// docsUI godoc
+//
+//	@Summary		Interactive API documentation (Swagger UI)
+//	@Description	Swagger UI and its assets, embedded in the binary; /docs redirects to /docs/.
+//	@Tags			operations
+//	@Produce		html
+//	@Produce		application/javascript
+//	@Produce		text/css
+//	@Produce		image/png
+//	@Param			file	path		string	true	"An asset of the UI"	example(index.html)
+//	@Success		200		{string}	string	"the page or asset"
+//	@Router			/docs/ [get]
+//	@Router			/docs/{file} [get]
 func (s *Server) docsUI() gin.HandlerFunc {
 	files := http.StripPrefix("/docs", http.FileServer(http.FS(swaggerFiles.FS)))
 	return func(c *gin.Context) {

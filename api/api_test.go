@@ -1,0 +1,267 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/api"
+)
+
+func TestListStudies(t *testing.T) {
+	srv := newTestServer(t)
+	rec := get(t, srv, "/api/v1/studies?per_page=5")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d; body %s", rec.Code, rec.Body)
+	}
+	list := decode[api.StudyList](t, rec)
+	if len(list.Data) != 5 || list.Meta.Total == nil || *list.Meta.Total != 110 {
+		t.Fatalf("got %d items, total %v; want 5 of 110", len(list.Data), list.Meta.Total)
+	}
+	if list.Meta.DatasetVersion == "" || list.Meta.PerPage != 5 || *list.Meta.Page != 1 {
+		t.Errorf("meta = %+v", list.Meta)
+	}
+	// default order: newest first
+	for i := 1; i < len(list.Data); i++ {
+		if list.Data[i-1].Year < list.Data[i].Year {
+			t.Errorf("not newest first: %d before %d", list.Data[i-1].Year, list.Data[i].Year)
+		}
+	}
+	if list.Links.Next == nil || !strings.Contains(rec.Header().Get("Link"), `rel="next"`) {
+		t.Errorf("no next link: %+v, Link %q", list.Links, rec.Header().Get("Link"))
+	}
+}
+
+func TestListStudiesFilters(t *testing.T) {
+	srv := newTestServer(t)
+	cases := []struct {
+		filter string
+		check  func(api.StudyItem) bool
+	}{
+		{"theme:engaging-with-fathers", func(s api.StudyItem) bool { return has(s.Themes, "engaging-with-fathers") }},
+		{"strand:information-for-parents", func(s api.StudyItem) bool { return has(s.Strands, "information-for-parents") }},
+		{"disadvantage:low-income", func(s api.StudyItem) bool { return has(s.DisadvantageFocus, "low-income") }},
+		{"year:2010-2012", func(s api.StudyItem) bool { return s.Year >= 2010 && s.Year <= 2012 }},
+		{"design:RCT|quasi-experimental", func(s api.StudyItem) bool {
+			return s.Design != nil && (*s.Design == "RCT" || *s.Design == "quasi-experimental")
+		}},
+		{"stage:early-years", func(s api.StudyItem) bool { return s.Stage != nil && *s.Stage == "early-years" }},
+		{"country:Scotland", func(s api.StudyItem) bool { return s.Country != nil && *s.Country == "Scotland" }},
+		{"country:!England,stage:primary", func(s api.StudyItem) bool {
+			return (s.Country == nil || *s.Country != "England") && *s.Stage == "primary"
+		}},
+		{"has_doi:true", func(s api.StudyItem) bool { return s.DOI != nil }},
+		{"sample_size:>1000", func(s api.StudyItem) bool { return s.SampleSize != nil && *s.SampleSize > 1000 }},
+		{"intervention:triple-p", func(s api.StudyItem) bool { return true }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.filter, func(t *testing.T) {
+			rec := get(t, srv, "/api/v1/studies?per_page=100&filter="+url.QueryEscape(tc.filter))
+			list := decode[api.StudyList](t, rec)
+			if len(list.Data) == 0 {
+				t.Fatalf("no studies match %s", tc.filter)
+			}
+			if *list.Meta.Total != len(list.Data) {
+				t.Errorf("total %d but %d items", *list.Meta.Total, len(list.Data))
+			}
+			for _, s := range list.Data {
+				if !tc.check(s) {
+					t.Errorf("%s does not satisfy %s", s.ID, tc.filter)
+				}
+			}
+		})
+	}
+}
+
+func TestStudyDetail(t *testing.T) {
+	srv := newTestServer(t)
+	list := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?filter=intervention:triple-p"))
+	rec := get(t, srv, "/api/v1/studies/"+list.Data[0].ID)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	d := decode[api.StudyDetail](t, rec)
+	if len(d.Related.Themes) != len(d.Data.Themes) || len(d.Related.Themes) == 0 {
+		t.Errorf("related themes %v vs %v", d.Related.Themes, d.Data.Themes)
+	}
+	found := false
+	for _, iv := range d.Related.Interventions {
+		found = found || iv.ID == "triple-p"
+	}
+	if !found {
+		t.Errorf("study %s does not embed triple-p: %+v", d.Data.ID, d.Related.Interventions)
+	}
+}
+
+func TestInterventions(t *testing.T) {
+	srv := newTestServer(t)
+	list := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?per_page=100"))
+	if *list.Meta.Total != 33 || len(list.Data) != 33 {
+		t.Fatalf("total = %d, items %d; want 33", *list.Meta.Total, len(list.Data))
+	}
+	primary := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=disadvantage:low-income,stage:primary"))
+	for _, iv := range primary.Data {
+		if *iv.Stage != "primary" || !has(iv.DisadvantageFocus, "low-income") {
+			t.Errorf("%s does not fit low-income primary", iv.ID)
+		}
+	}
+	d := decode[api.InterventionDetail](t, get(t, srv, "/api/v1/interventions/triple-p"))
+	if len(d.Related.Studies) == 0 {
+		t.Error("triple-p embeds no studies")
+	}
+	rct := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=study.design:RCT"))
+	if len(rct.Data) == 0 {
+		t.Error("no intervention evaluated by an RCT")
+	}
+}
+
+func TestVocabularies(t *testing.T) {
+	srv := newTestServer(t)
+	themes := decode[api.ThemeList](t, get(t, srv, "/api/v1/themes"))
+	if len(themes.Data) != 6 {
+		t.Fatalf("%d themes; want 6", len(themes.Data))
+	}
+	provisional := 0
+	for _, th := range themes.Data {
+		if th.Provisional {
+			provisional++
+			if th.Note == nil {
+				t.Errorf("provisional theme %s has no note", th.Slug)
+			}
+		}
+		if th.StudyCount == 0 {
+			t.Errorf("theme %s holds no studies", th.Slug)
+		}
+	}
+	if provisional != 3 {
+		t.Errorf("%d provisional themes; want 3", provisional)
+	}
+	one := decode[api.ThemeDetail](t, get(t, srv, "/api/v1/themes/engaging-with-fathers"))
+	if one.Data.Provisional || one.Data.Name == "" {
+		t.Errorf("engaging-with-fathers = %+v", one.Data)
+	}
+	strands := decode[api.StrandList](t, get(t, srv, "/api/v1/strands"))
+	if len(strands.Data) != 4 || !strands.Data[0].Provisional {
+		t.Errorf("strands = %+v", strands.Data)
+	}
+	dis := decode[api.DisadvantageList](t, get(t, srv, "/api/v1/disadvantages"))
+	if len(dis.Data) != 15 {
+		t.Errorf("%d disadvantage values; want 15", len(dis.Data))
+	}
+}
+
+func TestBadInputIsProblem(t *testing.T) {
+	srv := newTestServer(t)
+	cases := []struct {
+		target string
+		status int
+		field  string
+	}{
+		{"/api/v1/studies?colour=red", 400, "colour"},
+		{"/api/v1/studies?page=0", 400, "page"},
+		{"/api/v1/studies?page=abc", 400, "page"},
+		{"/api/v1/studies?page=999", 400, "page"},
+		{"/api/v1/studies?page=99999999999999999999", 400, "page"},
+		{"/api/v1/studies?per_page=1000", 400, "per_page"},
+		{"/api/v1/studies?filter=year:abc", 400, "filter"},
+		{"/api/v1/studies?filter=year:2014-2010", 400, "filter"},
+		{"/api/v1/studies?filter=theme:astrology", 400, "filter"},
+		{"/api/v1/studies?filter=colour:red", 400, "filter"},
+		{"/api/v1/studies?filter=nocolon", 400, "filter"},
+		{"/api/v1/studies?filter=intervention:no-such", 400, "filter"},
+		{"/api/v1/studies?sort=colour", 400, "sort"},
+		{"/api/v1/studies?sort=relevance", 400, "sort"},
+		{"/api/v1/studies?cursor=garbage", 400, "cursor"},
+		{"/api/v1/studies?facets=colour", 400, "facets"},
+		{"/api/v1/studies?fields=colour", 400, "fields"},
+		{"/api/v1/studies?total=maybe", 400, "total"},
+		{"/api/v1/studies?q=" + strings.Repeat("x", 10240), 400, "q"},
+		{"/api/v1/studies/Not_An_Id", 400, "id"},
+		{"/api/v1/studies/no-such-study", 404, ""},
+		{"/api/v1/studies/no-such-study?x=1", 400, "x"},
+		{"/api/v1/interventions/no-such", 404, ""},
+		{"/api/v1/interventions?filter=study.colour:red", 400, "filter"},
+		{"/api/v1/themes/no-such-theme", 404, ""},
+		{"/api/v1/themes/BAD%20SLUG", 400, "id"},
+		{"/api/v1/themes?page=1", 400, "page"},
+		{"/api/v1/nothing-here", 404, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.target[:min(len(tc.target), 60)], func(t *testing.T) {
+			wantProblem(t, get(t, srv, tc.target), tc.status, tc.field)
+		})
+	}
+}
+
+func TestProblemListsValidValues(t *testing.T) {
+	srv := newTestServer(t)
+	p := wantProblem(t, get(t, srv, "/api/v1/studies?filter=stage:university"), 400, "filter")
+	if !has(p.Errors[0].Valid, "early-years") || !strings.Contains(p.Detail, "university") {
+		t.Errorf("problem does not list the valid stages: %+v", p)
+	}
+}
+
+func TestOversizedBodyIs413(t *testing.T) {
+	srv := newTestServer(t)
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/studies", strings.NewReader(strings.Repeat("x", 2<<20)))
+	wantProblem(t, do(t, srv, req), http.StatusRequestEntityTooLarge, "")
+	wantProblem(t, do(t, srv, httptest.NewRequest(http.MethodDelete, "/api/v1/studies", nil)), http.StatusMethodNotAllowed, "")
+}
+
+func TestConditionalGetAndCORS(t *testing.T) {
+	srv := newTestServer(t)
+	first := get(t, srv, "/api/v1/themes")
+	etag := first.Header().Get("ETag")
+	if etag == "" || first.Header().Get("Cache-Control") == "" {
+		t.Fatalf("no ETag or Cache-Control: %v", first.Header())
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/themes", nil)
+	req.Header.Set("If-None-Match", etag)
+	if rec := do(t, srv, req); rec.Code != http.StatusNotModified || rec.Header().Get("ETag") != etag {
+		t.Errorf("conditional GET = %d, ETag %q; want 304 with the same ETag", rec.Code, rec.Header().Get("ETag"))
+	}
+	req = httptest.NewRequest(http.MethodGet, "/api/v1/studies?per_page=1", nil)
+	req.Header.Set("Origin", "https://app.example")
+	rec := do(t, srv, req)
+	if rec.Header().Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "Link") {
+		t.Errorf("CORS headers missing: %v", rec.Header())
+	}
+	req = httptest.NewRequest(http.MethodGet, "/api/v1/studies", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if rec := do(t, srv, req); rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Errorf("response not gzipped: %v", rec.Header())
+	}
+}
+
+func TestOperationsAndDocs(t *testing.T) {
+	srv := newTestServer(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if rec := get(t, srv, path); rec.Code != http.StatusOK {
+			t.Errorf("%s = %d", path, rec.Code)
+		}
+	}
+	if rec := get(t, srv, "/openapi.yaml"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "openapi: 3.0.3") {
+		t.Errorf("/openapi.yaml = %d", rec.Code)
+	}
+	if rec := get(t, srv, "/openapi.json"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"openapi":"3.0.3"`) {
+		t.Errorf("/openapi.json = %d %.100s", rec.Code, rec.Body.String())
+	}
+	rec := get(t, srv, "/docs/")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "swagger-ui") {
+		t.Errorf("/docs/ = %d", rec.Code)
+	}
+	if rec := get(t, srv, "/docs/swagger-initializer.js"); !strings.Contains(rec.Body.String(), "/openapi.yaml") {
+		t.Errorf("Swagger UI is not pointed at our spec: %s", rec.Body.String())
+	}
+}
+
+func has(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

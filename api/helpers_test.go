@@ -1,0 +1,192 @@
+package api_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+var (
+	specOnce   sync.Once
+	specBytes  []byte
+	specRouter routers.Router
+	specErr    error
+	sharedOnce sync.Once
+	shared     *store.Store
+	sharedErr  error
+)
+
+func init() {
+	// Documents that are not JSON (the spec as YAML, the docs UI) are checked as text.
+	asText := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		b, err := io.ReadAll(body)
+		return string(b), err
+	}
+	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/css", "image/png", "text/plain", "text/csv"} {
+		openapi3filter.RegisterBodyDecoder(ct, asText)
+	}
+}
+
+// contract loads openapi.yaml, the generated spec every response is checked against.
+func contract(tb testing.TB) ([]byte, routers.Router) {
+	tb.Helper()
+	specOnce.Do(func() {
+		if specBytes, specErr = os.ReadFile("../openapi.yaml"); specErr != nil {
+			return
+		}
+		var doc *openapi3.T
+		if doc, specErr = openapi3.NewLoader().LoadFromData(specBytes); specErr != nil {
+			return
+		}
+		if specErr = doc.Validate(context.Background()); specErr != nil {
+			return
+		}
+		specRouter, specErr = gorillamux.NewRouter(doc)
+	})
+	if specErr != nil {
+		tb.Fatalf("load openapi.yaml: %v", specErr)
+	}
+	return specBytes, specRouter
+}
+
+// sharedStore is one seeded store for the read-only tests of this package; it lives in a
+// temporary directory for the whole test binary.
+func sharedStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	sharedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "api-test")
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		shared, sharedErr = store.Open(context.Background(), store.Options{Path: filepath.Join(dir, "kb.db")})
+	})
+	if sharedErr != nil {
+		tb.Fatalf("open store: %v", sharedErr)
+	}
+	return shared
+}
+
+// newTestServer returns the API over the shared seeded store.
+func newTestServer(tb testing.TB) *api.Server {
+	tb.Helper()
+	spec, _ := contract(tb)
+	srv, err := api.NewServer(sharedStore(tb), api.Options{Spec: spec})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv
+}
+
+// do sends a request through the server and checks the response against the OpenAPI
+// contract: the operation must be in the spec, and the status, headers and body must match
+// what it documents. Only requests the spec cannot route (unknown paths) skip the check.
+func do(tb testing.TB, srv http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	checkContract(tb, req, rec)
+	return rec
+}
+
+func get(tb testing.TB, srv http.Handler, target string) *httptest.ResponseRecorder {
+	tb.Helper()
+	return do(tb, srv, httptest.NewRequest(http.MethodGet, target, nil))
+}
+
+func checkContract(tb testing.TB, req *http.Request, rec *httptest.ResponseRecorder) {
+	tb.Helper()
+	_, router := contract(tb)
+	route, pathParams, err := router.FindRoute(req)
+	if err != nil {
+		if rec.Code < 400 && rec.Code != http.StatusNotModified {
+			tb.Errorf("%s %s answered %d but is not in openapi.yaml: %v", req.Method, req.URL, rec.Code, err)
+		}
+		return
+	}
+	if rec.Code == http.StatusNotModified {
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: pathParams, Route: route,
+		// Parameter validation is the server's job, and the tests check its problem answers;
+		// here only the response shape is under test.
+		Options: &openapi3filter.Options{ExcludeRequestBody: true, ExcludeRequestQueryParams: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	body := rec.Body.Bytes()
+	if rec.Header().Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			tb.Fatalf("gzip body: %v", err)
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			tb.Fatalf("gzip body: %v", err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		tb.Errorf("%s %s: response %d does not match openapi.yaml: %v\nbody: %.500s", req.Method, req.URL, rec.Code, err, rec.Body.String())
+	}
+}
+
+// decode reads a JSON body into v, failing the test on a malformed body.
+func decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
+	tb.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		tb.Fatalf("decode %T: %v\nbody: %.500s", v, err, rec.Body.String())
+	}
+	return v
+}
+
+// wantProblem checks a response is an RFC 9457 problem with the status, naming field.
+func wantProblem(tb testing.TB, rec *httptest.ResponseRecorder, status int, field string) api.Problem {
+	tb.Helper()
+	if rec.Code != status {
+		tb.Fatalf("status = %d; want %d\nbody: %s", rec.Code, status, rec.Body.String())
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		tb.Fatalf("Content-Type = %q; want application/problem+json", ct)
+	}
+	p := decode[api.Problem](tb, rec)
+	if p.Status != status || p.Title == "" || p.Type == "" {
+		tb.Errorf("problem = %+v; want status %d with type and title", p, status)
+	}
+	if field != "" && !hasField(p.Errors, field) {
+		tb.Errorf("problem errors %+v do not name %q", p.Errors, field)
+	}
+	return p
+}
+
+func hasField(errs []models.FieldError, field string) bool {
+	for _, e := range errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
