@@ -100,6 +100,9 @@ func (s *Server) routes() {
 	v1.GET("/themes/:slug", s.getTheme)
 	v1.GET("/strands", s.listStrands)
 	v1.GET("/disadvantages", s.listDisadvantages)
+	v1.GET("/stats", s.stats)
+	v1.GET("/evidence-map", s.evidenceMap)
+	v1.GET("/autocomplete", s.autocomplete)
 	s.engine = r
 }
 

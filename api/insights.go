@@ -1,0 +1,214 @@
+package api
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// MapCell is one cell of the evidence map.
+type MapCell struct {
+	Row     string `json:"row" example:"engaging-with-fathers"`
+	Col     string `json:"col" example:"direct-support-for-parents"`
+	Count   int    `json:"count" example:"4"`
+	Gap     bool   `json:"gap"`     // true when no study is in the cell
+	Studies string `json:"studies"` // the cell's studies, as a list query
+} // @name MapCell
+
+// EvidenceMap is the evidence-gap map: two dimensions crossed, every cell present.
+type EvidenceMap struct {
+	Rows    string              `json:"rows" example:"theme"`
+	Cols    string              `json:"cols" example:"strand"`
+	RowKeys []models.FacetValue `json:"row_values"`
+	ColKeys []models.FacetValue `json:"col_values"`
+	Cells   []MapCell           `json:"cells"`
+	Total   int                 `json:"total" example:"110"`
+	Meta    VersionMeta         `json:"meta"`
+} // @name EvidenceMap
+
+// evidenceMap godoc
+//
+//	@Summary		Evidence-gap map
+//	@Description	Crosses two study dimensions (rows × cols) over the studies matching `filter` and `q` (same grammar as the studies list). Every cell is present, zeros included and flagged as gaps, each with its count and the link to its studies. Row and column totals count studies with that value; a study with several themes counts in each.
+//	@ID				evidenceMap
+//	@Tags			studies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			rows	query		string	false	"Row dimension"		Enums(theme, strand, disadvantage, design, stage, year)	default(theme)
+//	@Param			cols	query		string	false	"Column dimension"	Enums(theme, strand, disadvantage, design, stage, year)	default(strand)
+//	@Param			filter	query		string	false	"Filter, as for the studies list"	example(year:2010-2014)
+//	@Param			q		query		string	false	"Full-text search, as for the studies list"
+//	@Success		200		{object}	EvidenceMap
+//	@Failure		400		{object}	Problem
+//	@Router			/api/v1/evidence-map [get]
+func (s *Server) evidenceMap(c *gin.Context) {
+	p, err := parseParams(c.Request.URL.Query(), "rows", "cols", "filter", "q")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows, cols := orDefault(p.str("rows"), "theme"), orDefault(p.str("cols"), "strand")
+	filter, q := p.str("filter"), p.str("q")
+	m, err := s.store.EvidenceMap(rows, cols, filter, q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := EvidenceMap{Rows: rows, Cols: cols, RowKeys: m.Rows, ColKeys: m.Cols, Total: m.Total, Meta: s.versionMeta()}
+	for i, r := range m.Rows {
+		for j, col := range m.Cols {
+			out.Cells = append(out.Cells, MapCell{
+				Row: r.Value, Col: col.Value, Count: m.Cells[i][j], Gap: m.Cells[i][j] == 0,
+				Studies: CellQuery(filter, q, rows, r.Value, cols, col.Value),
+			})
+		}
+	}
+	c.PureJSON(200, out)
+}
+
+// CellQuery is the studies-list URL of one evidence-map cell: the map's own filter and
+// search, narrowed to the cell's row and column values.
+func CellQuery(filter, q, rows, row, cols, col string) string {
+	clauses := []string{rows + ":" + row, cols + ":" + col}
+	if strings.TrimSpace(filter) != "" {
+		clauses = append([]string{filter}, clauses...)
+	}
+	v := url.Values{"filter": {strings.Join(clauses, ",")}}
+	if q != "" {
+		v.Set("q", q)
+	}
+	return "/api/v1/studies?" + v.Encode()
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Completeness is the share of studies that state one evidence field.
+type Completeness struct {
+	Field string  `json:"field" example:"doi"`
+	Count int     `json:"count" example:"32"`
+	Share float64 `json:"share" example:"0.29"`
+} // @name Completeness
+
+// ProvisionalLabel is a theme or strand label that is ours, not the review's.
+type ProvisionalLabel struct {
+	Kind string `json:"kind" example:"strand"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	Note string `json:"note"`
+} // @name ProvisionalLabel
+
+// Stats reports the coverage of the evidence base.
+type Stats struct {
+	Studies       int                `json:"studies" example:"110"`
+	Interventions int                `json:"interventions" example:"33"`
+	Counts        []models.Facet     `json:"counts"`
+	Completeness  []Completeness     `json:"completeness"`
+	Provisional   []ProvisionalLabel `json:"provisional_labels"`
+	Meta          VersionMeta        `json:"meta"`
+} // @name Stats
+
+// stats godoc
+//
+//	@Summary		Coverage of the evidence base
+//	@Description	Counts of studies per theme, strand, disadvantage focus, design, stage, year, publication type and country; the share of studies that state a DOI, a sample size, an effect size and a URL; and the labels that are provisional — so a researcher can tell a gap in the evidence from a gap in the data.
+//	@ID				stats
+//	@Tags			studies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	Stats
+//	@Failure		400	{object}	Problem
+//	@Router			/api/v1/stats [get]
+func (s *Server) stats(c *gin.Context) {
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	st := s.store.Stats()
+	out := Stats{Studies: st.Studies, Interventions: st.Interventions, Counts: st.Counts, Meta: s.versionMeta()}
+	for _, x := range st.Completeness {
+		out.Completeness = append(out.Completeness, Completeness{Field: x.Field, Count: x.Count, Share: x.Share})
+	}
+	for _, p := range st.Provisional {
+		out.Provisional = append(out.Provisional, ProvisionalLabel{Kind: p.Kind, Slug: p.Slug, Name: p.Name, Note: p.Note})
+	}
+	c.PureJSON(200, out)
+}
+
+// Suggestion is one autocomplete answer.
+type Suggestion struct {
+	Kind  string `json:"kind" example:"intervention"`
+	ID    string `json:"id" example:"dialogic-reading"`
+	Label string `json:"label" example:"Dialogic reading"`
+	Hint  string `json:"hint" example:"Intervention"`
+	Link  string `json:"link" example:"/api/v1/interventions/dialogic-reading"`
+} // @name Suggestion
+
+const defaultSuggestions = 10
+
+// Suggestions answers an autocomplete request.
+type Suggestions struct {
+	Data []Suggestion `json:"data"`
+	Meta VersionMeta  `json:"meta"`
+} // @name Suggestions
+
+// autocomplete godoc
+//
+//	@Summary		Autocomplete for search boxes
+//	@Description	Themes, interventions and studies whose words start with what has been typed (the last word is a prefix), themes first, then interventions, then studies by relevance.
+//	@ID				autocomplete
+//	@Tags			studies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			q		query		string	true	"What has been typed"	maxLength(200)	example(dialog)
+//	@Param			limit	query		int		false	"Most suggestions"	minimum(1)	maximum(20)	default(10)
+//	@Success		200		{object}	Suggestions
+//	@Failure		400		{object}	Problem
+//	@Router			/api/v1/autocomplete [get]
+func (s *Server) autocomplete(c *gin.Context) {
+	p, err := parseParams(c.Request.URL.Query(), "q", "limit")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !p.values.Has("q") {
+		s.fail(c, models.Invalid("q", "is required"))
+		return
+	}
+	limit, err := p.int("limit")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if limit == 0 {
+		limit = defaultSuggestions
+	}
+	found, err := s.store.Autocomplete(p.str("q"), limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := Suggestions{Data: []Suggestion{}, Meta: s.versionMeta()}
+	for _, f := range found {
+		out.Data = append(out.Data, Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: suggestionLink(f)})
+	}
+	c.PureJSON(200, out)
+}
+
+func suggestionLink(f store.Suggestion) string {
+	switch f.Kind {
+	case "theme":
+		return "/api/v1/themes/" + f.ID
+	case "intervention":
+		return "/api/v1/interventions/" + f.ID
+	}
+	return "/api/v1/studies/" + f.ID
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// MapDimensions are the study fields an evidence map can cross.
+var MapDimensions = []string{"theme", "strand", "disadvantage", "design", "stage", "year"}
+
+// EvidenceMap counts studies in every cell of two crossed dimensions: the review's
+// evidence-gap map. Zero cells are kept, because a gap is the point.
+type EvidenceMap struct {
+	Rows  []models.FacetValue // each row value with its total over the result set
+	Cols  []models.FacetValue
+	Cells [][]int // Cells[r][c] is the number of studies with Rows[r] and Cols[c]
+	Total int     // studies in the filtered, searched set
+}
+
+// EvidenceMap crosses rows and cols over the studies matching filter and search.
+func (s *Store) EvidenceMap(rows, cols, filter, search string) (*EvidenceMap, error) {
+	c := s.cat.studies
+	rf, err := mapDimension(c, "rows", rows)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := mapDimension(c, "cols", cols)
+	if err != nil {
+		return nil, err
+	}
+	if rf == cf {
+		return nil, models.Invalid("cols", "must differ from rows")
+	}
+	matched, err := c.match(filter, search)
+	if err != nil {
+		return nil, err
+	}
+	m := &EvidenceMap{Total: matched.count()}
+	rowValues := mapValues(c, rf)
+	colValues := mapValues(c, cf)
+	m.Cells = make([][]int, len(rowValues))
+	cell := newBitmap(c.n)
+	for i, rv := range rowValues {
+		inRow := matched.clone()
+		inRow.and(rf.tags.sets[rv])
+		m.Rows = append(m.Rows, models.FacetValue{Value: rv, Label: rf.label(rv), Count: inRow.count()})
+		m.Cells[i] = make([]int, len(colValues))
+		for j, cv := range colValues {
+			copy(cell, inRow)
+			m.Cells[i][j] = cell.andCount(cf.tags.sets[cv])
+		}
+	}
+	for _, cv := range colValues {
+		m.Cols = append(m.Cols, models.FacetValue{Value: cv, Label: cf.label(cv), Count: matched.andCount(cf.tags.sets[cv])})
+	}
+	return m, nil
+}
+
+func mapDimension(c *collection, param, name string) (*field, error) {
+	if !slices.Contains(MapDimensions, name) {
+		return nil, models.Invalid(param, fmt.Sprintf("cannot map studies by %q", name), MapDimensions...)
+	}
+	return c.fields[name], nil
+}
+
+// mapValues lists a dimension's values: its whole vocabulary, and "null" only when some
+// study lacks a value, so the map's shape does not depend on the filter.
+func mapValues(c *collection, f *field) []string {
+	var out []string
+	for _, v := range f.tags.order {
+		if v == nullValue && f.tags.sets[v].count() == 0 {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// match evaluates a filter and a search over a collection.
+func (c *collection) match(filter, search string) (bitmap, error) {
+	clauses, err := parseFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := c.evaluate(clauses)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(search) != "" {
+		sr, err := c.text.search(search, matched)
+		if err != nil {
+			return nil, err
+		}
+		matched = sr.matched
+	}
+	return matched, nil
+}
+
+// Stats describes the coverage of the evidence base: counts per tag and how complete the
+// evidence fields are, so a thin cell can be told apart from missing data.
+type Stats struct {
+	Studies       int
+	Interventions int
+	Counts        []models.Facet // per theme, strand, disadvantage, design, stage, year, type, country
+	Completeness  []Completeness
+	Provisional   []ProvisionalLabel
+}
+
+// Completeness is the share of studies that state one evidence field.
+type Completeness struct {
+	Field string
+	Count int
+	Share float64
+}
+
+// ProvisionalLabel names a theme or strand whose label is ours, not the review's.
+type ProvisionalLabel struct {
+	Kind string // "theme" or "strand"
+	Slug string
+	Name string
+	Note string
+}
+
+// Stats summarises the whole evidence base.
+func (s *Store) Stats() *Stats {
+	c := s.cat.studies
+	all := fullBitmap(c.n)
+	st := &Stats{Studies: c.n, Interventions: s.cat.interventions.n}
+	for _, name := range []string{"theme", "strand", "disadvantage", "design", "stage", "year", "type", "country"} {
+		st.Counts = append(st.Counts, c.facet(c.fields[name], all))
+	}
+	for _, f := range []struct{ field, flag string }{{"doi", "has_doi"}, {"sample_size", "has_sample_size"}, {"effect_size", "has_effect_size"}, {"url", "has_url"}} {
+		n := c.fields[f.flag].tags.sets["true"].count()
+		share := 0.0
+		if c.n > 0 {
+			share = float64(n) / float64(c.n)
+		}
+		st.Completeness = append(st.Completeness, Completeness{Field: f.field, Count: n, Share: share})
+	}
+	for _, t := range s.cat.dataset.Themes {
+		if t.Provisional {
+			st.Provisional = append(st.Provisional, ProvisionalLabel{"theme", t.Slug, t.Name, deref(t.Note)})
+		}
+	}
+	for _, t := range s.cat.dataset.Strands {
+		if t.Provisional {
+			st.Provisional = append(st.Provisional, ProvisionalLabel{"strand", t.Slug, t.Name, deref(t.Note)})
+		}
+	}
+	return st
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Suggestion is one autocomplete answer.
+type Suggestion struct {
+	Kind  string // "theme", "intervention" or "study"
+	ID    string
+	Label string
+	Hint  string
+}
+
+// MaxSuggestions bounds an autocomplete answer.
+const MaxSuggestions = 20
+
+// Autocomplete suggests themes, interventions and studies whose text starts with, or
+// contains words starting with, what has been typed: the last word is a prefix.
+func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
+	if len(typed) > 200 {
+		return nil, models.Invalid("q", "is longer than 200 bytes")
+	}
+	if limit < 1 || limit > MaxSuggestions {
+		return nil, models.Invalid("limit", fmt.Sprintf("must be between 1 and %d", MaxSuggestions))
+	}
+	toks := tokenize(typed)
+	if len(toks) == 0 {
+		return []Suggestion{}, nil
+	}
+	var out []Suggestion
+	for _, t := range s.cat.dataset.Themes {
+		if wordsStartWith(t.Name, toks) {
+			out = append(out, Suggestion{"theme", t.Slug, t.Name, "Theme"})
+		}
+	}
+	// every word but the last must match whole; the last is a prefix
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.word
+	}
+	query := strings.Join(words, " ") + "*"
+	ivs, err := s.cat.interventions.run(Query{Search: query, PerPage: limit}, DefaultInterventionSort, s.cat.version)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range ivs.ordinals {
+		iv := s.cat.dataset.Interventions[o]
+		out = append(out, Suggestion{"intervention", iv.ID, iv.Name, "Intervention"})
+	}
+	studies, err := s.cat.studies.run(Query{Search: query, PerPage: limit}, DefaultStudySort, s.cat.version)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range studies.ordinals {
+		st := s.cat.dataset.Studies[o]
+		out = append(out, Suggestion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)})
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// wordsStartWith reports whether every typed token starts some word of text.
+func wordsStartWith(text string, typed []token) bool {
+	words := tokenize(text)
+	for _, t := range typed {
+		if !slices.ContainsFunc(words, func(w token) bool { return strings.HasPrefix(w.word, t.word) }) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,221 @@
+package store_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// Cursor paging must visit every matching record exactly once, in the list's order.
+func TestCursorsVisitEveryRecordOnce(t *testing.T) {
+	s := mustOpen(t)
+	for _, q := range []store.Query{
+		{Sort: "-year,title"},
+		{Sort: "effect_size,-sample_size"},
+		{Filter: "theme:supporting-vulnerable-families"},
+		{Search: "parent OR family", Sort: "relevance"},
+		{Search: "school", Sort: "-year,relevance"},
+	} {
+		t.Run(q.Sort+q.Filter+q.Search, func(t *testing.T) {
+			whole := q
+			whole.PerPage = 100
+			want := []string{}
+			for page := 1; ; page++ {
+				whole.Page = page
+				p := mustStudies(t, s, whole)
+				for _, st := range p.Items {
+					want = append(want, st.ID)
+				}
+				if page*100 >= p.Total {
+					break
+				}
+			}
+			var got []string
+			q.PerPage, q.Cursor = 7, store.FirstCursor
+			for q.Cursor != "" {
+				p := mustStudies(t, s, q)
+				for _, st := range p.Items {
+					got = append(got, st.ID)
+				}
+				q.Cursor = p.NextCursor
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("cursor paging visited %d records, offset paging %d; orders differ", len(got), len(want))
+			}
+			seen := map[string]bool{}
+			for _, id := range got {
+				if seen[id] {
+					t.Fatalf("%s visited twice", id)
+				}
+				seen[id] = true
+			}
+		})
+	}
+}
+
+func TestCursorBelongsToItsQuery(t *testing.T) {
+	s := mustOpen(t)
+	p := mustStudies(t, s, store.Query{PerPage: 5, Cursor: store.FirstCursor})
+	_, err := s.Studies(store.Query{PerPage: 5, Cursor: p.NextCursor, Filter: "year:2010"})
+	wantInvalid(t, err, "cursor")
+}
+
+// Facet counts must agree with list totals for the same filters.
+func TestFacetsAgreeWithTotals(t *testing.T) {
+	s := mustOpen(t)
+	facets := []string{"theme", "strand", "disadvantage", "design", "stage", "country", "year"}
+	for _, base := range []store.Query{{}, {Filter: "stage:primary"}, {Search: "reading"}, {Filter: "year:2010-2014,theme:family-learning"}} {
+		q := base
+		q.Facets = facets
+		p := mustStudies(t, s, q)
+		for _, f := range p.Facets {
+			for _, v := range f.Values {
+				narrowed := base
+				narrowed.Filter = strings.Trim(base.Filter+","+f.Field+":"+v.Value, ",")
+				if got := mustStudies(t, s, narrowed).Total; got != v.Count {
+					t.Errorf("%+v facet %s=%s counts %d; the list has %d", base, f.Field, v.Value, v.Count, got)
+				}
+			}
+		}
+	}
+}
+
+// In disjunctive mode a facet ignores its own filter, so it shows what ticking another
+// value would give.
+func TestDisjunctiveFacets(t *testing.T) {
+	s := mustOpen(t)
+	p := mustStudies(t, s, store.Query{Filter: "stage:primary,year:2010-2014", Facets: []string{"stage"}, FacetMode: store.FacetsDisjunctive})
+	for _, v := range p.Facets[0].Values {
+		if v.Value == "null" {
+			continue
+		}
+		want := mustStudies(t, s, store.Query{Filter: "year:2010-2014,stage:" + v.Value}).Total
+		if v.Count != want {
+			t.Errorf("disjunctive stage=%s = %d; want %d", v.Value, v.Count, want)
+		}
+	}
+	_, err := s.Studies(store.Query{Facets: []string{"stage"}, FacetMode: "sideways"})
+	wantInvalid(t, err, "facet_mode")
+}
+
+func TestFilterGrammar(t *testing.T) {
+	s := mustOpen(t)
+	all := mustStudies(t, s, store.Query{}).Total
+	total := func(filter string) int { return mustStudies(t, s, store.Query{Filter: filter}).Total }
+	if a, b := total("design:RCT"), total("design:!RCT"); a+b != all || a == 0 {
+		t.Errorf("design:RCT (%d) and design:!RCT (%d) do not partition %d", a, b, all)
+	}
+	if a, b := total("has_doi:true"), total("has_doi:false"); a+b != all || a == 0 {
+		t.Errorf("has_doi true %d + false %d != %d", a, b, all)
+	}
+	if total("year:2008-2009") != total("year:2008|2009") || total("year:>=2013") != total("year:2013-2014") {
+		t.Error("year ranges disagree")
+	}
+	if total("year:>2013") != total("year:2014") || total("year:<2009") != total("year:2008") {
+		t.Error("strict bounds disagree")
+	}
+	if total("DESIGN:rct") != total("design:RCT") {
+		t.Error("filter fields and values are not case-insensitive")
+	}
+	if total("theme:family-learning,theme:parenting-support") > total("theme:family-learning") {
+		t.Error("a repeated field does not AND")
+	}
+	viaRelation := total("intervention.setting:home")
+	if viaRelation == 0 {
+		t.Error("no study evaluates a home-based intervention")
+	}
+	if total("sample_size:null")+total("sample_size:>0") != all {
+		t.Error("sample_size null and present do not partition")
+	}
+	for _, bad := range []string{"year:", ":x", "year:1-2-3", "year:>x", "theme.x:y", "intervention.intervention:x", strings.Repeat("year:2010,", 60)} {
+		if _, err := s.Studies(store.Query{Filter: bad}); err == nil {
+			t.Errorf("filter %q accepted", bad)
+		}
+	}
+}
+
+func TestInterventionRelationFilters(t *testing.T) {
+	s := mustOpen(t)
+	p, err := s.Interventions(store.Query{Filter: "study.disadvantage:eal", PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iv := range p.Items {
+		d, _ := s.Intervention(iv.ID)
+		if !slices.ContainsFunc(d.Studies, func(st models.Study) bool { return slices.Contains(st.DisadvantageFocus, "eal") }) {
+			t.Errorf("%s has no study about EAL families", iv.ID)
+		}
+	}
+}
+
+func TestSearch(t *testing.T) {
+	s := mustOpen(t)
+	search := func(q string) *store.Page[models.Study] {
+		return mustStudies(t, s, store.Query{Search: q, PerPage: 100})
+	}
+	parent, parents, parental := search("parent"), search("parents"), search("parental")
+	if parent.Total == 0 || parent.Total != parents.Total || parent.Total != parental.Total {
+		t.Errorf("word forms differ: parent %d, parents %d, parental %d", parent.Total, parents.Total, parental.Total)
+	}
+	if search("SENECHAL").Total == 0 || search("sénéchal").Total != search("senechal").Total {
+		t.Error("search is not case- and diacritic-insensitive")
+	}
+	phrase := search(`"dialogic reading"`)
+	if phrase.Total == 0 || phrase.Total > search("dialogic reading").Total {
+		t.Errorf("phrase %d vs words %d", phrase.Total, search("dialogic reading").Total)
+	}
+	for i := 1; i < len(phrase.Matches); i++ {
+		if phrase.Matches[i].Score > phrase.Matches[i-1].Score {
+			t.Error("results are not in relevance order")
+		}
+	}
+	if !strings.Contains(fmt.Sprint(phrase.Matches[0].Highlights), "<mark>") {
+		t.Errorf("no highlight: %v", phrase.Matches[0].Highlights)
+	}
+	a, b, both := search("fathers").Total, search("literacy").Total, search("fathers literacy").Total
+	either := search("fathers OR literacy").Total
+	if both > min(a, b) || either < max(a, b) || either > a+b {
+		t.Errorf("AND/OR wrong: a=%d b=%d and=%d or=%d", a, b, both, either)
+	}
+	if search("fathers NOT literacy").Total+both != a || search("fathers -literacy").Total+both != a {
+		t.Error("NOT wrong")
+	}
+	if search("liter*").Total < b {
+		t.Error("prefix finds less than the word")
+	}
+	// No input makes the search fail.
+	for _, q := range []string{`"unterminated`, `((((`, `))`, `NOT`, `AND OR`, `c++`, `😀`, `title:x`, `-`, `*`, `"" ""`, strings.Repeat("(", 100), strings.Repeat("a ", 30)} {
+		if _, err := s.Studies(store.Query{Search: q}); err != nil {
+			t.Errorf("search %q: %v", q, err)
+		}
+	}
+	_, err := s.Studies(store.Query{Search: strings.Repeat("x", 10000)})
+	wantInvalid(t, err, "q")
+	_, err = s.Studies(store.Query{Search: strings.Repeat("a ", 40)})
+	wantInvalid(t, err, "q")
+}
+
+func TestSortIsTotalAndStable(t *testing.T) {
+	s := mustOpen(t)
+	p := mustStudies(t, s, store.Query{Sort: "effect_size", PerPage: 100})
+	seenNull := false
+	for _, st := range p.Items {
+		if st.EffectSize == nil {
+			seenNull = true
+		} else if seenNull {
+			t.Fatal("a missing effect size sorted before a present one")
+		}
+	}
+	p = mustStudies(t, s, store.Query{Sort: "-effect_size", PerPage: 100})
+	if p.Items[0].EffectSize == nil {
+		t.Error("descending sort put a missing value first")
+	}
+	for _, bad := range []string{"year,year", "a,b,c,d,e", "colour"} {
+		_, err := s.Studies(store.Query{Sort: bad})
+		wantInvalid(t, err, "sort")
+	}
+}
