@@ -19,6 +19,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/store"
 )
 
@@ -70,8 +72,13 @@ type usageError struct{ error }
 // run is the whole program: it parses args, and either validates a dataset or serves until
 // ctx ends. ready, when not nil, receives the address the server listens on.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
-	if len(args) > 0 && args[0] == "validate" {
-		return validate(args[1:], stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "validate":
+			return validate(args[1:], stdout)
+		case "generate":
+			return generate(args[1:], stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -81,9 +88,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
 		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
+		dataset   = fs.String("dataset", "", "serve this dataset file instead of the embedded one; it must validate (env KB_DATASET)")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]          serve the API\n  evidence-kb validate [FILE]  check a dataset file (default: the embedded one)\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
@@ -103,8 +111,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{fmt.Errorf("-log-format must be text or json, not %q", *logFormat)}
 	}
 	log := slog.New(handler)
+	var err error
 
-	st, err := store.Open(ctx, store.Options{Path: *dbPath, Logger: log})
+	var raw []byte // nil: the embedded dataset
+	if *dataset != "" {
+		if raw, err = os.ReadFile(*dataset); err != nil {
+			return err
+		}
+	}
+	st, err := store.Open(ctx, store.Options{Path: *dbPath, Dataset: raw, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -170,4 +185,24 @@ func validate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s is valid: %d studies, %d interventions, %d themes, %d strands, %d disadvantage-focus values (version %s)\n",
 		name, len(d.Studies), len(d.Interventions), len(d.Themes), len(d.Strands), len(d.Disadvantages), store.Version(raw))
 	return nil
+}
+
+// generate writes a deterministic synthetic dataset shaped like the embedded one.
+func generate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("studies", 100_000, "number of studies (about a tenth as many interventions)")
+	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same dataset")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *n < 1 {
+		return usageError{errors.New("-studies must be at least 1")}
+	}
+	base, err := store.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	return enc.Encode(synth.Generate(base, *n, *seed))
 }

@@ -209,6 +209,9 @@ func (c *collection) walkOrder(matched bitmap, p *permutation, after int32, skip
 // every search, so it keeps only the best skip+limit in a heap instead of sorting them all.
 func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) []int32 {
 	cmp := c.comparator(terms, scores)
+	if len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc {
+		cmp = byScore(scores) // the common case, without the general comparator's loop
+	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
 	matched.each(func(i int) bool {
@@ -232,6 +235,23 @@ func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float
 		return nil
 	}
 	return out[skip:]
+}
+
+// byScore orders by descending score, then by ordinal: what relevance alone means.
+func byScore(scores []float64) func(a, b int32) int {
+	return func(a, b int32) int {
+		switch sa, sb := scores[a], scores[b]; {
+		case sa > sb:
+			return -1
+		case sa < sb:
+			return 1
+		case a < b:
+			return -1
+		case a > b:
+			return 1
+		}
+		return 0
+	}
 }
 
 // worstFirst is a heap whose root is the record that sorts last.

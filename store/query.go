@@ -198,7 +198,25 @@ func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 	if !ok {
 		return nil, bad
 	}
+	if f.tags != nil && len(f.tags.order) <= maxValueUnion {
+		return f.valueUnion(c.n, lo, hi), nil
+	}
 	return f.num.rangeSet(c.n, lo, hi), nil
+}
+
+// maxValueUnion is how many distinct values a numeric field may have for a range to be
+// answered as a union of per-value bitmaps (a few word-wise ORs, e.g. for years) rather
+// than by setting one bit per record.
+const maxValueUnion = 64
+
+func (f *field) valueUnion(n int, lo, hi float64) bitmap {
+	set := newBitmap(n)
+	for _, v := range f.tags.order {
+		if x, err := strconv.ParseFloat(v, 64); err == nil && x >= lo && x <= hi {
+			set.or(f.tags.sets[v])
+		}
+	}
+	return set
 }
 
 // sortKey compares two records by one attribute, ascending, with missing values last.

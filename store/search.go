@@ -36,14 +36,15 @@ type textIndex struct {
 	weights []float64
 	text    func(doc, field int) string
 	terms   map[string]*postings
-	sorted  []string // all terms, for prefix queries
+	sorted  []string          // all terms, for prefix queries
+	stems   map[string]string // word → stem for every indexed word: stemming is the slow part
 	docLen  []float32
 	avgLen  float64
 }
 
 type postings struct {
 	docs   []int32
-	tf     []float32 // field-weighted term frequency
+	weight []float32 // BM25 term weight of docs[i], before idf: fixed per document, so computed once
 	posOff []int32   // positions of docs[i] are pos[posOff[i]:posOff[i+1]]
 	pos    []int32
 }
@@ -52,6 +53,7 @@ type postings struct {
 func buildTextIndex(n int, fields []string, weights []float64, text func(doc, field int) string) *textIndex {
 	t := &textIndex{n: n, fields: fields, weights: weights, text: text, terms: map[string]*postings{}, docLen: make([]float32, n)}
 	stems := map[string]string{}
+	t.stems = stems
 	type occ struct {
 		tf  float32
 		pos []int32
@@ -89,13 +91,20 @@ func buildTextIndex(n int, fields []string, weights []float64, text func(doc, fi
 				t.terms[s] = pl
 			}
 			pl.docs = append(pl.docs, int32(d))
-			pl.tf = append(pl.tf, o.tf)
+			pl.weight = append(pl.weight, o.tf)
 			pl.pos = append(pl.pos, o.pos...)
 			pl.posOff = append(pl.posOff, int32(len(pl.pos)))
 		}
 	}
 	if n > 0 {
 		t.avgLen = total / float64(n)
+	}
+	for _, pl := range t.terms {
+		for i, d := range pl.docs {
+			tf := float64(pl.weight[i])
+			norm := 1 - bm25B + bm25B*float64(t.docLen[d])/t.avgLen
+			pl.weight[i] = float32(tf * (bm25K1 + 1) / (tf + bm25K1*norm))
+		}
 	}
 	for s := range t.terms {
 		t.sorted = append(t.sorted, s)
@@ -256,16 +265,10 @@ func (t *textIndex) idf(pl *postings) float64 {
 	return math.Log(1 + (float64(t.n)-df+0.5)/(df+0.5))
 }
 
-func (t *textIndex) bm25(pl *postings, i int) float64 {
-	tf := float64(pl.tf[i])
-	norm := 1 - bm25B + bm25B*float64(t.docLen[pl.docs[i]])/t.avgLen
-	return tf * (bm25K1 + 1) / (tf + bm25K1*norm)
-}
-
 func (t *textIndex) score(pl *postings, scores []float64) {
 	idf := t.idf(pl)
 	for i, d := range pl.docs {
-		scores[d] += idf * t.bm25(pl, i)
+		scores[d] += idf * float64(pl.weight[i])
 	}
 }
 
@@ -273,7 +276,7 @@ func (t *textIndex) scoreWithin(pl *postings, scores []float64, set bitmap) {
 	idf := t.idf(pl)
 	for i, d := range pl.docs {
 		if set.has(int(d)) {
-			scores[d] += idf * t.bm25(pl, i)
+			scores[d] += idf * float64(pl.weight[i])
 		}
 	}
 }
@@ -296,10 +299,28 @@ func (t *textIndex) phrase(words []string) bitmap {
 			return set
 		}
 	}
+	// only documents holding every word can hold the phrase
+	candidates := fullBitmap(t.n)
+	for _, pl := range pls {
+		words := newBitmap(t.n)
+		for _, d := range pl.docs {
+			words.set(int(d))
+		}
+		candidates.and(words)
+	}
+	// walk the first word's documents; the others' cursors only move forward
+	cursor := make([]int, len(pls))
 	for i, d := range pls[0].docs {
-		starts := pls[0].pos[pls[0].posOff[i]:pls[0].posOff[i+1]]
-		for _, s := range starts {
-			if t.followedBy(pls[1:], d, s) {
+		if !candidates.has(int(d)) {
+			continue
+		}
+		for k := 1; k < len(pls); k++ {
+			for pls[k].docs[cursor[k]] < d {
+				cursor[k]++
+			}
+		}
+		for _, start := range pls[0].pos[pls[0].posOff[i]:pls[0].posOff[i+1]] {
+			if followedBy(pls, cursor, start) {
 				set.set(int(d))
 				break
 			}
@@ -308,14 +329,13 @@ func (t *textIndex) phrase(words []string) bitmap {
 	return set
 }
 
-func (t *textIndex) followedBy(rest []*postings, d, start int32) bool {
-	for k, pl := range rest {
-		j := sort.Search(len(pl.docs), func(x int) bool { return pl.docs[x] >= d })
-		if j == len(pl.docs) || pl.docs[j] != d {
-			return false
-		}
+// followedBy reports whether word k of the phrase stands at start+k in the current
+// document of every cursor.
+func followedBy(pls []*postings, cursor []int, start int32) bool {
+	for k := 1; k < len(pls); k++ {
+		pl, j := pls[k], cursor[k]
 		pos := pl.pos[pl.posOff[j]:pl.posOff[j+1]]
-		want := start + int32(k) + 1
+		want := start + int32(k)
 		x := sort.Search(len(pos), func(x int) bool { return pos[x] >= want })
 		if x == len(pos) || pos[x] != want {
 			return false
@@ -334,7 +354,7 @@ func (t *textIndex) highlight(doc int, sr *searchResult) map[string]string {
 		first := -1
 		marked := make([]bool, len(toks))
 		for i, tok := range toks {
-			if sr.highlights(tok.word) {
+			if sr.highlights(tok.word, t.stem(tok.word)) {
 				marked[i] = true
 				if first < 0 {
 					first = i
@@ -376,8 +396,15 @@ func (t *textIndex) highlight(doc int, sr *searchResult) map[string]string {
 	return out
 }
 
-func (sr *searchResult) highlights(word string) bool {
-	s := stem(word)
+// stem returns a word's stem, from the index's memo when the word is indexed.
+func (t *textIndex) stem(word string) string {
+	if s, ok := t.stems[word]; ok {
+		return s
+	}
+	return stem(word)
+}
+
+func (sr *searchResult) highlights(word, s string) bool {
 	if sr.stems[s] {
 		return true
 	}

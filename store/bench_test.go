@@ -1,0 +1,105 @@
+package store
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/internal/synth"
+)
+
+// BenchSize is the evidence base the benchmarks measure: a thousand times today's.
+const benchSize = 100_000
+
+var (
+	benchOnce  sync.Once
+	benchStore *Store
+)
+
+// benchmarkStore builds the query catalogue over a synthetic 100,000-study dataset. The
+// catalogue is what serves reads; SQLite is not on the read path, so it is left out here.
+func benchmarkStore(b *testing.B) *Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		base, err := ParseDataset(embeddedDataset)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := synth.Generate(base, benchSize, 1)
+		benchStore = &Store{cat: newCatalog(d, "bench")}
+	})
+	return benchStore
+}
+
+func BenchmarkListFilteredWithTotal(b *testing.B) {
+	s := benchmarkStore(b)
+	q := Query{Filter: "theme:supporting-vulnerable-families,year:2010-2014,design:!survey", Sort: "-year,title"}
+	for b.Loop() {
+		if _, err := s.Studies(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkListCursorSortedBySampleSize(b *testing.B) {
+	s := benchmarkStore(b)
+	p, _ := s.Studies(Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: FirstCursor})
+	q := Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: p.NextCursor}
+	for b.Loop() {
+		if _, err := s.Studies(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	s := benchmarkStore(b)
+	for _, q := range []string{"parental engagement", `"home learning"`, "father* OR literacy", "reading -school"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Studies(Query{Search: q}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+var allFacets = []string{"theme", "strand", "disadvantage", "design", "stage", "country", "year"}
+
+func BenchmarkFacets(b *testing.B) {
+	s := benchmarkStore(b)
+	for _, mode := range []string{FacetsFiltered, FacetsDisjunctive} {
+		b.Run(mode, func(b *testing.B) {
+			q := Query{Filter: "stage:primary|secondary,year:2010-2014", Facets: allFacets, FacetMode: mode}
+			for b.Loop() {
+				if _, err := s.Studies(q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEvidenceMap(b *testing.B) {
+	s := benchmarkStore(b)
+	for _, dims := range [][2]string{{"theme", "strand"}, {"disadvantage", "year"}} {
+		b.Run(dims[0]+"x"+dims[1], func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.EvidenceMap(dims[0], dims[1], "year:2010-2014", ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkBuildCatalog(b *testing.B) {
+	base, err := ParseDataset(embeddedDataset)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := synth.Generate(base, benchSize/10, 1)
+	for b.Loop() {
+		newCatalog(d, "bench")
+	}
+}

@@ -1,0 +1,184 @@
+package store_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// The checked reference bibliography lives beside the repository (../shared/reference), as
+// it does on the team's machines and in CI. These tests hold the embedded dataset to it.
+const referenceDir = "../../shared/reference"
+
+type refStudy struct {
+	Title, Type            string
+	Year                   int
+	Venue, DOI, URL        *string
+	Country, Design, Stage *string
+	KeyFindingFacts        []string `json:"key_finding_facts"`
+	RawAuthors             []string `json:"authors"`
+	RawVerified            []string `json:"verified_in"`
+}
+
+type refIntervention struct {
+	Name                 string
+	Aliases              []string
+	Origin               *string `json:"provider_or_origin"`
+	CountryOfOrigin      *string `json:"country_of_origin"`
+	Stage                *string `json:"target_stage"`
+	Setting              *string
+	URL                  *string
+	VerifiedIn           []string `json:"verified_in"`
+	DescriptionFacts     []string `json:"description_facts"`
+	EvidenceSummaryFacts []string `json:"evidence_summary_facts"`
+}
+
+func readReference[T any](t *testing.T, name string) []T {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(referenceDir, name))
+	if os.IsNotExist(err) {
+		t.Skipf("reference %s not found beside the repository; skipping the conformance check", name)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func embedded(t *testing.T) *models.Dataset {
+	t.Helper()
+	d, err := store.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// No bibliographic fact may differ from the reference.
+func TestStudiesMatchReference(t *testing.T) {
+	refs := readReference[refStudy](t, "studies.json")
+	d := embedded(t)
+	if len(d.Studies) != len(refs) {
+		t.Errorf("dataset has %d studies; the reference %d", len(d.Studies), len(refs))
+	}
+	byTitle := map[string]models.Study{}
+	for _, s := range d.Studies {
+		byTitle[s.Title+"|"+strconv.Itoa(s.Year)] = s
+	}
+	for _, r := range refs {
+		s, ok := byTitle[r.Title+"|"+strconv.Itoa(r.Year)]
+		if !ok {
+			t.Errorf("reference study %q (%d) is missing", r.Title, r.Year)
+			continue
+		}
+		got := []any{s.Authors, s.Type, s.Venue, s.DOI, s.URL, s.Country, s.Design, s.Stage, s.VerifiedIn}
+		want := []any{r.RawAuthors, r.Type, r.Venue, r.DOI, r.URL, r.Country, r.Design, r.Stage, r.RawVerified}
+		names := []string{"authors", "type", "venue", "doi", "url", "country", "design", "stage", "verified_in"}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%s.%s = %v; the reference says %v", s.ID, names[i], show(got[i]), show(want[i]))
+			}
+		}
+	}
+}
+
+func TestInterventionsMatchReference(t *testing.T) {
+	refs := readReference[refIntervention](t, "interventions.json")
+	d := embedded(t)
+	if len(d.Interventions) != len(refs) {
+		t.Errorf("dataset has %d interventions; the reference %d", len(d.Interventions), len(refs))
+	}
+	byName := map[string]models.Intervention{}
+	for _, iv := range d.Interventions {
+		byName[iv.Name] = iv
+	}
+	for _, r := range refs {
+		iv, ok := byName[r.Name]
+		if !ok {
+			t.Errorf("reference intervention %q is missing", r.Name)
+			continue
+		}
+		got := []any{iv.Aliases, iv.Origin, iv.CountryOfOrigin, iv.Stage, iv.Setting, iv.URL, iv.VerifiedIn}
+		want := []any{r.Aliases, r.Origin, r.CountryOfOrigin, r.Stage, r.Setting, r.URL, r.VerifiedIn}
+		names := []string{"aliases", "origin", "country_of_origin", "stage", "setting", "url", "verified_in"}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%s.%s = %v; the reference says %v", iv.ID, names[i], show(got[i]), show(want[i]))
+			}
+		}
+	}
+}
+
+// Summaries and findings are our own words: none shares a run of 12 words with the
+// reference's fact sentences.
+func TestTextsAreOwnWords(t *testing.T) {
+	studies := readReference[refStudy](t, "studies.json")
+	ivs := readReference[refIntervention](t, "interventions.json")
+	const n = 12
+	source := map[string]bool{}
+	add := func(texts []string) {
+		for _, text := range texts {
+			for _, g := range ngrams(text, n) {
+				source[g] = true
+			}
+		}
+	}
+	for _, s := range studies {
+		add(s.KeyFindingFacts)
+	}
+	for _, iv := range ivs {
+		add(iv.DescriptionFacts)
+		add(iv.EvidenceSummaryFacts)
+	}
+	d := embedded(t)
+	check := func(record, field, text string) {
+		for _, g := range ngrams(text, n) {
+			if source[g] {
+				t.Errorf("%s.%s copies the reference: %q", record, field, g)
+				return
+			}
+		}
+	}
+	for _, s := range d.Studies {
+		check(s.ID, "summary", s.Summary)
+		for _, f := range s.KeyFindings {
+			check(s.ID, "key_findings", f)
+		}
+	}
+	for _, iv := range d.Interventions {
+		check(iv.ID, "summary", iv.Summary)
+		for _, e := range iv.Evidence {
+			check(iv.ID, "evidence", e.Finding)
+		}
+	}
+}
+
+func ngrams(text string, n int) []string {
+	words := strings.Fields(strings.ToLower(text))
+	var out []string
+	for i := 0; i+n <= len(words); i++ {
+		out = append(out, strings.Join(words[i:i+n], " "))
+	}
+	return out
+}
+
+func show(v any) any {
+	if p, ok := v.(*string); ok {
+		if p == nil {
+			return "null"
+		}
+		return *p
+	}
+	return v
+}
