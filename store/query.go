@@ -59,19 +59,30 @@ func parseFilter(s string) ([]clause, error) {
 	return clauses, nil
 }
 
-// evaluate returns the records matching every clause.
+// evaluate returns the records matching every clause. The result is always a fresh
+// bitmap the caller may change; clause sets may be the index's own and are only read.
 func (c *collection) evaluate(clauses []clause) (bitmap, error) {
-	result := fullBitmap(c.n)
+	var result bitmap
+	var negated []bitmap
 	for _, cl := range clauses {
 		set, err := c.clauseSet(cl)
 		if err != nil {
 			return nil, err
 		}
-		if cl.negate {
-			result.andNot(set)
-		} else {
+		switch {
+		case cl.negate:
+			negated = append(negated, set)
+		case result == nil:
+			result = set.clone()
+		default:
 			result.and(set)
 		}
+	}
+	if result == nil {
+		result = fullBitmap(c.n)
+	}
+	for _, set := range negated {
+		result.andNot(set)
 	}
 	return result, nil
 }
@@ -84,7 +95,8 @@ func (c *collection) lookupField(name string) (*field, error) {
 	return f, nil
 }
 
-// clauseSet returns the records matching any of a clause's values (negation is the caller's).
+// clauseSet returns the records matching any of a clause's values (negation is the
+// caller's). A single tag value answers with the index's own bitmap: read it, never change it.
 func (c *collection) clauseSet(cl clause) (bitmap, error) {
 	f, err := c.lookupField(cl.field)
 	if err != nil {
@@ -95,13 +107,20 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 	}
 	switch f.kind {
 	case kindTag, kindBool:
-		set := newBitmap(c.n)
-		for _, v := range cl.values {
+		sets := make([]bitmap, len(cl.values))
+		for i, v := range cl.values {
 			canon, ok := f.tags.canonical[strings.ToLower(v)]
 			if !ok {
 				return nil, models.Invalid("filter", fmt.Sprintf("%s: unknown value %q", f.name, v), f.tags.order...)
 			}
-			set.or(f.tags.sets[canon])
+			sets[i] = f.tags.sets[canon]
+		}
+		if len(sets) == 1 {
+			return sets[0], nil
+		}
+		set := newBitmap(c.n)
+		for _, s := range sets {
+			set.or(s)
 		}
 		return set, nil
 	case kindNumber:
