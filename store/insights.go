@@ -95,6 +95,7 @@ func (c *collection) match(filter, search string) (bitmap, error) {
 			return nil, err
 		}
 		matched = sr.matched
+		sr.release(c.text)
 	}
 	return matched, nil
 }
@@ -200,6 +201,7 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 	if err != nil {
 		return nil, err
 	}
+	ivs.search.release(s.cat.interventions.text)
 	for _, o := range ivs.ordinals {
 		iv := s.cat.dataset.Interventions[o]
 		out = append(out, Suggestion{"intervention", iv.ID, iv.Name, "Intervention"})
@@ -208,6 +210,7 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 	if err != nil {
 		return nil, err
 	}
+	studies.search.release(s.cat.studies.text)
 	for _, o := range studies.ordinals {
 		st := s.cat.dataset.Studies[o]
 		out = append(out, Suggestion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)})

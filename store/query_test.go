@@ -219,3 +219,41 @@ func TestSortIsTotalAndStable(t *testing.T) {
 		wantInvalid(t, err, "sort")
 	}
 }
+
+// Searches running at once must not see each other's scores (score buffers are pooled).
+func TestConcurrentSearchesAgree(t *testing.T) {
+	s := mustOpen(t)
+	queries := []string{"parent", "reading OR literacy", `"home learning"`, "father*", "school -primary"}
+	want := map[string][]string{}
+	ids := func(p *store.Page[models.Study]) []string {
+		var out []string
+		for i, st := range p.Items {
+			out = append(out, fmt.Sprintf("%s:%.6f", st.ID, p.Matches[i].Score))
+		}
+		return out
+	}
+	for _, q := range queries {
+		want[q] = ids(mustStudies(t, s, store.Query{Search: q, PerPage: 50}))
+	}
+	errs := make(chan string, 400)
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 50; i++ {
+				q := queries[(g+i)%len(queries)]
+				p, err := s.Studies(store.Query{Search: q, PerPage: 50})
+				if err != nil || !slices.Equal(ids(p), want[q]) {
+					errs <- q
+				}
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	close(errs)
+	for q := range errs {
+		t.Errorf("concurrent search %q differed from the sequential answer", q)
+	}
+}

@@ -50,6 +50,7 @@ func runPage[T any](c *collection, q Query, defaultSort, version string, records
 		for i, o := range res.ordinals {
 			p.Matches[i] = Match{Score: res.search.scores[o], Highlights: c.text.highlight(int(o), res.search)}
 		}
+		res.search.release(c.text)
 	}
 	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -31,15 +32,16 @@ const (
 // case- and diacritic-folded and stemmed (Snowball English), so "parent" finds "parents" and
 // "parental"; positions make phrase queries exact.
 type textIndex struct {
-	n       int
-	fields  []string
-	weights []float64
-	text    func(doc, field int) string
-	terms   map[string]*postings
-	sorted  []string          // all terms, for prefix queries
-	stems   map[string]string // word → stem for every indexed word: stemming is the slow part
-	docLen  []float32
-	avgLen  float64
+	n         int
+	fields    []string
+	weights   []float64
+	text      func(doc, field int) string
+	terms     map[string]*postings
+	sorted    []string          // all terms, for prefix queries
+	stems     map[string]string // word → stem for every indexed word: stemming is the slow part
+	scorePool sync.Pool
+	docLen    []float32
+	avgLen    float64
 }
 
 type postings struct {
@@ -192,7 +194,7 @@ func (t *textIndex) search(q string, within bitmap) (*searchResult, error) {
 	if p.terms > maxSearchTerms {
 		return nil, models.Invalid("q", fmt.Sprintf("has %d terms; at most %d", p.terms, maxSearchTerms))
 	}
-	sr := &searchResult{stems: map[string]bool{}, scores: make([]float64, t.n)}
+	sr := &searchResult{stems: map[string]bool{}, scores: t.scoreBuffer()}
 	if root == nil {
 		sr.hits = newBitmap(t.n)
 	} else {
@@ -201,6 +203,26 @@ func (t *textIndex) search(q string, within bitmap) (*searchResult, error) {
 	sr.matched = sr.hits.clone()
 	sr.matched.and(within)
 	return sr, nil
+}
+
+// scoreBuffer returns a zeroed score per record. Buffers are pooled: at 100,000 records
+// each is 800 KB, and allocating one per search would keep the collector busy under load.
+func (t *textIndex) scoreBuffer() []float64 {
+	if b, ok := t.scorePool.Get().(*[]float64); ok {
+		return *b
+	}
+	return make([]float64, t.n)
+}
+
+// release returns the result's score buffer to the pool; the result must not be used after.
+func (sr *searchResult) release(t *textIndex) {
+	if sr == nil || sr.scores == nil {
+		return
+	}
+	buf := sr.scores
+	sr.scores = nil
+	clear(buf)
+	t.scorePool.Put(&buf)
 }
 
 // eval returns the records matching node; positive terms add their BM25 score to the
