@@ -12,6 +12,8 @@
 //	@tag.description			Named programmes and strategies the studies evaluate
 //	@tag.name					vocabularies
 //	@tag.description			Themes, strands and disadvantage focus
+//	@tag.name					dataset
+//	@tag.description			The whole evidence base in one document, for reproducible analyses
 //	@tag.name					operations
 //	@tag.description			Health probes
 package main

@@ -265,3 +265,45 @@ func has(list []string, v string) bool {
 	}
 	return false
 }
+
+func TestIncludeEmbedsRelatedRecords(t *testing.T) {
+	srv := newTestServer(t)
+	list := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?filter=intervention:triple-p&include=themes,interventions"))
+	for _, s := range list.Data {
+		if s.Included == nil || s.Included.Themes == nil || s.Included.Interventions == nil {
+			t.Fatalf("%s: included = %+v; want themes and interventions", s.ID, s.Included)
+		}
+		if len(*s.Included.Themes) != len(s.Themes) || s.Included.Strands != nil {
+			t.Errorf("%s: included themes %d of %d, strands %v", s.ID, len(*s.Included.Themes), len(s.Themes), s.Included.Strands)
+		}
+		found := false
+		for _, iv := range *s.Included.Interventions {
+			found = found || iv.ID == "triple-p"
+		}
+		if !found {
+			t.Errorf("%s: included interventions lack triple-p", s.ID)
+		}
+	}
+	ivs := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=id:triple-p&include=studies"))
+	if len(ivs.Data) != 1 || ivs.Data[0].Included == nil || len(*ivs.Data[0].Included.Studies) == 0 {
+		t.Errorf("triple-p with include=studies = %+v", ivs.Data)
+	}
+	plain := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?per_page=1"))
+	if plain.Data[0].Included != nil {
+		t.Error("included present without include=")
+	}
+	wantProblem(t, get(t, srv, "/api/v1/studies?include=authors"), 400, "include")
+	wantProblem(t, get(t, srv, "/api/v1/interventions?include=interventions"), 400, "include")
+}
+
+func TestSparseFieldsets(t *testing.T) {
+	srv := newTestServer(t)
+	body := decode[struct {
+		Data []map[string]any `json:"data"`
+	}](t, get(t, srv, "/api/v1/studies?fields=id,year&per_page=3"))
+	for _, item := range body.Data {
+		if len(item) != 2 || item["id"] == nil || item["year"] == nil {
+			t.Errorf("sparse item = %v; want only id and year", item)
+		}
+	}
+}

@@ -35,12 +35,14 @@ var (
 )
 
 func init() {
-	// Documents that are not JSON (the spec as YAML, the docs UI) are checked as text.
+	// Documents that are not JSON (the spec as YAML, the docs UI, the exports) are checked
+	// as text; the export tests parse them with real parsers.
 	asText := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 		b, err := io.ReadAll(body)
 		return string(b), err
 	}
-	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/css", "image/png", "text/plain", "text/csv"} {
+	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/css", "image/png", "text/plain", "text/csv",
+		"application/x-ndjson", "application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography"} {
 		openapi3filter.RegisterBodyDecoder(ct, asText)
 	}
 }

@@ -1,9 +1,10 @@
 package api
 
 import (
-	"reflect"
-
 	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // listInterventions godoc
@@ -13,8 +14,12 @@ import (
 //	@Description
 //	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `has_outside_window_evidence`, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
 //	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
+//	@Description
+//	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids` and `has_outside_window_evidence`) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
 //	@Tags			interventions
 //	@Produce		json
+//	@Produce		text/csv
+//	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar)"	example(disadvantage:low-income,stage:primary)
 //	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence"	maxLength(1000)
@@ -26,30 +31,27 @@ import (
 //	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)
-//	@Success		200			{object}	InterventionList
+//	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus"	example(studies)
+//	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention"	Enums(json, csv, ndjson)	default(json)
+//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, for Excel"	default(false)
+//	@Success		200			{object}	InterventionList	"A page of interventions (JSON), or an export of every matching intervention"
 //	@Failure		400			{object}	Problem
-//	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next"
+//	@Failure		406			{object}	Problem	"The Accept header rules out every format"
+//	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
+//	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=interventions-VERSION.EXT"
 //	@Router			/api/v1/interventions [get]
 func (s *Server) listInterventions(c *gin.Context) {
-	r, err := parseList(c, reflect.TypeFor[InterventionItem]())
-	if err != nil {
-		s.fail(c, err)
+	if s.answeredAsExport(c, interventionListFormats, s.exportInterventions) {
 		return
 	}
-	page, err := s.store.Interventions(r.query)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items := make([]InterventionItem, len(page.Items))
-	for i, iv := range page.Items {
-		items[i] = InterventionItem{Intervention: iv}
-		if page.Matches != nil {
-			items[i].Match = toMatch(page.Matches[i])
+	serveList(s, c, interventionRelations, s.store.Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
+		item := InterventionItem{Intervention: iv, Match: m}
+		var err error
+		if len(r.include) > 0 {
+			item.Included, err = s.interventionIncluded(r, iv.ID)
 		}
-	}
-	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.store.DatasetVersion())
-	writeList(c, r, items, meta, links, page.Facets)
+		return item, err
+	})
 }
 
 // getIntervention godoc
@@ -79,9 +81,36 @@ func (s *Server) getIntervention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	c.PureJSON(200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta()})
+}
+
+// interventionIncluded gathers the relations a list request asked to embed.
+func (s *Server) interventionIncluded(r listRequest, id string) (*InterventionIncluded, error) {
+	d, err := s.store.Intervention(id)
+	if err != nil {
+		return nil, err
+	}
+	rel := interventionRelated(d)
+	inc := &InterventionIncluded{}
+	if r.includes("studies") {
+		inc.Studies = &rel.Studies
+	}
+	if r.includes("themes") {
+		inc.Themes = &rel.Themes
+	}
+	if r.includes("strands") {
+		inc.Strands = &rel.Strands
+	}
+	if r.includes("disadvantage_focus") {
+		inc.DisadvantageFocus = &rel.DisadvantageFocus
+	}
+	return inc, nil
+}
+
+func interventionRelated(d *store.InterventionDetail) InterventionRelated {
 	rel := InterventionRelated{Studies: []StudyRef{}, Themes: d.Themes, Strands: d.Strands, DisadvantageFocus: d.Disadvantages}
 	for _, st := range d.Studies {
 		rel.Studies = append(rel.Studies, studyRef(st))
 	}
-	c.PureJSON(200, InterventionDetail{Data: d.Intervention, Related: rel, Meta: s.versionMeta()})
+	return rel
 }

@@ -17,16 +17,47 @@ import (
 )
 
 // listParams are the query parameters every list endpoint takes.
-var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "facets", "facet_mode", "total", "fields"}
+var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "facets", "facet_mode", "total", "fields", "include"}
+
+// serveList answers a JSON list endpoint: it parses the request, runs the query, turns each
+// record into its list item and writes the page.
+func serveList[R, I any](s *Server, c *gin.Context, relations []string,
+	query func(store.Query) (*store.Page[R], error), toItem func(listRequest, R, *Match) (I, error)) {
+	r, err := parseList(c, reflect.TypeFor[I](), relations, "format")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	page, err := query(r.query)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]I, len(page.Items))
+	for i, rec := range page.Items {
+		var m *Match
+		if page.Matches != nil {
+			m = toMatch(page.Matches[i])
+		}
+		if items[i], err = toItem(r, rec, m); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.store.DatasetVersion())
+	writeList(c, r, items, meta, links, page.Facets)
+}
 
 // listRequest is a parsed list request.
 type listRequest struct {
-	query  store.Query
-	total  bool
-	fields []string
+	query   store.Query
+	total   bool
+	fields  []string
+	include []string // related records to embed in each item
 }
 
-func parseList(c *gin.Context, itemType reflect.Type, extra ...string) (listRequest, error) {
+// parseList reads a list request; relations are the names include= accepts.
+func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra ...string) (listRequest, error) {
 	p, err := parseParams(c.Request.URL.Query(), append(slices.Clone(listParams), extra...)...)
 	if err != nil {
 		return listRequest{}, err
@@ -48,6 +79,12 @@ func parseList(c *gin.Context, itemType reflect.Type, extra ...string) (listRequ
 	}
 	if r.total, err = p.boolean("total", true); err != nil {
 		return r, err
+	}
+	r.include = p.list("include")
+	for _, name := range r.include {
+		if !slices.Contains(relations, name) {
+			return r, models.Invalid("include", fmt.Sprintf("%q is not a relation of this record", name), relations...)
+		}
 	}
 	r.fields = p.list("fields")
 	if len(r.fields) > 0 {
@@ -167,6 +204,8 @@ func jsonNames(t reflect.Type) []string {
 	}
 	return names
 }
+
+func (r listRequest) includes(name string) bool { return slices.Contains(r.include, name) }
 
 func toMatch(m store.Match) *Match {
 	return &Match{Score: m.Score, Highlights: m.Highlights}

@@ -29,8 +29,20 @@ type Match struct {
 // StudyItem is a study in a list.
 type StudyItem struct {
 	models.Study
-	Match *Match `json:"match,omitempty"`
+	Match    *Match         `json:"match,omitempty"`
+	Included *StudyIncluded `json:"included,omitempty"`
 } // @name StudyItem
+
+// studyRelations are the relations include= embeds in a study list.
+var studyRelations = []string{"themes", "strands", "disadvantage_focus", "interventions"}
+
+// StudyIncluded holds the related records a list request asked for with include=.
+type StudyIncluded struct {
+	Themes            *[]models.Theme             `json:"themes,omitempty"`
+	Strands           *[]models.Strand            `json:"strands,omitempty"`
+	DisadvantageFocus *[]models.DisadvantageFocus `json:"disadvantage_focus,omitempty"`
+	Interventions     *[]InterventionRef          `json:"interventions,omitempty"`
+} // @name StudyIncluded
 
 // StudyList is a page of studies.
 type StudyList struct {
@@ -43,8 +55,20 @@ type StudyList struct {
 // InterventionItem is an intervention in a list.
 type InterventionItem struct {
 	models.Intervention
-	Match *Match `json:"match,omitempty"`
+	Match    *Match                `json:"match,omitempty"`
+	Included *InterventionIncluded `json:"included,omitempty"`
 } // @name InterventionItem
+
+// interventionRelations are the relations include= embeds in an intervention list.
+var interventionRelations = []string{"studies", "themes", "strands", "disadvantage_focus"}
+
+// InterventionIncluded holds the related records a list request asked for with include=.
+type InterventionIncluded struct {
+	Studies           *[]StudyRef                 `json:"studies,omitempty"`
+	Themes            *[]models.Theme             `json:"themes,omitempty"`
+	Strands           *[]models.Strand            `json:"strands,omitempty"`
+	DisadvantageFocus *[]models.DisadvantageFocus `json:"disadvantage_focus,omitempty"`
+} // @name InterventionIncluded
 
 // InterventionList is a page of interventions.
 type InterventionList struct {

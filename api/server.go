@@ -78,6 +78,10 @@ func (s *Server) routes() {
 		gzip.Gzip(gzip.DefaultCompression),
 	)
 	r.NoRoute(func(c *gin.Context) {
+		if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			s.notFoundPage(c) // people get a page; programs under /api/ get a problem
+			return
+		}
 		problem(c, http.StatusNotFound, "no such endpoint: "+c.Request.URL.Path+"; see /docs", nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -100,9 +104,11 @@ func (s *Server) routes() {
 	v1.GET("/themes/:slug", s.getTheme)
 	v1.GET("/strands", s.listStrands)
 	v1.GET("/disadvantages", s.listDisadvantages)
+	v1.GET("/dataset", s.getDataset)
 	v1.GET("/stats", s.stats)
 	v1.GET("/evidence-map", s.evidenceMap)
 	v1.GET("/autocomplete", s.autocomplete)
+	s.webRoutes(r)
 	s.engine = r
 }
 
@@ -118,7 +124,7 @@ func (s *Server) corsConfig() cors.Config {
 	cfg := cors.Config{
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 		AllowHeaders:  []string{"Accept", "If-None-Match", "Content-Type"},
-		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID"},
+		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID", "X-Dataset-Version", "Content-Disposition"},
 		MaxAge:        12 * time.Hour,
 	}
 	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {

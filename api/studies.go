@@ -1,11 +1,10 @@
 package api
 
 import (
-	"reflect"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // listStudies godoc
@@ -18,8 +17,16 @@ import (
 //	@Description	Examples: `theme:family-learning,year:2010-2014,design:RCT|quasi-experimental`; `disadvantage:eal,has_effect_size:true`; `intervention.setting:home`.
 //	@Description
 //	@Description	**q** searches titles, authors, summaries and findings: words (stemmed, case- and accent-insensitive), `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, `-word`, parentheses. Results then sort by relevance and carry a `match` with highlighted snippets.
+//	@Description
+//	@Description	**Exports and citations**: `format` (or the `Accept` header; `format` wins) turns the list into a download of *every* matching record, in the list's order, with the same `filter`, `q` and `sort`: `csv` (text/csv, RFC 4180, one row per study, multi-valued cells joined with `; `, findings with ` | `), `ndjson` (application/x-ndjson, one study per line), `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array) or `apa` (text/x-bibliography, an APA 7th reference list, one reference per line). Exports take no `page`, `per_page`, `cursor`, `facets`, `facet_mode`, `total` or `fields`; a query that matches nothing exports an empty file (a CSV header row, `[]` for CSL-JSON).
 //	@Tags			studies
 //	@Produce		json
+//	@Produce		text/csv
+//	@Produce		application/x-ndjson
+//	@Produce		application/x-bibtex
+//	@Produce		application/x-research-info-systems
+//	@Produce		application/vnd.citationstyles.csl+json
+//	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter in the grammar above"	example(theme:supporting-vulnerable-families,year:2010-2014)
 //	@Param			q			query		string	false	"Full-text search"				maxLength(1000)
@@ -31,47 +38,57 @@ import (
 //	@Param			facet_mode	query		string	false	"filtered: counts over the result; disjunctive: each facet counted with its own filter removed"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset: the record fields to return, comma-separated"	example(id,title,year)
-//	@Success		200			{object}	StudyList
+//	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: themes, strands, disadvantage_focus, interventions"	example(themes,interventions)
+//	@Param			format		query		string	false	"json: a page of the list; any other: an export of every matching record"	Enums(json, csv, ndjson, bibtex, ris, csl-json, apa)	default(json)
+//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8"	default(false)
+//	@Success		200			{object}	StudyList	"A page of studies (JSON), or an export of every matching study in the requested format"
 //	@Failure		400			{object}	Problem
-//	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next"
+//	@Failure		406			{object}	Problem	"The Accept header rules out every format"
+//	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
+//	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version"
 //	@Router			/api/v1/studies [get]
 func (s *Server) listStudies(c *gin.Context) {
-	r, err := parseList(c, reflect.TypeFor[StudyItem]())
-	if err != nil {
-		s.fail(c, err)
+	if s.answeredAsExport(c, studyListFormats, s.exportStudies) {
 		return
 	}
-	page, err := s.store.Studies(r.query)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items := make([]StudyItem, len(page.Items))
-	for i, st := range page.Items {
-		items[i] = StudyItem{Study: st}
-		if page.Matches != nil {
-			items[i].Match = toMatch(page.Matches[i])
+	serveList(s, c, studyRelations, s.store.Studies, func(r listRequest, st models.Study, m *Match) (StudyItem, error) {
+		item := StudyItem{Study: st, Match: m}
+		var err error
+		if len(r.include) > 0 {
+			item.Included, err = s.studyIncluded(r, st.ID)
 		}
-	}
-	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.store.DatasetVersion())
-	writeList(c, r, items, meta, links, page.Facets)
+		return item, err
+	})
 }
 
 // getStudy godoc
 //
 //	@Summary		Get a study
 //	@Description	One study with its themes, strands, disadvantage focus and the interventions it evaluates embedded.
+//	@Description
+//	@Description	Or its citation, chosen by `format` or by the `Accept` header as in DOI content negotiation (`format` wins): `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array of one item) or `apa` (text/x-bibliography, an APA 7th reference). Citation keys are the same as in list exports.
 //	@Tags			studies
 //	@Produce		json
+//	@Produce		application/x-bibtex
+//	@Produce		application/x-research-info-systems
+//	@Produce		application/vnd.citationstyles.csl+json
+//	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
-//	@Param			id	path		string	true	"Study id"	example(lindsay-2008)
-//	@Success		200	{object}	StudyDetail
-//	@Failure		400	{object}	Problem	"Malformed id"
-//	@Failure		404	{object}	Problem	"No study with that id"
+//	@Param			id		path		string	true	"Study id"	example(lindsay-2008)
+//	@Param			format	query		string	false	"json: the study and its related records; any other: its citation"	Enums(json, bibtex, ris, csl-json, apa)	default(json)
+//	@Success		200		{object}	StudyDetail	"The study (JSON), or its citation in the requested format"
+//	@Failure		400		{object}	Problem		"Malformed id or format"
+//	@Failure		404		{object}	Problem		"No study with that id"
+//	@Failure		406		{object}	Problem		"The Accept header rules out every format"
+//	@Header			200		{string}	Content-Disposition	"Citations: inline; filename=ID.EXT"
 //	@Router			/api/v1/studies/{id} [get]
 func (s *Server) getStudy(c *gin.Context) {
 	id := c.Param("id")
-	if err := noParams(c); err != nil {
+	f, ok := s.negotiate(c, studyFormats)
+	if !ok {
+		return
+	}
+	if _, err := parseParams(c.Request.URL.Query(), "format"); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -84,11 +101,42 @@ func (s *Server) getStudy(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if f != formatJSON {
+		s.writeCitation(c, f, d.Study)
+		return
+	}
+	c.PureJSON(200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta()})
+}
+
+// studyIncluded gathers the relations a list request asked to embed.
+func (s *Server) studyIncluded(r listRequest, id string) (*StudyIncluded, error) {
+	d, err := s.store.Study(id)
+	if err != nil {
+		return nil, err
+	}
+	rel := studyRelated(d)
+	inc := &StudyIncluded{}
+	if r.includes("themes") {
+		inc.Themes = &rel.Themes
+	}
+	if r.includes("strands") {
+		inc.Strands = &rel.Strands
+	}
+	if r.includes("disadvantage_focus") {
+		inc.DisadvantageFocus = &rel.DisadvantageFocus
+	}
+	if r.includes("interventions") {
+		inc.Interventions = &rel.Interventions
+	}
+	return inc, nil
+}
+
+func studyRelated(d *store.StudyDetail) StudyRelated {
 	rel := StudyRelated{Themes: d.Themes, Strands: d.Strands, DisadvantageFocus: d.Disadvantages, Interventions: []InterventionRef{}}
 	for _, iv := range d.Interventions {
 		rel.Interventions = append(rel.Interventions, InterventionRef{ID: iv.ID, Name: iv.Name, Stage: iv.Stage, Setting: iv.Setting})
 	}
-	c.PureJSON(200, StudyDetail{Data: d.Study, Related: rel, Meta: s.versionMeta()})
+	return rel
 }
 
 func studyRef(st models.Study) StudyRef {

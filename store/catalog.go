@@ -254,7 +254,8 @@ func vocabulary(n int, at func(int) (slug, name string)) ([]string, map[string]s
 	slugs := make([]string, n)
 	labels := make(map[string]string, n)
 	for i := 0; i < n; i++ {
-		slugs[i], labels[slugs[i]] = at(i)
+		slug, name := at(i)
+		slugs[i], labels[slug] = slug, name
 	}
 	return slugs, labels
 }

@@ -197,26 +197,35 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 		words[i] = t.word
 	}
 	query := strings.Join(words, " ") + "*"
-	ivs, err := s.cat.interventions.run(Query{Search: query, PerPage: limit}, DefaultInterventionSort, s.cat.version)
+	ivs, err := suggest(s.cat.interventions, query, s.cat.version, limit, s.cat.dataset.Interventions,
+		func(iv models.Intervention) Suggestion { return Suggestion{"intervention", iv.ID, iv.Name, "Intervention"} })
 	if err != nil {
 		return nil, err
 	}
-	ivs.search.release(s.cat.interventions.text)
-	for _, o := range ivs.ordinals {
-		iv := s.cat.dataset.Interventions[o]
-		out = append(out, Suggestion{"intervention", iv.ID, iv.Name, "Intervention"})
-	}
-	studies, err := s.cat.studies.run(Query{Search: query, PerPage: limit}, DefaultStudySort, s.cat.version)
+	studies, err := suggest(s.cat.studies, query, s.cat.version, limit, s.cat.dataset.Studies,
+		func(st models.Study) Suggestion {
+			return Suggestion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
+		})
 	if err != nil {
 		return nil, err
 	}
-	studies.search.release(s.cat.studies.text)
-	for _, o := range studies.ordinals {
-		st := s.cat.dataset.Studies[o]
-		out = append(out, Suggestion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)})
-	}
+	out = append(append(out, ivs...), studies...)
 	if len(out) > limit {
 		out = out[:limit]
+	}
+	return out, nil
+}
+
+// suggest returns the best matches of a prefix search in one collection, by relevance.
+func suggest[T any](c *collection, query, version string, limit int, records []T, toSuggestion func(T) Suggestion) ([]Suggestion, error) {
+	res, err := c.run(Query{Search: query, PerPage: limit}, relevanceKey, version)
+	if err != nil {
+		return nil, err
+	}
+	res.search.release(c.text)
+	out := make([]Suggestion, len(res.ordinals))
+	for i, o := range res.ordinals {
+		out[i] = toSuggestion(records[o])
 	}
 	return out, nil
 }

@@ -257,3 +257,22 @@ func TestConcurrentSearchesAgree(t *testing.T) {
 		t.Errorf("concurrent search %q differed from the sequential answer", q)
 	}
 }
+
+func TestFacetLabelsAreNames(t *testing.T) {
+	s := mustOpen(t)
+	p := mustStudies(t, s, store.Query{Facets: []string{"theme", "disadvantage"}})
+	themes := map[string]string{}
+	for _, th := range s.Themes() {
+		themes[th.Theme.Slug] = th.Theme.Name
+	}
+	for _, v := range p.Facets[0].Values {
+		if v.Label != themes[v.Value] {
+			t.Errorf("theme facet %s labelled %q; want %q", v.Value, v.Label, themes[v.Value])
+		}
+	}
+	for _, v := range p.Facets[1].Values {
+		if v.Label == v.Value {
+			t.Errorf("disadvantage facet %s is labelled with its slug", v.Value)
+		}
+	}
+}

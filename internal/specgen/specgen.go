@@ -16,9 +16,13 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3gen"
 	"github.com/swaggo/swag"
 	"github.com/swaggo/swag/gen"
 	"sigs.k8s.io/yaml"
+
+	"github.com/evidence-kb/parental-engagement/export"
 )
 
 // Files are the generated documents, by path relative to the repository root.
@@ -70,7 +74,9 @@ func Generate(root string) (Files, error) {
 
 // Convert turns a Swagger 2.0 document into a validated OpenAPI 3.0 YAML document. Swag
 // lists every produced media type on every response; the conversion keeps
-// application/problem+json for errors only, and the others for successes only.
+// application/problem+json for errors only, and the others for successes only. Swagger 2.0
+// also gives a response one schema for all its media types, so the export formats get
+// theirs here (see exportSchemas).
 func Convert(swagger2 []byte) ([]byte, error) {
 	var doc2 openapi2.T
 	if err := json.Unmarshal(swagger2, &doc2); err != nil {
@@ -81,13 +87,19 @@ func Convert(swagger2 []byte) ([]byte, error) {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
 	doc3.OpenAPI = "3.0.3"
+	exports, err := exportSchemas(doc3)
+	if err != nil {
+		return nil, err
+	}
 	for _, item := range doc3.Paths.Map() {
 		for _, op := range item.Operations() {
 			for code, resp := range op.Responses.Map() {
 				isError := code >= "400" && code != "default"
-				for mt := range resp.Value.Content {
+				for mt, media := range resp.Value.Content {
 					if (mt == "application/problem+json") != isError {
 						delete(resp.Value.Content, mt)
+					} else if schema, ok := exports[mt]; ok {
+						media.Schema = schema
 					}
 				}
 			}
@@ -103,3 +115,30 @@ func Convert(swagger2 []byte) ([]byte, error) {
 	return yaml.JSONToYAML(b)
 }
 
+// exportSchemas are the bodies of the export media types, which an operation offers beside
+// its JSON. Text formats are strings; CSL-JSON is an array of items whose schema is made
+// from the Go type that writes them, and added to the components.
+func exportSchemas(doc *openapi3.T) (map[string]*openapi3.SchemaRef, error) {
+	item, err := openapi3gen.NewSchemaRefForValue(export.CSLItem{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("CSL-JSON schema: %w", err)
+	}
+	item.Value.Required = []string{"id", "type", "title", "author", "issued"}
+	item.Value.Description = "A reference in CSL-JSON (CSL 1.0.2); id is the citation key"
+	doc.Components.Schemas["CSLItem"] = item
+	text := func(description string) *openapi3.SchemaRef {
+		schema := openapi3.NewStringSchema()
+		schema.Description = description
+		return openapi3.NewSchemaRef("", schema)
+	}
+	csl := openapi3.NewArraySchema()
+	csl.Items = openapi3.NewSchemaRef("#/components/schemas/CSLItem", item.Value)
+	return map[string]*openapi3.SchemaRef{
+		"text/csv":                                text("RFC 4180 CSV with a header row, one row per record"),
+		"application/x-ndjson":                    text("Newline-delimited JSON, one record per line"),
+		"application/x-bibtex":                    text("BibTeX entries"),
+		"application/x-research-info-systems":     text("RIS records"),
+		"text/x-bibliography":                     text("An APA 7th reference list, one reference per line"),
+		"application/vnd.citationstyles.csl+json": openapi3.NewSchemaRef("", csl),
+	}, nil
+}

@@ -1,0 +1,28 @@
+// Progressive enhancement only: every page works without this file. It adds a print
+// button to intervention cards and a copy button to citations, both hidden until here.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.dataset.copy);
+    var status = document.getElementById(button.dataset.status);
+    if (!source || !status || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        status.textContent = "Reference copied.";
+      }, function () {
+        source.focus();
+        source.select();
+        status.textContent = "The reference is selected: press Ctrl+C, or Cmd+C on a Mac, to copy it.";
+      });
+    });
+  });
+})();

@@ -1,0 +1,275 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/requestid"
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// The web finder: server-rendered pages for school staff over the same store as the JSON
+// API. Every asset is embedded, so the binary serves the whole site with no build step and
+// no CDN. Pages work without JavaScript; site.js only adds copy and print buttons.
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pageNames are the page templates; each is parsed with the layout and the partials.
+var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "error"}
+
+// Templates and assets are parsed and hashed once: they are part of the binary, so a
+// failure is a build mistake that the first test catches.
+var (
+	pages  = mustParsePages()
+	assets = mustLoadAssets()
+)
+
+func mustParsePages() map[string]*template.Template {
+	out := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		out[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFiles,
+			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+// templateFuncs are the helpers templates may call: wording of values, numbers and links.
+var templateFuncs = template.FuncMap{
+	"asset":      assetURL,
+	"label":      labelOf,
+	"plural":     plural,
+	"cite":       shortCite,
+	"join":       strings.Join,
+	"number":     formatInt,
+	"percent":    func(share float64) string { return strconv.Itoa(int(math.Round(share*100))) + "%" },
+	"capitalise": capitalise,
+}
+
+// labelOf words a vocabulary value in a template, where an optional field is a pointer
+// and nil reads "Not stated".
+func labelOf(field string, v any) string {
+	switch x := v.(type) {
+	case string:
+		return label(field, x)
+	case *string:
+		if x != nil {
+			return label(field, *x)
+		}
+	}
+	return label(field, "null")
+}
+
+// plural counts things in words: "1 study", "1,204 studies".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return formatInt(n) + " " + many
+}
+
+// formatInt writes a whole number with thousands separators.
+func formatInt(n int) string {
+	if n < 0 {
+		return "-" + formatInt(-n)
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// asset is one embedded static file with the hash that versions its URL.
+type asset struct {
+	body []byte
+	hash string
+}
+
+func mustLoadAssets() map[string]asset {
+	out := map[string]asset{}
+	err := fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := staticFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		out[strings.TrimPrefix(p, "static/")] = asset{body: body, hash: hex.EncodeToString(sum[:6])}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// assetURL is a static file's URL carrying its content hash, so browsers may cache it for
+// good and still see a new version the moment the binary changes.
+func assetURL(name string) string {
+	a, ok := assets[name]
+	if !ok {
+		panic("no static asset " + name)
+	}
+	return "/static/" + name + "?v=" + a.hash
+}
+
+// webRoutes registers the pages. They are not part of the OpenAPI contract: they are for
+// people, and each one links to the JSON query that gives the same data.
+func (s *Server) webRoutes(r *gin.Engine) {
+	r.GET("/", s.finderPage)
+	r.GET("/interventions/:id", s.interventionPage)
+	r.GET("/studies", s.studiesPage)
+	r.GET("/studies/:id", s.studyPage)
+	r.GET("/evidence-map", s.mapPage)
+	r.GET("/about", s.aboutPage)
+	r.GET("/static/*name", s.staticAsset)
+}
+
+func (s *Server) staticAsset(c *gin.Context) {
+	name := strings.TrimPrefix(c.Param("name"), "/")
+	a, ok := assets[name]
+	if !ok {
+		s.notFoundPage(c)
+		return
+	}
+	c.Header("ETag", `"`+a.hash+`"`)
+	if c.Query("v") == a.hash {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "public, max-age=300")
+	}
+	http.ServeContent(c.Writer, c.Request, path.Base(name), time.Time{}, bytes.NewReader(a.body))
+}
+
+// layout is what every page gives the shared layout.
+type layout struct {
+	Title   string // the page's <title>, and its <h1> unless the page words that itself
+	Section string // the navigation item that is current
+	DataURL string // the same content as JSON, for "view as data"
+	Version string // the dataset version, so a reader can cite what they saw
+	PageURL string // this page's full address, for printouts
+}
+
+func (s *Server) layout(c *gin.Context, title, section, dataURL string) layout {
+	return layout{Title: title, Section: section, DataURL: dataURL, Version: s.store.DatasetVersion(), PageURL: pageURL(c.Request)}
+}
+
+// pageURL is the absolute address of a request, as the reader's browser sent it.
+func pageURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// render executes a page into a buffer first, so a template error becomes an error page
+// instead of half a page.
+func (s *Server) render(c *gin.Context, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render page", "page", name, "err", err, "request_id", requestid.Get(c))
+		if name == "error" { // the error page itself failed: nothing better to show
+			c.String(http.StatusInternalServerError, "The server could not show this page.")
+			return
+		}
+		s.webFail(c, err)
+		return
+	}
+	// Pages load only what this server serves: the promise that nothing comes from a CDN
+	// is enforced by the browser, not just kept by the templates.
+	c.Header("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// errorView is the friendly error page: what went wrong in words, and for a bad search
+// option the values that would work.
+type errorView struct {
+	layout
+	Status   int
+	Heading  string
+	Message  string
+	Problems []problemLine
+	Back     string // the page without its query, to start again
+	ID       string // request id, for a report
+}
+
+// problemLine is one rejected search option.
+type problemLine struct {
+	Text  string
+	Valid []string
+}
+
+// webFail answers an error from a page handler as an HTML page with the status the JSON
+// API would give the same error.
+func (s *Server) webFail(c *gin.Context, err error) {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		s.log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
+		e = &models.Error{Code: models.EInternal}
+	}
+	v := errorView{Status: statusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
+	switch e.Code {
+	case models.EInvalid:
+		v.layout = s.layout(c, "Check your search", "", "")
+		v.Heading = "Some of this search could not be used"
+		v.Message = "The address of this page asks for something the evidence base does not have. Change the options below, or start again."
+		for _, f := range e.Fields {
+			v.Problems = append(v.Problems, problemLine{Text: fieldReason(f), Valid: f.Valid})
+		}
+	case models.ENotFound:
+		v.layout = s.layout(c, "Page not found", "", "")
+		v.Heading = "We could not find that page"
+		v.Message = "It may have been mistyped, or the record may have a new address. " + capitalise(e.Message) + "."
+		v.Back = "/"
+	default:
+		v.layout = s.layout(c, "Something went wrong", "", "")
+		v.Heading = "Something went wrong on our side"
+		v.Message = "The server could not show this page. The problem has been logged; trying again later may help."
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Abort()
+	s.render(c, v.Status, "error", v)
+}
+
+// optionNames words the pages' single-valued options for error messages.
+var optionNames = map[string]string{"q": "Search words", "sort": "Sort order", "rows": "Rows", "cols": "Columns"}
+
+// fieldReason words a field error for a reader. The store names its filter "filter", and
+// its reason already starts with the field the reader chose, so that name is left out.
+func fieldReason(f models.FieldError) string {
+	if f.Field == "filter" {
+		return capitalise(f.Reason) + "."
+	}
+	name, ok := optionNames[f.Field]
+	if !ok {
+		name = capitalise(f.Field)
+	}
+	return name + ": " + f.Reason + "."
+}
+
+// notFoundPage answers a path no page or endpoint has.
+func (s *Server) notFoundPage(c *gin.Context) {
+	s.webFail(c, &models.Error{Code: models.ENotFound, Message: "there is no page at " + c.Request.URL.Path})
+}

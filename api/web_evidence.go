@@ -1,0 +1,218 @@
+package api
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/evidence-kb/parental-engagement/export"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// valueLabels words the closed vocabularies for readers. Themes, strands and disadvantage
+// focus carry their own names in the dataset; designs read well capitalised.
+var valueLabels = map[string]map[string]string{
+	"stage":   {"early-years": "Early years (0–5)", "primary": "Primary", "secondary": "Secondary", "all": "All stages"},
+	"setting": {"home": "At home", "school": "In school", "community": "In the community", "mixed": "Mixed settings"},
+	"design":  {"RCT": "Randomised controlled trial"},
+	"type": {
+		"journal-article": "Journal article", "government-report": "Government report",
+		"evaluation-report": "Evaluation report", "systematic-review": "Evidence review",
+		"meta-analysis": "Meta-analysis", "book-chapter": "Book chapter", "other": "Other publication",
+	},
+	// completeness names the evidence fields whose coverage the About page reports
+	"completeness": {"doi": "A DOI", "sample_size": "A sample size", "effect_size": "An effect size", "url": "A link to the text"},
+}
+
+// label is a vocabulary value in words.
+func label(field, value string) string {
+	if l, ok := valueLabels[field][value]; ok {
+		return l
+	}
+	if value == "null" {
+		return "Not stated"
+	}
+	return capitalise(value)
+}
+
+// valueLabel words a facet value, preferring the name the dataset gives it.
+func valueLabel(field string, v models.FacetValue) string {
+	if v.Label != "" && v.Label != v.Value {
+		return v.Label
+	}
+	return label(field, v.Value)
+}
+
+func capitalise(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// designStrength orders study designs by how directly they can show that an intervention
+// changes outcomes: syntheses of many studies, then trials with a comparison group, then
+// designs that follow change without one, then those that describe practice or
+// experience. A card's "strongest finding" is the one whose study ranks first here.
+var designStrength = []string{
+	"meta-analysis", "systematic review", "RCT", "quasi-experimental", "longitudinal cohort",
+	"pre-post", "mixed methods", "monitoring data", "survey", "case study", "qualitative",
+	"literature review", "policy review", "practice guidance", "conceptual",
+}
+
+// strength ranks a design; lower is stronger, and an unstated design ranks last.
+func strength(design *string) int {
+	if design == nil {
+		return len(designStrength)
+	}
+	if i := slices.Index(designStrength, *design); i >= 0 {
+		return i
+	}
+	return len(designStrength)
+}
+
+// byStrength orders studies strongest design first, then newest.
+func byStrength(a, b models.Study) int {
+	return cmp.Or(cmp.Compare(strength(a.Design), strength(b.Design)), cmp.Compare(b.Year, a.Year), strings.Compare(a.ID, b.ID))
+}
+
+// interventionCard is an intervention in plain words: what it is, who it is for, and
+// what the evidence in the review says. The finder shows it; the intervention page and
+// its printout start with it.
+type interventionCard struct {
+	models.Intervention
+	Lead          string // the summary's first sentence
+	Disadvantages []models.DisadvantageFocus
+	Themes        []models.Theme
+	Strands       []models.Strand
+	Studies       []models.Study // strongest design first
+	Designs       []designCount  // the designs of Studies, strongest first
+	Notes         []keyFinding   // every evidence item, in the curators' order
+	Finding       *keyFinding    // the one to lead with
+}
+
+type designCount struct {
+	Design string
+	Count  int
+}
+
+// keyFinding is one evidence item with the study behind it, when that study is in the
+// review.
+type keyFinding struct {
+	models.Evidence
+	Study *models.Study
+}
+
+func newCard(d *store.InterventionDetail) interventionCard {
+	studies := slices.Clone(d.Studies)
+	slices.SortStableFunc(studies, byStrength)
+	c := interventionCard{
+		Intervention: d.Intervention, Lead: firstSentence(d.Intervention.Summary),
+		Disadvantages: d.Disadvantages, Themes: d.Themes, Strands: d.Strands, Studies: studies,
+	}
+	for _, st := range studies {
+		design := "null"
+		if st.Design != nil {
+			design = *st.Design
+		}
+		if n := len(c.Designs); n > 0 && c.Designs[n-1].Design == design {
+			c.Designs[n-1].Count++
+		} else {
+			c.Designs = append(c.Designs, designCount{Design: design, Count: 1})
+		}
+	}
+	for _, e := range d.Intervention.Evidence {
+		k := keyFinding{Evidence: e}
+		if e.StudyID != nil {
+			if i := slices.IndexFunc(studies, func(s models.Study) bool { return s.ID == *e.StudyID }); i >= 0 {
+				k.Study = &studies[i]
+			}
+		}
+		c.Notes = append(c.Notes, k)
+	}
+	c.Finding = strongestFinding(c.Notes)
+	return c
+}
+
+// strongestFinding picks the evidence item to lead with: one from the review window
+// before one outside it, and among those the one whose study has the strongest design;
+// an item with no study in the review ranks after those that have one. Ties keep the
+// curators' order.
+func strongestFinding(notes []keyFinding) *keyFinding {
+	rank := func(k keyFinding) []int {
+		r := []int{0, len(designStrength) + 1}
+		if k.OutsideWindow {
+			r[0] = 1
+		}
+		if k.Study != nil {
+			r[1] = strength(k.Study.Design)
+		}
+		return r
+	}
+	var best *keyFinding
+	for i := range notes {
+		if best == nil || slices.Compare(rank(notes[i]), rank(*best)) < 0 {
+			best = &notes[i]
+		}
+	}
+	return best
+}
+
+// firstSentence is the opening sentence of a summary: up to the first full stop that is
+// followed by a space and a capital letter.
+func firstSentence(s string) string {
+	for i := 0; i+2 < len(s); i++ {
+		if (s[i] == '.' || s[i] == '?' || s[i] == '!') && s[i+1] == ' ' {
+			if r, _ := utf8.DecodeRuneInString(s[i+2:]); unicode.IsUpper(r) {
+				return s[:i+1]
+			}
+		}
+	}
+	return s
+}
+
+// shortCite names a study in running text: "Lindsay & Strand (2013)", "Goodall et al. (2011)".
+func shortCite(st models.Study) string {
+	var who string
+	switch len(st.Authors) {
+	case 0:
+		who = st.Title
+	case 1:
+		who = familyName(st.Authors[0])
+	case 2:
+		who = familyName(st.Authors[0]) + " & " + familyName(st.Authors[1])
+	default:
+		who = familyName(st.Authors[0]) + " et al."
+	}
+	return fmt.Sprintf("%s (%d)", who, st.Year)
+}
+
+// initials matches the given part of a person's name as the data writes it ("J.", "M.T.",
+// "J.-L."); an organisation's name has lower-case words after its comma, so it fails.
+var initials = regexp.MustCompile(`^(?:\p{Lu}\p{Ll}*\.?[ -]?)+$`)
+
+// familyName is how running text names an author: a person by surname ("Goodall, J." is
+// Goodall), an organisation whole.
+func familyName(author string) string {
+	if family, given, ok := strings.Cut(author, ", "); ok && initials.MatchString(given) {
+		return family
+	}
+	return author
+}
+
+// apaReference is the study's APA reference as the API's apa export writes it, so the
+// page and the download never disagree.
+func apaReference(st models.Study) (string, error) {
+	var b strings.Builder
+	enc := export.NewAPA(&b)
+	if err := enc.Encode(st); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(b.String()), nil
+}

@@ -1,0 +1,434 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// Pages take friendly query strings (stage=primary&disadvantage=low-income&disadvantage=eal)
+// and translate them into the API's filter grammar (stage:primary,disadvantage:low-income|eal).
+// The form parameter of a filter is the store's field name, so the two stay one vocabulary.
+
+// facetField is one filter a page offers: its form parameter (the store's field) and the
+// question its fieldset asks.
+type facetField struct {
+	Name   string
+	Legend string
+}
+
+// studyFields are the filters over studies, on the study search and the evidence map.
+var studyFields = []facetField{
+	{"theme", "Theme"},
+	{"strand", "Strand of activity"},
+	{"disadvantage", "Families studied (disadvantage focus)"},
+	{"design", "Study design"},
+	{"stage", "School stage"},
+	{"year", "Year published"},
+}
+
+// sortOption is one order a list page offers, under a plain name.
+type sortOption struct {
+	Key   string // the form value
+	Label string
+	Store string // the store's sort keys
+}
+
+// listSpec describes one searchable, paged list page.
+type listSpec struct {
+	path        string
+	api         string // the JSON list that answers the same query
+	fields      []facetField
+	defaultSort string       // the store's order when not searching
+	defaultName string       // that order in words
+	sorts       []sortOption // the orders besides the default
+	perPage     int
+}
+
+var finderSpec = &listSpec{
+	path: "/",
+	api:  "/api/v1/interventions",
+	fields: []facetField{
+		{"stage", "School stage"},
+		{"disadvantage", "Families it was aimed at (disadvantage focus)"},
+		{"theme", "Theme"},
+		{"strand", "Strand of activity"},
+		{"setting", "Where it happens"},
+	},
+	defaultSort: store.DefaultInterventionSort,
+	defaultName: "Name (A to Z)",
+	sorts: []sortOption{
+		{"name", "Name (A to Z)", store.DefaultInterventionSort},
+		{"studies", "Most studies first", "-study_count,name"},
+	},
+	perPage: 50, // the whole review fits on one page; paging is there for growth
+}
+
+var studiesSpec = &listSpec{
+	path:        "/studies",
+	api:         "/api/v1/studies",
+	fields:      studyFields,
+	defaultSort: store.DefaultStudySort,
+	defaultName: "Newest first",
+	sorts: []sortOption{
+		{"newest", "Newest first", store.DefaultStudySort},
+		{"oldest", "Oldest first", "year,title"},
+		{"title", "Title (A to Z)", "title"},
+	},
+	perPage: 20,
+}
+
+// form is a page's checked query string: the values ticked per filter field, and the
+// single-valued options (search, order, page, map dimensions).
+type form struct {
+	fields   []facetField
+	selected map[string][]string
+	params   params
+}
+
+// parseForm reads a page's query string. A filter field may repeat (ticking several values
+// ORs them, as | does in the API); any other option is given at most once. An option the
+// page does not have is reported, never silently ignored, as the API does.
+func parseForm(raw url.Values, fields []facetField, singles ...string) (form, error) {
+	f := form{fields: fields, selected: map[string][]string{}, params: params{values: raw}}
+	allowed := slices.Clone(singles)
+	for _, fl := range fields {
+		allowed = append(allowed, fl.Name)
+	}
+	var bad []models.FieldError
+	for _, name := range sortedKeys(raw) {
+		switch vs := raw[name]; {
+		case f.isField(name):
+			for _, v := range vs {
+				v = strings.TrimSpace(v)
+				switch {
+				case v == "", slices.Contains(f.selected[name], v):
+					// an empty choice means any value; a repeated one adds nothing
+				case strings.ContainsAny(v, ",|") || strings.HasPrefix(v, "!"):
+					// these would change the meaning of the filter grammar the value goes into
+					bad = append(bad, models.FieldError{Field: name, Reason: fmt.Sprintf("%q is not one of its values", v)})
+				default:
+					f.selected[name] = append(f.selected[name], v)
+				}
+			}
+		case slices.Contains(singles, name):
+			if len(vs) > 1 {
+				bad = append(bad, models.FieldError{Field: name, Reason: "is given more than once"})
+			}
+		default:
+			bad = append(bad, models.FieldError{Field: name, Reason: "is not an option of this page", Valid: allowed})
+		}
+	}
+	if len(bad) > 0 {
+		return form{}, &models.Error{Code: models.EInvalid, Message: "this page cannot use its query", Fields: bad}
+	}
+	return f, nil
+}
+
+func sortedKeys(v url.Values) []string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (f form) isField(name string) bool {
+	return slices.ContainsFunc(f.fields, func(fl facetField) bool { return fl.Name == name })
+}
+
+func (f form) fieldNames() []string {
+	names := make([]string, len(f.fields))
+	for i, fl := range f.fields {
+		names[i] = fl.Name
+	}
+	return names
+}
+
+// filter is the form's filters in the API grammar, in the page's field order; fields in
+// except are left out.
+func (f form) filter(except ...string) string {
+	var clauses []string
+	for _, fl := range f.fields {
+		if vs := f.selected[fl.Name]; len(vs) > 0 && !slices.Contains(except, fl.Name) {
+			clauses = append(clauses, fl.Name+":"+strings.Join(vs, "|"))
+		}
+	}
+	return strings.Join(clauses, ",")
+}
+
+// url is this page's address with edits applied to its query; empty options are dropped
+// so shared links stay short.
+func (f form) url(path string, edit func(url.Values)) string {
+	v := url.Values{}
+	for name, vs := range f.params.values {
+		if f.isField(name) {
+			v[name] = slices.Clone(f.selected[name])
+		} else if vs[0] != "" {
+			v.Set(name, vs[0])
+		}
+	}
+	if edit != nil {
+		edit(v)
+	}
+	for name, vs := range v {
+		if len(vs) == 0 || len(vs) == 1 && vs[0] == "" {
+			v.Del(name)
+		}
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// facetView is one filter's fieldset: every value with how many records it would give.
+type facetView struct {
+	Name    string
+	Legend  string
+	Options []facetOption
+}
+
+type facetOption struct {
+	ID      string // the checkbox id, unique on the page
+	Value   string
+	Label   string
+	Count   int
+	Checked bool
+}
+
+// chip is one active filter value, with the address that removes it.
+type chip struct {
+	Field  string
+	Label  string
+	Remove string
+}
+
+// facetViews pairs the store's facet counts with what the form has ticked.
+func (f form) facetViews(facets []models.Facet) []facetView {
+	out := make([]facetView, 0, len(f.fields))
+	for _, fl := range f.fields {
+		fv := facetView{Name: fl.Name, Legend: fl.Legend}
+		for _, fc := range facets {
+			if fc.Field != fl.Name {
+				continue
+			}
+			for _, v := range fc.Values {
+				fv.Options = append(fv.Options, facetOption{
+					ID: fl.Name + "-" + idPart(v.Value), Value: v.Value, Label: valueLabel(fl.Name, v),
+					Count: v.Count, Checked: slices.Contains(f.selected[fl.Name], v.Value),
+				})
+			}
+		}
+		out = append(out, fv)
+	}
+	return out
+}
+
+// chips lists the ticked values; removing one also goes back to the first page.
+func (f form) chips(path string, facets []facetView) []chip {
+	var out []chip
+	for _, fv := range facets {
+		for _, o := range fv.Options {
+			if !o.Checked {
+				continue
+			}
+			remove := f.url(path, func(v url.Values) {
+				v.Del("page")
+				v[fv.Name] = slices.DeleteFunc(slices.Clone(v[fv.Name]), func(x string) bool { return x == o.Value })
+			})
+			out = append(out, chip{Field: fv.Legend, Label: o.Label, Remove: remove})
+		}
+	}
+	return out
+}
+
+// clearURL keeps the search and the page's other options but drops every filter.
+func (f form) clearURL(path string) string {
+	return f.url(path, func(v url.Values) {
+		v.Del("page")
+		for _, fl := range f.fields {
+			v.Del(fl.Name)
+		}
+	})
+}
+
+func idPart(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// listForm is a list page's checked query: its filters, search, order and page.
+type listForm struct {
+	form
+	spec *listSpec
+	q    string
+	sort sortOption
+	page int
+}
+
+func parseListForm(spec *listSpec, raw url.Values) (listForm, error) {
+	f, err := parseForm(raw, spec.fields, "q", "sort", "page")
+	if err != nil {
+		return listForm{}, err
+	}
+	lf := listForm{form: f, spec: spec, q: strings.TrimSpace(f.params.str("q"))}
+	if lf.page, err = f.params.int("page"); err != nil {
+		return lf, err
+	}
+	lf.sort, err = spec.sortFor(f.params.str("sort"))
+	return lf, err
+}
+
+// sortFor finds the order asked for. No order means the store's default: best match when
+// searching, the list's natural order otherwise, so adding a search word re-ranks results.
+func (spec *listSpec) sortFor(key string) (sortOption, error) {
+	if key == "" {
+		return sortOption{}, nil
+	}
+	keys := make([]string, len(spec.sorts))
+	for i, o := range spec.sorts {
+		if o.Key == key {
+			return o, nil
+		}
+		keys[i] = o.Key
+	}
+	return sortOption{}, models.Invalid("sort", fmt.Sprintf("%q is not an order this page offers", key), keys...)
+}
+
+func (lf listForm) storeQuery() store.Query {
+	return store.Query{
+		Filter: lf.filter(), Search: lf.q, Sort: lf.sort.Store, Page: lf.page, PerPage: lf.spec.perPage,
+		Facets: lf.fieldNames(), FacetMode: store.FacetsDisjunctive,
+	}
+}
+
+// dataURL is the same query on the JSON API, facet counts included.
+func (lf listForm) dataURL() string {
+	v := url.Values{
+		"per_page":   {strconv.Itoa(lf.spec.perPage)},
+		"facets":     {strings.Join(lf.fieldNames(), ",")},
+		"facet_mode": {store.FacetsDisjunctive},
+	}
+	setIf(v, "filter", lf.filter())
+	setIf(v, "q", lf.q)
+	setIf(v, "sort", lf.sort.Store)
+	if lf.page > 1 {
+		v.Set("page", strconv.Itoa(lf.page))
+	}
+	return lf.spec.api + "?" + v.Encode()
+}
+
+// exportURL is the whole result set (every page) in an export format of the API.
+func (lf listForm) exportURL(format string) string {
+	v := url.Values{"format": {format}}
+	setIf(v, "filter", lf.filter())
+	setIf(v, "q", lf.q)
+	setIf(v, "sort", lf.sort.Store)
+	return lf.spec.api + "?" + v.Encode()
+}
+
+func setIf(v url.Values, name, value string) {
+	if value != "" {
+		v.Set(name, value)
+	}
+}
+
+// listView is what a list page's template needs besides its records.
+type listView struct {
+	Path     string
+	Q        string
+	Sorts    []choice
+	Facets   []facetView
+	Chips    []chip
+	ClearURL string
+	Total    int
+	Pager    pager
+}
+
+// choice is one option of a select.
+type choice struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+func (lf listForm) view(total int, facets []models.Facet) listView {
+	fv := lf.facetViews(facets)
+	return listView{
+		Path: lf.spec.path, Q: lf.q, Sorts: lf.sortChoices(), Facets: fv,
+		Chips: lf.chips(lf.spec.path, fv), ClearURL: lf.clearURL(lf.spec.path),
+		Total: total, Pager: lf.pager(total),
+	}
+}
+
+// sortChoices offers the default order under its meaning for this request, then the
+// others; the one equal to the default is left out when it would be listed twice.
+func (lf listForm) sortChoices() []choice {
+	searching := lf.q != ""
+	def := lf.spec.defaultName
+	if searching {
+		def = "Best match"
+	}
+	out := []choice{{Value: "", Label: def, Selected: lf.sort.Key == ""}}
+	for _, o := range lf.spec.sorts {
+		if o.Store == lf.spec.defaultSort && !searching {
+			continue
+		}
+		out = append(out, choice{Value: o.Key, Label: o.Label, Selected: o.Key == lf.sort.Key})
+	}
+	return out
+}
+
+// pager is the position in a paged list and the links around it.
+type pager struct {
+	From, To   int
+	Prev, Next string
+	Pages      []pageLink
+}
+
+type pageLink struct {
+	N       int
+	URL     string
+	Current bool
+}
+
+// pageWindow is how many page links show on each side of the current page.
+const pageWindow = 3
+
+func (lf listForm) pager(total int) pager {
+	page, per := max(lf.page, 1), lf.spec.perPage
+	last := max(1, (total+per-1)/per)
+	at := func(n int) string {
+		return lf.url(lf.spec.path, func(v url.Values) {
+			if n == 1 {
+				v.Del("page")
+			} else {
+				v.Set("page", strconv.Itoa(n))
+			}
+		})
+	}
+	p := pager{From: min((page-1)*per+1, total), To: min(page*per, total)}
+	if page > 1 {
+		p.Prev = at(page - 1)
+	}
+	if page < last {
+		p.Next = at(page + 1)
+	}
+	if last > 1 {
+		for n := max(1, page-pageWindow); n <= min(last, page+pageWindow); n++ {
+			p.Pages = append(p.Pages, pageLink{N: n, URL: at(n), Current: n == page})
+		}
+	}
+	return p
+}

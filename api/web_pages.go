@@ -1,0 +1,202 @@
+package api
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+type finderView struct {
+	layout
+	List  listView
+	Cards []interventionCard
+}
+
+// finderPage is the home page: interventions filtered by stage, families, theme, strand
+// and setting, as plain-language cards.
+func (s *Server) finderPage(c *gin.Context) {
+	lf, err := parseListForm(finderSpec, c.Request.URL.Query())
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	res, err := s.store.Interventions(lf.storeQuery())
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	cards := make([]interventionCard, len(res.Items))
+	for i, iv := range res.Items {
+		d, err := s.store.Intervention(iv.ID)
+		if err != nil {
+			s.webFail(c, err)
+			return
+		}
+		cards[i] = newCard(d)
+	}
+	s.render(c, http.StatusOK, "finder", finderView{
+		layout: s.layout(c, "Find an intervention", "finder", lf.dataURL()),
+		List:   lf.view(res.Total, res.Facets),
+		Cards:  cards,
+	})
+}
+
+type interventionView struct {
+	layout
+	Card interventionCard
+}
+
+func (s *Server) interventionPage(c *gin.Context) {
+	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
+		s.webFail(c, err)
+		return
+	}
+	d, err := s.store.Intervention(c.Param("id"))
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "intervention", interventionView{
+		layout: s.layout(c, d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
+		Card:   newCard(d),
+	})
+}
+
+type studiesView struct {
+	layout
+	List    listView
+	Studies []studyResult
+	Exports []exportLink
+	MapURL  string // the same studies as an evidence-gap map
+}
+
+// studyResult is a study in a result list with the text that shows why it matched.
+type studyResult struct {
+	models.Study
+	Snippet template.HTML
+}
+
+// exportLink is one download of a result set or a record, in a format of the API.
+type exportLink struct {
+	Label string
+	URL   string
+}
+
+// studyExports are the reference formats offered for a list of studies.
+var studyExports = []struct{ format, label string }{
+	{"csv", "CSV (spreadsheet)"}, {"bibtex", "BibTeX"}, {"ris", "RIS (EndNote, Zotero)"},
+}
+
+func (s *Server) studiesPage(c *gin.Context) {
+	lf, err := parseListForm(studiesSpec, c.Request.URL.Query())
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	res, err := s.store.Studies(lf.storeQuery())
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	v := studiesView{
+		layout:  s.layout(c, "Search the studies", "studies", lf.dataURL()),
+		List:    lf.view(res.Total, res.Facets),
+		Studies: make([]studyResult, len(res.Items)),
+		MapURL: lf.url("/evidence-map", func(v url.Values) {
+			v.Del("sort")
+			v.Del("page")
+		}),
+	}
+	for i, st := range res.Items {
+		v.Studies[i] = studyResult{Study: st, Snippet: template.HTML(template.HTMLEscapeString(firstSentence(st.Summary)))}
+		if res.Matches != nil {
+			if h := snippet(res.Matches[i]); h != "" {
+				v.Studies[i].Snippet = h
+			}
+		}
+	}
+	for _, e := range studyExports {
+		v.Exports = append(v.Exports, exportLink{Label: e.label, URL: lf.exportURL(e.format)})
+	}
+	s.render(c, http.StatusOK, "studies", v)
+}
+
+// snippet is the highlighted passage a search matched in a study's text. The store
+// escapes the text and adds only <mark>, so it is safe as HTML.
+func snippet(m store.Match) template.HTML {
+	for _, field := range []string{"summary", "key_findings", "title"} {
+		if h := m.Highlights[field]; h != "" {
+			return template.HTML(h)
+		}
+	}
+	return ""
+}
+
+type studyView struct {
+	layout
+	*store.StudyDetail
+	Citation string
+	Exports  []exportLink
+}
+
+// studyReferenceFormats are the citation downloads of one study.
+var studyReferenceFormats = []struct{ format, label string }{
+	{"bibtex", "BibTeX"}, {"ris", "RIS (EndNote, Zotero)"}, {"apa", "APA reference"},
+}
+
+func (s *Server) studyPage(c *gin.Context) {
+	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
+		s.webFail(c, err)
+		return
+	}
+	d, err := s.store.Study(c.Param("id"))
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	citation, err := apaReference(d.Study)
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	api := "/api/v1/studies/" + url.PathEscape(d.Study.ID)
+	v := studyView{layout: s.layout(c, d.Study.Title, "", api), StudyDetail: d, Citation: citation}
+	for _, e := range studyReferenceFormats {
+		v.Exports = append(v.Exports, exportLink{Label: e.label, URL: api + "?format=" + e.format})
+	}
+	s.render(c, http.StatusOK, "study", v)
+}
+
+type aboutView struct {
+	layout
+	Stats         *store.Stats
+	Themes        []store.ThemeCount
+	Strands       []models.Strand
+	Disadvantages []models.DisadvantageFocus
+	Designs       []string // designStrength, worded
+	FirstYear     int
+	LastYear      int
+}
+
+// aboutPage explains the review, its vocabularies and the provenance of the data.
+func (s *Server) aboutPage(c *gin.Context) {
+	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
+		s.webFail(c, err)
+		return
+	}
+	designs := make([]string, len(designStrength))
+	for i, d := range designStrength {
+		designs[i] = label("design", d)
+	}
+	s.render(c, http.StatusOK, "about", aboutView{
+		layout: s.layout(c, "About this evidence base", "about", "/api/v1/stats"),
+		Stats:  s.store.Stats(), Themes: s.store.Themes(), Strands: s.store.Strands(),
+		Disadvantages: s.store.Disadvantages(), Designs: designs,
+		FirstYear: models.FirstYear, LastYear: models.LastYear,
+	})
+}

@@ -1,0 +1,415 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+func TestWebPages(t *testing.T) {
+	srv := newTestServer(t)
+	cases := []struct {
+		target string
+		want   []string // text the page must show
+	}{
+		{"/", []string{"Find an intervention", "33 interventions", "in this review evaluated it", "Strongest finding in the review"}},
+		{"/?stage=primary&disadvantage=low-income&q=parents&sort=studies", []string{"School stage: Primary", "Clear all filters"}},
+		{"/interventions/triple-p", []string{"Triple P", "Who it is for", "What the evidence says", "Studies that evaluated it", "Themes and strands", "Sources"}},
+		{"/studies", []string{"110 studies", "showing 1–20", "Download them as"}},
+		{"/studies?q=fathers&design=RCT&design=qualitative&year=2013&page=1", []string{"Best match"}},
+		{"/studies/mol-2008", []string{"Key findings", "Cite this study", "Mol, S. E.", "Dialogic reading", "10.1080/10409280701838603"}},
+		{"/evidence-map", []string{"Studies by theme (rows) and strand (columns)", "110 studies", "gap"}},
+		{"/evidence-map?rows=disadvantage&cols=design&q=reading", []string{"Studies by disadvantage focus (rows) and study design (columns)"}},
+		{"/about", []string{"What the review is", "2008 to 2014", "Disadvantage focus", "Which labels are provisional", "Where the data comes from", "Direct support for parents"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.target, func(t *testing.T) {
+			doc := pageOK(t, srv, tc.target)
+			body := text(doc)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page does not say %q", w)
+				}
+			}
+		})
+	}
+}
+
+// Every value of every finder filter gives a page, and the count shown beside it on the
+// unfiltered page is the number of results ticking it gives.
+func TestFinderEveryFilterValue(t *testing.T) {
+	srv := newTestServer(t)
+	checkEveryValue(t, srv, "/", "/api/v1/interventions", []string{"stage", "disadvantage", "theme", "strand", "setting"})
+}
+
+func TestStudySearchEveryFilterValue(t *testing.T) {
+	srv := newTestServer(t)
+	checkEveryValue(t, srv, "/studies", "/api/v1/studies", []string{"theme", "strand", "disadvantage", "design", "stage", "year"})
+}
+
+func checkEveryValue(t *testing.T, srv http.Handler, path, apiPath string, fields []string) {
+	for _, f := range facets(t, srv, apiPath, fields) {
+		for _, v := range f.Values {
+			target := path + "?" + url.Values{f.Field: {v.Value}}.Encode()
+			if got := resultCount(t, pageOK(t, srv, target)); got != v.Count {
+				t.Errorf("%s shows %d results; the filter said %d", target, got, v.Count)
+			}
+		}
+	}
+}
+
+// facets are the disjunctive facet counts of a whole collection, from the API.
+func facets(tb testing.TB, srv http.Handler, apiPath string, fields []string) []models.Facet {
+	tb.Helper()
+	rec := get(tb, srv, apiPath+"?per_page=1&facet_mode=disjunctive&facets="+strings.Join(fields, ","))
+	return decode[struct{ Facets []models.Facet }](tb, rec).Facets
+}
+
+// Every combination of finder filters (each subset of the fields, with one or two values
+// each, with and without a search, in each order) answers 200, and its "view as data"
+// link is the same query on the API: valid against the contract, with the same total.
+func TestFinderFilterCombinations(t *testing.T) {
+	srv := newTestServer(t)
+	checkCombinations(t, srv, "/", "/api/v1/interventions", []string{"stage", "disadvantage", "theme", "strand", "setting"}, []string{"", "name", "studies"})
+}
+
+func TestStudySearchFilterCombinations(t *testing.T) {
+	srv := newTestServer(t)
+	checkCombinations(t, srv, "/studies", "/api/v1/studies", []string{"theme", "strand", "disadvantage", "design", "stage", "year"}, []string{"", "newest", "oldest", "title"})
+}
+
+func checkCombinations(t *testing.T, srv http.Handler, path, apiPath string, fields, sorts []string) {
+	vocab := facets(t, srv, apiPath, fields)
+	for mask := range 1 << len(fields) {
+		for _, q := range []string{"", "parent"} {
+			form := url.Values{}
+			var clauses []string
+			for i, f := range vocab {
+				if mask&(1<<i) == 0 {
+					continue
+				}
+				// rotate through the vocabulary so the combinations cover many values, and
+				// tick two values of a field in every other combination
+				picked := []string{f.Values[(mask+i)%len(f.Values)].Value}
+				if mask%2 == 1 {
+					picked = append(picked, f.Values[(mask+i+1)%len(f.Values)].Value)
+				}
+				form[f.Field] = picked
+				clauses = append(clauses, f.Field+":"+strings.Join(picked, "|"))
+			}
+			if q != "" {
+				form.Set("q", q)
+			}
+			if s := sorts[mask%len(sorts)]; s != "" {
+				form.Set("sort", s)
+			}
+			target := path + "?" + form.Encode()
+			doc := pageOK(t, srv, target)
+			data, err := url.Parse(dataLink(t, doc))
+			if err != nil || data.Path != apiPath {
+				t.Fatalf("%s: data link %v is not on %s", target, data, apiPath)
+			}
+			if got, want := data.Query().Get("filter"), strings.Join(clauses, ","); got != want {
+				t.Errorf("%s: data link filter %q; want %q", target, got, want)
+			}
+			list := decode[struct{ Meta api.ListMeta }](t, get(t, srv, data.RequestURI()))
+			if shown := resultCount(t, doc); list.Meta.Total == nil || *list.Meta.Total != shown {
+				t.Errorf("%s shows %d results; its data link %s has %v", target, shown, data, list.Meta.Total)
+			}
+		}
+	}
+}
+
+// Every pair of map dimensions answers: 400 when rows and columns are the same field,
+// else a map whose cells are the API's, each linked to a study list of that many studies.
+func TestEvidenceMapEveryPair(t *testing.T) {
+	srv := newTestServer(t)
+	for _, rows := range store.MapDimensions {
+		for _, cols := range store.MapDimensions {
+			target := "/evidence-map?" + url.Values{"rows": {rows}, "cols": {cols}}.Encode()
+			if rows == cols {
+				if rec, _ := page(t, srv, target); rec.Code != http.StatusBadRequest {
+					t.Errorf("%s = %d; want 400", target, rec.Code)
+				}
+				continue
+			}
+			doc := pageOK(t, srv, target)
+			m := decode[api.EvidenceMap](t, get(t, srv, dataLink(t, doc)))
+			cells := mapCells(t, doc)
+			if len(cells) != len(m.Cells) {
+				t.Fatalf("%s shows %d cells; the API map has %d", target, len(cells), len(m.Cells))
+			}
+			for i, c := range cells {
+				if c.count != m.Cells[i].Count {
+					t.Errorf("%s cell %s×%s shows %d; the API says %d", target, m.Cells[i].Row, m.Cells[i].Col, c.count, m.Cells[i].Count)
+				}
+			}
+		}
+	}
+}
+
+// Following a cell lists exactly the studies it counts, also when the map is filtered,
+// and when a filter picks which rows or columns show.
+func TestEvidenceMapCellsLinkToTheirStudies(t *testing.T) {
+	srv := newTestServer(t)
+	for _, target := range []string{
+		"/evidence-map",
+		"/evidence-map?rows=disadvantage&cols=stage&q=reading",
+		"/evidence-map?theme=engaging-with-fathers&theme=parenting-support&design=qualitative&design=RCT&design=survey",
+		"/evidence-map?rows=year&cols=design&year=2010&year=2011&disadvantage=low-income",
+	} {
+		doc := pageOK(t, srv, target)
+		cells := mapCells(t, doc)
+		if len(cells) == 0 {
+			t.Fatalf("%s shows no cells", target)
+		}
+		for _, c := range cells {
+			if got := resultCount(t, pageOK(t, srv, c.href)); got != c.count {
+				t.Errorf("%s: cell shows %d but its list %s has %d", target, c.count, c.href, got)
+			}
+		}
+	}
+	// a filter on the row field keeps only the ticked rows
+	doc := pageOK(t, srv, "/evidence-map?theme=engaging-with-fathers&theme=parenting-support")
+	if rows := findAll(doc, func(n *html.Node) bool { return n.Data == "th" && attr(n, "scope") == "row" }); len(rows) != 2 {
+		t.Errorf("map filtered to two themes shows %d rows", len(rows))
+	}
+}
+
+type cell struct {
+	count int
+	href  string
+}
+
+func mapCells(tb testing.TB, doc *html.Node) []cell {
+	tb.Helper()
+	var out []cell
+	for _, td := range findAll(doc, byClass("heat")) {
+		a := find(td, func(n *html.Node) bool { return n.Data == "a" })
+		n, err := strconv.Atoi(text(find(a, byClass("n"))))
+		if err != nil {
+			tb.Fatalf("map cell %q has no count", text(td))
+		}
+		out = append(out, cell{count: n, href: attr(a, "href")})
+	}
+	return out
+}
+
+// Bad input gets a page that says what was wrong and what would work, with the status
+// the API gives the same mistake; never a stack trace.
+func TestWebBadInput(t *testing.T) {
+	srv := newTestServer(t)
+	cases := []struct {
+		target string
+		status int
+		want   []string
+	}{
+		{"/?colour=red", 400, []string{"Colour: is not an option of this page", "disadvantage"}},
+		{"/?stage=university", 400, []string{`Stage: unknown value "university"`, "early-years", "secondary"}},
+		{"/?disadvantage=low-income&disadvantage=rich", 400, []string{`"rich"`, "low-income", "eal"}},
+		{"/?theme=a,b", 400, []string{`Theme: "a,b" is not one of its values`}},
+		{"/?setting=!home", 400, []string{"Setting:"}},
+		{"/?q=a&q=b", 400, []string{"Search words: is given more than once"}},
+		{"/?sort=colour", 400, []string{`"colour" is not an order this page offers`, "studies"}},
+		{"/?page=0", 400, []string{"Page: must be 1 or more"}},
+		{"/studies?page=abc", 400, []string{"not a whole number"}},
+		{"/studies?page=99", 400, []string{"past the last page"}},
+		{"/studies?year=20x0", 400, []string{`Year: "20x0" is not a number`}},
+		{"/studies?design=guesswork", 400, []string{"RCT", "meta-analysis"}},
+		{"/studies?q=" + strings.Repeat("x", 2000), 400, []string{"Search words:"}},
+		{"/evidence-map?rows=colour", 400, []string{`cannot map studies by "colour"`, "disadvantage"}},
+		{"/evidence-map?rows=theme&cols=theme", 400, []string{"must differ from rows"}},
+		{"/evidence-map?sort=newest", 400, []string{"Sort order: is not an option of this page"}},
+		{"/interventions/triple-p?print=1", 400, []string{"Print: is not an option"}},
+		{"/studies/mol-2008?x=1", 400, []string{"X: is not an option"}},
+		{"/about?x=1", 400, []string{"X: is not an option"}},
+		{"/interventions/no-such-thing", 404, []string{`No intervention with id "no-such-thing"`}},
+		{"/studies/No_Such", 404, []string{"We could not find that page"}},
+		{"/no/such/page", 404, []string{"There is no page at /no/such/page", "Find an intervention"}},
+		{"/static/nothing.css", 404, []string{"We could not find that page"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.target[:min(len(tc.target), 60)], func(t *testing.T) {
+			rec, doc := page(t, srv, tc.target)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d; want %d", rec.Code, tc.status)
+			}
+			body := text(doc)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("error page does not say %q:\n%s", w, text(find(doc, byID("main"))))
+				}
+			}
+			if strings.Contains(rec.Body.String(), "goroutine") || strings.Contains(rec.Body.String(), ".go:") {
+				t.Error("error page shows a stack trace")
+			}
+			if rec.Header().Get("Cache-Control") != "no-store" {
+				t.Error("an error page may be cached")
+			}
+		})
+	}
+	// the JSON API keeps answering problems
+	wantProblem(t, get(t, srv, "/api/v1/no-such-endpoint"), http.StatusNotFound, "")
+}
+
+func TestWebStaticAssets(t *testing.T) {
+	srv := newTestServer(t)
+	doc := pageOK(t, srv, "/about")
+	var assets []string
+	for _, n := range findAll(doc, func(n *html.Node) bool { return n.Data == "link" || n.Data == "script" }) {
+		if ref := attr(n, "href") + attr(n, "src"); ref != "" {
+			assets = append(assets, ref)
+		}
+	}
+	want := map[string]string{"/static/site.css": "text/css", "/static/site.js": "javascript", "/static/favicon.svg": "image/svg+xml"}
+	if len(assets) != len(want) {
+		t.Fatalf("the layout loads %v; want the three embedded assets", assets)
+	}
+	for _, ref := range assets {
+		path, version, _ := strings.Cut(ref, "?v=")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ref, nil))
+		if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Type"), want[path]) || rec.Body.Len() == 0 {
+			t.Errorf("%s = %d %q", ref, rec.Code, rec.Header().Get("Content-Type"))
+		}
+		if version == "" || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
+			t.Errorf("%s is not versioned for long caching: %q", ref, rec.Header().Get("Cache-Control"))
+		}
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		again := httptest.NewRecorder()
+		srv.ServeHTTP(again, req)
+		if again.Code != http.StatusNotModified {
+			t.Errorf("%s with its ETag = %d; want 304", path, again.Code)
+		}
+	}
+}
+
+// Every page reachable from the home page renders, passes the structure checks, and every
+// API link on it ("view as data", downloads) answers 200 under the contract. Links with a
+// query are followed from pages without one, which reaches every record page and each
+// page's own searches while keeping the crawl finite.
+func TestWebLinksResolve(t *testing.T) {
+	srv := newTestServer(t)
+	seen := map[string]bool{}
+	queue := []string{"/", "/studies", "/evidence-map", "/about"}
+	kinds := map[string]int{}
+	for len(queue) > 0 {
+		target := queue[0]
+		queue = queue[1:]
+		if seen[target] {
+			continue
+		}
+		seen[target] = true
+		if strings.HasPrefix(target, "/api/") {
+			if rec := get(t, srv, target); rec.Code != http.StatusOK {
+				t.Errorf("%s = %d", target, rec.Code)
+			}
+			continue
+		}
+		doc := pageOK(t, srv, target)
+		kinds[strings.SplitN(strings.TrimPrefix(target, "/"), "/", 2)[0]]++
+		for _, href := range hrefs(doc, anyLink) {
+			u, err := url.Parse(href)
+			if err != nil {
+				t.Errorf("%s links to %q: %v", target, href, err)
+				continue
+			}
+			internal := u.Host == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "/docs") && u.Fragment == ""
+			if internal && (u.RawQuery == "" || !strings.Contains(target, "?") || strings.HasPrefix(u.Path, "/api/")) {
+				queue = append(queue, u.RequestURI())
+			}
+		}
+	}
+	for _, kind := range []string{"interventions", "studies"} {
+		if kinds[kind] < 30 {
+			t.Errorf("reached only %d %s pages from the home page", kinds[kind], kind)
+		}
+	}
+	t.Logf("checked %d pages and API links", len(seen))
+}
+
+// The finder's friendly form fields become the API's filter grammar, in field order, with
+// repeated values ORed.
+func TestFinderTranslatesFormToFilter(t *testing.T) {
+	srv := newTestServer(t)
+	doc := pageOK(t, srv, "/?disadvantage=low-income&disadvantage=eal&stage=primary&q=reading&sort=studies")
+	data, _ := url.Parse(dataLink(t, doc))
+	want := url.Values{
+		"filter": {"stage:primary,disadvantage:low-income|eal"}, "q": {"reading"}, "sort": {"-study_count,name"},
+		"per_page": {"50"}, "facets": {"stage,disadvantage,theme,strand,setting"}, "facet_mode": {"disjunctive"},
+	}
+	for k, v := range want {
+		if got := data.Query()[k]; !slices.Equal(got, v) {
+			t.Errorf("data link %s = %q; want %q", k, got, v)
+		}
+	}
+	for _, id := range []string{"stage-primary", "disadvantage-low-income", "disadvantage-eal"} {
+		if box := find(doc, byID(id)); box == nil || !slices.ContainsFunc(box.Attr, func(a html.Attribute) bool { return a.Key == "checked" }) {
+			t.Errorf("checkbox %s is not ticked", id)
+		}
+	}
+	if q := find(doc, byID("q")); attr(q, "value") != "reading" {
+		t.Errorf("search box holds %q", attr(q, "value"))
+	}
+}
+
+// Removing a filter, clearing them all and paging keep the rest of the query.
+func TestWebListLinks(t *testing.T) {
+	srv := newTestServer(t)
+	doc := pageOK(t, srv, "/studies?q=parent&theme=engaging-with-fathers&stage=primary&sort=oldest&page=1")
+	chips := hrefs(doc, byClass("chip"))
+	if len(chips) != 2 {
+		t.Fatalf("chips %v; want one per ticked value", chips)
+	}
+	for _, c := range chips {
+		u, _ := url.Parse(c)
+		q := u.Query()
+		if q.Get("q") != "parent" || q.Get("sort") != "oldest" || q.Has("page") || len(q["theme"])+len(q["stage"]) != 1 {
+			t.Errorf("chip link %s does not remove exactly one filter", c)
+		}
+	}
+	all := pageOK(t, srv, "/studies")
+	next := hrefs(all, func(n *html.Node) bool { return attr(n, "rel") == "next" })
+	if len(next) != 1 || next[0] != "/studies?page=2" {
+		t.Fatalf("next link %v", next)
+	}
+	second := pageOK(t, srv, next[0])
+	if text(find(second, byClass("range"))) != "(showing 21–40)" {
+		t.Errorf("page 2 shows %q", text(find(second, byClass("range"))))
+	}
+	if prev := hrefs(second, func(n *html.Node) bool { return attr(n, "rel") == "prev" }); len(prev) != 1 || prev[0] != "/studies" {
+		t.Errorf("prev link %v", prev)
+	}
+}
+
+// An intervention card leads with the finding from its strongest study design, and says
+// plainly how much evidence there is.
+func TestInterventionCardEvidence(t *testing.T) {
+	srv := newTestServer(t)
+	cases := []struct{ id, count, source string }{
+		{"incredible-years", "4 studies", "Randomised controlled trial"},
+		{"dialogic-reading", "1 study", "Meta-analysis"},
+		{"spokes", "No study", "Published after 2014"},
+	}
+	for _, tc := range cases {
+		doc := pageOK(t, srv, "/interventions/"+tc.id)
+		ev := find(doc, byClass("evidence"))
+		if got := text(find(ev, byClass("evidence-count"))); !strings.HasPrefix(got, tc.count) {
+			t.Errorf("%s: evidence count %q; want %s", tc.id, got, tc.count)
+		}
+		if got := text(find(ev, byClass("finding-source"))); !strings.Contains(got, tc.source) {
+			t.Errorf("%s: finding source %q; want %s", tc.id, got, tc.source)
+		}
+	}
+}
