@@ -21,6 +21,8 @@ const swaggerInitializer = `window.onload = function () {
 // openAPIYAML godoc
 //
 //	@Summary	This OpenAPI document, as YAML
+//	@Description	The OpenAPI 3.0 contract of this API, generated from the handlers' annotations.
+//	@ID				openAPIYAML
 //	@Tags		operations
 //	@Produce	application/yaml
 //	@Success	200	{string}	string	"OpenAPI 3.0 document"
@@ -30,6 +32,8 @@ func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "applicatio
 // openAPIJSON godoc
 //
 //	@Summary	This OpenAPI document, as JSON
+//	@Description	The same OpenAPI 3.0 document as /openapi.yaml, in JSON.
+//	@ID				openAPIJSON
 //	@Tags		operations
 //	@Produce	json
 //	@Success	200	{object}	object	"OpenAPI 3.0 document"

@@ -313,6 +313,7 @@ var embeddedVersion = sync.OnceValue(func() string { return store.Version(store.
 // getDataset godoc
 //
 //	@Summary		Download the whole dataset
+//	@ID				getDataset
 //	@Description	Every study, intervention, theme, strand and disadvantage-focus value in one JSON document: the dataset being served, in the format `evidence-kb validate FILE` checks, so an analysis can be rerun against exactly this version.
 //	@Description
 //	@Description	The document is the served dataset byte for byte, and its dataset version is the first 16 hex digits of its SHA-256: a download proves its own version (`sha256sum`), and `validate` reports the same. The version is also in the file name (`dataset-<version>.json`) and the `X-Dataset-Version` header; it is not a field of the document, whose hash it is.

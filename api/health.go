@@ -11,6 +11,8 @@ import (
 // healthz godoc
 //
 //	@Summary	Liveness probe
+//	@Description	Answers 200 while the process is up; it does not touch the store.
+//	@ID				healthz
 //	@Tags		operations
 //	@Produce	json
 //	@Success	200	{object}	Health
@@ -22,6 +24,8 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz godoc
 //
 //	@Summary	Readiness probe: the store answers
+//	@Description	Answers 200 when the store of record answers a query, with the dataset version being served; 503 otherwise.
+//	@ID				readyz
 //	@Tags		operations
 //	@Produce	json
 //	@Produce	application/problem+json

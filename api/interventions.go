@@ -10,6 +10,7 @@ import (
 // listInterventions godoc
 //
 //	@Summary		List interventions
+//	@ID				listInterventions
 //	@Description	Named programmes and strategies the studies evaluate, filtered, searched, sorted and paged, in the same grammar as studies.
 //	@Description
 //	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `has_outside_window_evidence`, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
@@ -57,6 +58,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 // getIntervention godoc
 //
 //	@Summary		Get an intervention
+//	@ID				getIntervention
 //	@Description	One intervention with the studies that evaluate it, its themes, strands and disadvantage focus.
 //	@Tags			interventions
 //	@Produce		json

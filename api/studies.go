@@ -10,6 +10,7 @@ import (
 // listStudies godoc
 //
 //	@Summary		List studies
+//	@ID				listStudies
 //	@Description	Studies of the review (2008–2014), filtered, searched, sorted and paged.
 //	@Description
 //	@Description	**filter** (OpenAlex style): `field:value` clauses joined by commas are ANDed (so is a repeated `filter` parameter). `a|b` is OR within a field, `!a` negates, numbers take `2010-2014`, `>100`, `<=0.2`, and `null` matches a missing value.
@@ -64,6 +65,7 @@ func (s *Server) listStudies(c *gin.Context) {
 // getStudy godoc
 //
 //	@Summary		Get a study
+//	@ID				getStudy
 //	@Description	One study with its themes, strands, disadvantage focus and the interventions it evaluates embedded.
 //	@Description
 //	@Description	Or its citation, chosen by `format` or by the `Accept` header as in DOI content negotiation (`format` wins): `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array of one item) or `apa` (text/x-bibliography, an APA 7th reference). Citation keys are the same as in list exports.

@@ -9,6 +9,7 @@ import (
 // listThemes godoc
 //
 //	@Summary		List themes
+//	@ID				listThemes
 //	@Description	The six key themes of the review, with how many studies and interventions each holds. Three are provisional: their names are ours, because the review's own could not be recovered (see each theme's note).
 //	@Tags			vocabularies
 //	@Produce		json
@@ -32,6 +33,8 @@ func (s *Server) listThemes(c *gin.Context) {
 // getTheme godoc
 //
 //	@Summary	Get a theme
+//	@Description	One of the six themes, with how many studies and interventions carry it. Provisional themes carry a note saying the name is ours.
+//	@ID				getTheme
 //	@Tags		vocabularies
 //	@Produce	json
 //	@Produce	application/problem+json
@@ -65,6 +68,7 @@ func themeItem(t store.ThemeCount) ThemeItem {
 // listStrands godoc
 //
 //	@Summary		List strands
+//	@ID				listStrands
 //	@Description	The four strands of government activity on parental engagement. All four are provisional: the source page's list is lost, so each label is built from that page's own wording.
 //	@Tags			vocabularies
 //	@Produce		json
@@ -83,6 +87,7 @@ func (s *Server) listStrands(c *gin.Context) {
 // listDisadvantages godoc
 //
 //	@Summary		List disadvantage-focus values
+//	@ID				listDisadvantages
 //	@Description	The disadvantaged groups a record can concern, each grounded in a source of the review.
 //	@Tags			vocabularies
 //	@Produce		json

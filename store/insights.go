@@ -198,7 +198,9 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 	}
 	query := strings.Join(words, " ") + "*"
 	ivs, err := suggest(s.cat.interventions, query, s.cat.version, limit, s.cat.dataset.Interventions,
-		func(iv models.Intervention) Suggestion { return Suggestion{"intervention", iv.ID, iv.Name, "Intervention"} })
+		func(iv models.Intervention) Suggestion {
+			return Suggestion{"intervention", iv.ID, iv.Name, "Intervention"}
+		})
 	if err != nil {
 		return nil, err
 	}
