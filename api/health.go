@@ -18,7 +18,7 @@ import (
 //	@Success	200	{object}	Health
 //	@Router		/healthz [get]
 func (s *Server) healthz(c *gin.Context) {
-	c.PureJSON(http.StatusOK, Health{Status: "ok"})
+	writeJSON(c, http.StatusOK, Health{Status: "ok"})
 }
 
 // readyz godoc
@@ -40,5 +40,5 @@ func (s *Server) readyz(c *gin.Context) {
 		problem(c, http.StatusServiceUnavailable, "the store does not answer", nil)
 		return
 	}
-	c.PureJSON(http.StatusOK, Health{Status: "ready", DatasetVersion: s.store.DatasetVersion()})
+	writeJSON(c, http.StatusOK, Health{Status: "ready", DatasetVersion: s.store.DatasetVersion()})
 }

@@ -67,7 +67,7 @@ func (s *Server) evidenceMap(c *gin.Context) {
 			})
 		}
 	}
-	c.PureJSON(200, out)
+	writeJSON(c, 200, out)
 }
 
 // CellQuery is the studies-list URL of one evidence-map cell: the map's own filter and
@@ -140,7 +140,7 @@ func (s *Server) stats(c *gin.Context) {
 	for _, p := range st.Provisional {
 		out.Provisional = append(out.Provisional, ProvisionalLabel{Kind: p.Kind, Slug: p.Slug, Name: p.Name, Note: p.Note})
 	}
-	c.PureJSON(200, out)
+	writeJSON(c, 200, out)
 }
 
 // Suggestion is one autocomplete answer.
@@ -200,7 +200,7 @@ func (s *Server) autocomplete(c *gin.Context) {
 	for _, f := range found {
 		out.Data = append(out.Data, Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: suggestionLink(f)})
 	}
-	c.PureJSON(200, out)
+	writeJSON(c, 200, out)
 }
 
 func suggestionLink(f store.Suggestion) string {

@@ -83,7 +83,7 @@ func (s *Server) getIntervention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta()})
+	writeJSON(c, 200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta()})
 }
 
 // interventionIncluded gathers the relations a list request asked to embed.

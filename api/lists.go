@@ -162,12 +162,12 @@ func writeList[T any](c *gin.Context, r listRequest, data []T, meta ListMeta, li
 	}
 	if len(r.fields) == 0 {
 		body["data"] = data
-		c.PureJSON(http.StatusOK, body)
+		writeJSON(c, http.StatusOK, body)
 		return
 	}
 	sparse := make([]map[string]json.RawMessage, len(data))
 	for i, item := range data {
-		b, err := json.Marshal(item)
+		b, err := marshal(item)
 		if err != nil {
 			c.Error(err)
 			return
@@ -185,7 +185,7 @@ func writeList[T any](c *gin.Context, r listRequest, data []T, meta ListMeta, li
 		}
 	}
 	body["data"] = sparse
-	c.PureJSON(http.StatusOK, body)
+	writeJSON(c, http.StatusOK, body)
 }
 
 // jsonNames lists the JSON field names of a struct type, embedded structs included.

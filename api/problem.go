@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -56,8 +58,31 @@ func problem(c *gin.Context, status int, detail string, fields []models.FieldErr
 		RequestID: requestid.Get(c),
 		Errors:    fields,
 	}
-	c.Header("Content-Type", problemType)
 	c.Header("Cache-Control", "no-store")
 	c.Abort()
-	c.PureJSON(status, p)
+	writeEncoded(c, status, problemType, p)
+}
+
+// writeJSON answers v as JSON, without HTML-escaping: highlights carry <mark>.
+func writeJSON(c *gin.Context, status int, v any) {
+	writeEncoded(c, status, "application/json; charset=utf-8", v)
+}
+
+func writeEncoded(c *gin.Context, status int, contentType string, v any) {
+	b, err := marshal(v)
+	if err != nil {
+		c.Error(err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	c.Data(status, contentType, b)
+}
+
+// marshal encodes v as JSON without HTML-escaping.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return buf.Bytes(), err
 }

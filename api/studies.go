@@ -107,7 +107,7 @@ func (s *Server) getStudy(c *gin.Context) {
 		s.writeCitation(c, f, d.Study)
 		return
 	}
-	c.PureJSON(200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta()})
+	writeJSON(c, 200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta()})
 }
 
 // studyIncluded gathers the relations a list request asked to embed.

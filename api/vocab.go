@@ -27,7 +27,7 @@ func (s *Server) listThemes(c *gin.Context) {
 	for i, t := range themes {
 		items[i] = themeItem(t)
 	}
-	c.PureJSON(200, ThemeList{Data: items, Meta: s.versionMeta()})
+	writeJSON(c, 200, ThemeList{Data: items, Meta: s.versionMeta()})
 }
 
 // getTheme godoc
@@ -58,7 +58,7 @@ func (s *Server) getTheme(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta()})
+	writeJSON(c, 200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta()})
 }
 
 func themeItem(t store.ThemeCount) ThemeItem {
@@ -81,7 +81,7 @@ func (s *Server) listStrands(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(200, StrandList{Data: s.store.Strands(), Meta: s.versionMeta()})
+	writeJSON(c, 200, StrandList{Data: s.store.Strands(), Meta: s.versionMeta()})
 }
 
 // listDisadvantages godoc
@@ -100,7 +100,7 @@ func (s *Server) listDisadvantages(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.PureJSON(200, DisadvantageList{Data: s.store.Disadvantages(), Meta: s.versionMeta()})
+	writeJSON(c, 200, DisadvantageList{Data: s.store.Disadvantages(), Meta: s.versionMeta()})
 }
 
 func (s *Server) versionMeta() VersionMeta {
