@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,7 +24,7 @@ var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "
 
 // serveList answers a JSON list endpoint: it parses the request, runs the query, turns each
 // record into its list item and writes the page.
-func serveList[R, I any](s *Server, c *gin.Context, relations []string,
+func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 	query func(store.Query) (*store.Page[R], error), toItem func(listRequest, R, *Match) (I, error)) {
 	r, err := parseList(c, reflect.TypeFor[I](), relations, "format")
 	if err != nil {
@@ -45,7 +48,7 @@ func serveList[R, I any](s *Server, c *gin.Context, relations []string,
 		}
 	}
 	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.store.DatasetVersion())
-	writeList(c, r, items, meta, links, page.Facets)
+	writeList(c, &s.records, r, items, meta, links, page.Facets)
 }
 
 // listRequest is a parsed list request.
@@ -154,38 +157,140 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 }
 
 // writeList answers a list, keeping only the requested fields of each item when asked
-// (sparse fieldsets).
-func writeList[T any](c *gin.Context, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
-	body := gin.H{"meta": meta, "links": links}
-	if facets != nil {
-		body["facets"] = facets
-	}
-	if len(r.fields) == 0 {
-		body["data"] = data
-		writeJSON(c, http.StatusOK, body)
-		return
-	}
-	sparse := make([]map[string]json.RawMessage, len(data))
+// (sparse fieldsets). The body is assembled from each record's memoized encoding, since
+// encoding long summaries anew is most of what a list page costs.
+func writeList[T listItem](c *gin.Context, cache *recordCache, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
+	encoded := make([][]byte, len(data))
 	for i, item := range data {
-		b, err := marshal(item)
+		b, err := encodeItem(cache, item)
 		if err != nil {
 			c.Error(err)
+			c.AbortWithStatus(http.StatusInternalServerError)
 			return
 		}
-		var all map[string]json.RawMessage
-		if err := json.Unmarshal(b, &all); err != nil {
+		encoded[i] = b
+	}
+	if len(r.fields) > 0 {
+		if err := keepFields(encoded, r.fields); err != nil {
 			c.Error(err)
+			c.AbortWithStatus(http.StatusInternalServerError)
 			return
-		}
-		sparse[i] = map[string]json.RawMessage{}
-		for _, f := range r.fields {
-			if v, ok := all[f]; ok {
-				sparse[i][f] = v
-			}
 		}
 	}
-	body["data"] = sparse
-	writeJSON(c, http.StatusOK, body)
+	size := 1024
+	for _, b := range encoded {
+		size += len(b) + 1
+	}
+	var buf bytes.Buffer
+	buf.Grow(size)
+	buf.WriteString(`{"data":[`)
+	for i, b := range encoded {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(b)
+	}
+	buf.WriteString("]")
+	for _, part := range []struct {
+		name  string
+		value any
+	}{{"links", links}, {"meta", meta}, {"facets", facets}} {
+		if part.name == "facets" && facets == nil {
+			continue
+		}
+		b, err := marshal(part.value)
+		if err != nil {
+			c.Error(err)
+			c.AbortWithStatus(http.StatusInternalServerError)
+			return
+		}
+		buf.WriteString(`,"` + part.name + `":`)
+		buf.Write(b)
+	}
+	buf.WriteString("}\n")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+}
+
+// keepFields reduces each encoded item to the named fields, in their order.
+func keepFields(encoded [][]byte, fields []string) error {
+	for i, b := range encoded {
+		var all map[string]json.RawMessage
+		if err := json.Unmarshal(b, &all); err != nil {
+			return err
+		}
+		sparse := make(map[string]json.RawMessage, len(fields))
+		for _, f := range fields {
+			if v, ok := all[f]; ok {
+				sparse[f] = v
+			}
+		}
+		var err error
+		if encoded[i], err = marshal(sparse); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listItem is an entry of a list: a record, whose encoding never changes while the
+// process runs, and what this request adds to it (a search match, embedded relations).
+type listItem interface {
+	recordKey() string
+	record() any
+	extras() []extra
+}
+
+// extra is a member a request adds to an encoded record.
+type extra struct {
+	name  string
+	value any
+}
+
+// encodeItem is the record's memoized JSON object with the request's extras appended.
+func encodeItem(cache *recordCache, item listItem) ([]byte, error) {
+	base, err := cache.encode(item.recordKey(), item.record())
+	if err != nil {
+		return nil, err
+	}
+	extras := item.extras()
+	if len(extras) == 0 {
+		return base, nil
+	}
+	out := append([]byte(nil), base[:len(base)-1]...) // without the closing brace
+	for _, e := range extras {
+		b, err := marshal(e.value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"`+e.name+`":`...)
+		out = append(out, b...)
+	}
+	return append(out, '}'), nil
+}
+
+// recordCache memoizes record encodings, up to a bound that keeps its memory in check
+// when the evidence base is large; past it, records are encoded per request.
+type recordCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+const maxCachedRecords = 50_000
+
+func (rc *recordCache) encode(key string, v any) ([]byte, error) {
+	if b, ok := rc.m.Load(key); ok {
+		return b.([]byte), nil
+	}
+	b, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if rc.n.Load() < maxCachedRecords {
+		if _, loaded := rc.m.LoadOrStore(key, b); !loaded {
+			rc.n.Add(1)
+		}
+	}
+	return b, nil
 }
 
 // jsonNames lists the JSON field names of a struct type, embedded structs included.

@@ -78,11 +78,11 @@ func writeEncoded(c *gin.Context, status int, contentType string, v any) {
 	c.Data(status, contentType, b)
 }
 
-// marshal encodes v as JSON without HTML-escaping.
+// marshal encodes v as JSON without HTML-escaping (and without the encoder's newline).
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	err := enc.Encode(v)
-	return buf.Bytes(), err
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }

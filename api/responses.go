@@ -33,6 +33,10 @@ type StudyItem struct {
 	Included *StudyIncluded `json:"included,omitempty"`
 } // @name StudyItem
 
+func (it StudyItem) recordKey() string { return "study/" + it.ID }
+func (it StudyItem) record() any       { return it.Study }
+func (it StudyItem) extras() []extra   { return itemExtras(it.Match, it.Included) }
+
 // studyRelations are the relations include= embeds in a study list.
 var studyRelations = []string{"themes", "strands", "disadvantage_focus", "interventions"}
 
@@ -58,6 +62,22 @@ type InterventionItem struct {
 	Match    *Match                `json:"match,omitempty"`
 	Included *InterventionIncluded `json:"included,omitempty"`
 } // @name InterventionItem
+
+func (it InterventionItem) recordKey() string { return "intervention/" + it.ID }
+func (it InterventionItem) record() any       { return it.Intervention }
+func (it InterventionItem) extras() []extra   { return itemExtras(it.Match, it.Included) }
+
+// itemExtras lists a list item's optional members that are set.
+func itemExtras[M, I any](match *M, included *I) []extra {
+	var out []extra
+	if match != nil {
+		out = append(out, extra{"match", match})
+	}
+	if included != nil {
+		out = append(out, extra{"included", included})
+	}
+	return out
+}
 
 // interventionRelations are the relations include= embeds in an intervention list.
 var interventionRelations = []string{"studies", "themes", "strands", "disadvantage_focus"}

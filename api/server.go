@@ -37,6 +37,7 @@ type Server struct {
 	specYAML []byte
 	specJSON []byte
 	engine   *gin.Engine
+	records  recordCache // encoded records, for list pages
 }
 
 // NewServer builds the HTTP handler over a store.
