@@ -93,20 +93,12 @@ func (s *Server) interventionIncluded(r listRequest, id string) (*InterventionIn
 		return nil, err
 	}
 	rel := interventionRelated(d)
-	inc := &InterventionIncluded{}
-	if r.includes("studies") {
-		inc.Studies = &rel.Studies
-	}
-	if r.includes("themes") {
-		inc.Themes = &rel.Themes
-	}
-	if r.includes("strands") {
-		inc.Strands = &rel.Strands
-	}
-	if r.includes("disadvantage_focus") {
-		inc.DisadvantageFocus = &rel.DisadvantageFocus
-	}
-	return inc, nil
+	return &InterventionIncluded{
+		Studies:           ifIncluded(r, "studies", &rel.Studies),
+		Themes:            ifIncluded(r, "themes", &rel.Themes),
+		Strands:           ifIncluded(r, "strands", &rel.Strands),
+		DisadvantageFocus: ifIncluded(r, "disadvantage_focus", &rel.DisadvantageFocus),
+	}, nil
 }
 
 func interventionRelated(d *store.InterventionDetail) InterventionRelated {

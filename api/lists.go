@@ -310,7 +310,13 @@ func jsonNames(t reflect.Type) []string {
 	return names
 }
 
-func (r listRequest) includes(name string) bool { return slices.Contains(r.include, name) }
+// ifIncluded returns related records when the request asked to include them, else nil.
+func ifIncluded[T any](r listRequest, name string, related *T) *T {
+	if slices.Contains(r.include, name) {
+		return related
+	}
+	return nil
+}
 
 func toMatch(m store.Match) *Match {
 	return &Match{Score: m.Score, Highlights: m.Highlights}

@@ -117,20 +117,12 @@ func (s *Server) studyIncluded(r listRequest, id string) (*StudyIncluded, error)
 		return nil, err
 	}
 	rel := studyRelated(d)
-	inc := &StudyIncluded{}
-	if r.includes("themes") {
-		inc.Themes = &rel.Themes
-	}
-	if r.includes("strands") {
-		inc.Strands = &rel.Strands
-	}
-	if r.includes("disadvantage_focus") {
-		inc.DisadvantageFocus = &rel.DisadvantageFocus
-	}
-	if r.includes("interventions") {
-		inc.Interventions = &rel.Interventions
-	}
-	return inc, nil
+	return &StudyIncluded{
+		Themes:            ifIncluded(r, "themes", &rel.Themes),
+		Strands:           ifIncluded(r, "strands", &rel.Strands),
+		DisadvantageFocus: ifIncluded(r, "disadvantage_focus", &rel.DisadvantageFocus),
+		Interventions:     ifIncluded(r, "interventions", &rel.Interventions),
+	}, nil
 }
 
 func studyRelated(d *store.StudyDetail) StudyRelated {
