@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -113,7 +114,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{fmt.Errorf("-log-format must be text or json, not %q", *logFormat)}
 	}
 	log := slog.New(handler)
-	var err error
+	allowed, err := corsOrigins(*origins)
+	if err != nil {
+		return usageError{err}
+	}
+	if *maxBody < 1 {
+		return usageError{errors.New("-max-body-bytes must be at least 1")}
+	}
 
 	var raw []byte // nil: the embedded dataset
 	if *dataset != "" {
@@ -126,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	defer st.Close()
-	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: strings.Split(*origins, ","), MaxBodyBytes: *maxBody})
+	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody})
 	if err != nil {
 		return err
 	}
@@ -207,4 +214,27 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	return enc.Encode(synth.Generate(base, *n, *seed))
+}
+
+// corsOrigins reads the -cors-origins list: "*", or http(s) origins separated by commas.
+func corsOrigins(list string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(list, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		switch {
+		case o == "":
+			continue
+		case o == "*" || strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://"):
+			out = append(out, o)
+		default:
+			return nil, fmt.Errorf("-cors-origins: %q is not * or an http(s) origin", o)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("-cors-origins: name at least one origin, or *")
+	}
+	if len(out) > 1 && slices.Contains(out, "*") {
+		return nil, errors.New("-cors-origins: * stands alone")
+	}
+	return out, nil
 }

@@ -126,3 +126,18 @@ func TestValidateCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestCORSOrigins(t *testing.T) {
+	got, err := corsOrigins(" https://a.example, http://b.example/ ,")
+	if err != nil || len(got) != 2 || got[0] != "https://a.example" || got[1] != "http://b.example" {
+		t.Errorf("corsOrigins = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", " , ", "a.example", "*,https://a.example"} {
+		if _, err := corsOrigins(bad); err == nil {
+			t.Errorf("corsOrigins(%q) accepted", bad)
+		}
+	}
+	if err := run(context.Background(), []string{"-cors-origins", "a.example"}, io.Discard, io.Discard, nil); exitCode(err) != 2 {
+		t.Errorf("a bad -cors-origins = %v; want a usage error", err)
+	}
+}

@@ -307,3 +307,29 @@ func TestSparseFieldsets(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPEdges(t *testing.T) {
+	srv := newTestServer(t)
+	// HEAD is GET without a body (HTTP semantics; the spec lists GET only)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/api/v1/studies?per_page=1", nil))
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") == "" {
+		t.Errorf("HEAD = %d, ETag %q; want 200 with the GET's headers", rec.Code, rec.Header().Get("ETag"))
+	}
+	wantProblem(t, get(t, srv, "/api/v1/studies/"), http.StatusNotFound, "")
+	wantProblem(t, get(t, srv, "/api/v1/studies?%zz=1"), http.StatusBadRequest, "query")
+	notFound := get(t, srv, "/api/v1/studies/no-such-study")
+	if notFound.Header().Get("ETag") != "" {
+		t.Error("a 404 carries an ETag")
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/studies/no-such-study", nil)
+	req.Header.Set("If-None-Match", "*")
+	wantProblem(t, do(t, srv, req), http.StatusNotFound, "")
+	for _, accept := range []string{"*", "garbage", "*/*", ""} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?per_page=1", nil)
+		req.Header.Set("Accept", accept)
+		if rec := do(t, srv, req); rec.Code != http.StatusOK {
+			t.Errorf("Accept %q = %d; want 200 JSON", accept, rec.Code)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -118,7 +116,10 @@ func parseAccept(header string) []mediaRange {
 	var ranges []mediaRange
 	for _, entry := range strings.Split(header, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(entry))
-		if err != nil {
+		if mt == "*" {
+			mt = "*/*" // a bare * is a common shorthand
+		}
+		if err != nil || !strings.Contains(mt, "/") {
 			continue
 		}
 		q := 1.0
@@ -233,7 +234,7 @@ func (s *Server) studyEncoder(f format, w io.Writer, bom bool) export.Encoder[mo
 		return export.NewAPA(w)
 	}
 	// Keys are made over the whole dataset, so a study is cited alike in every export.
-	keys := export.NewKeys(s.store.Dataset().Studies)
+	keys := s.citationKeys()
 	switch f {
 	case formatBibTeX:
 		return export.NewBibTeX(w, keys)
@@ -307,16 +308,13 @@ func encodeAll[T any](enc export.Encoder[T], items []T) error {
 	return nil
 }
 
-// embeddedVersion is the version of the dataset compiled into the binary.
-var embeddedVersion = sync.OnceValue(func() string { return store.Version(store.EmbeddedDataset()) })
-
 // getDataset godoc
 //
 //	@Summary		Download the whole dataset
 //	@ID				getDataset
 //	@Description	Every study, intervention, theme, strand and disadvantage-focus value in one JSON document: the dataset being served, in the format `evidence-kb validate FILE` checks, so an analysis can be rerun against exactly this version.
 //	@Description
-//	@Description	The document is the served dataset byte for byte, and its dataset version is the first 16 hex digits of its SHA-256: a download proves its own version (`sha256sum`), and `validate` reports the same. The version is also in the file name (`dataset-<version>.json`) and the `X-Dataset-Version` header; it is not a field of the document, whose hash it is.
+//	@Description	The document is the served dataset byte for byte (the embedded one, or the file given with -dataset), and its dataset version is the first 16 hex digits of its SHA-256: a download proves its own version (`sha256sum`), and `validate` reports the same. The version is also in the file name (`dataset-<version>.json`) and the `X-Dataset-Version` header; it is not a field of the document, whose hash it is.
 //	@Tags			dataset
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -330,23 +328,9 @@ func (s *Server) getDataset(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	doc, err := s.datasetDocument()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	doc := s.store.DatasetDocument()
 	version := s.store.DatasetVersion()
 	c.Header("X-Dataset-Version", version)
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "dataset-"+version+".json"))
 	c.Data(http.StatusOK, "application/json", doc)
-}
-
-// datasetDocument returns the document the store serves. That is the embedded one unless
-// store.Open was given another, and then, since the store keeps only the parsed dataset, it
-// is re-encoded: still valid, but no longer hashing to the version.
-func (s *Server) datasetDocument() ([]byte, error) {
-	if s.store.DatasetVersion() == embeddedVersion() {
-		return store.EmbeddedDataset(), nil
-	}
-	return json.MarshalIndent(s.store.Dataset(), "", "  ")
 }

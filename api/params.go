@@ -81,7 +81,7 @@ func (p params) list(name string) []string {
 // validID rejects a malformed id before it reaches the store.
 func validID(kind, id string) error {
 	if !models.ValidSlug(id) {
-		return models.Invalid("id", fmt.Sprintf("%q is not a %s id (lower-case words joined by hyphens)", id, kind))
+		return models.Invalid("id", fmt.Sprintf("%q is not well-formed: a %s id is lower-case words joined by hyphens", id, kind))
 	}
 	return nil
 }

@@ -59,6 +59,7 @@ func problem(c *gin.Context, status int, detail string, fields []models.FieldErr
 		Errors:    fields,
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Writer.Header().Del("ETag") // an error is not a representation to revalidate
 	c.Abort()
 	writeEncoded(c, status, problemType, p)
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-contrib/cors"
@@ -17,6 +19,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"sigs.k8s.io/yaml"
 
+	"github.com/evidence-kb/parental-engagement/export"
+	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
 
@@ -38,6 +42,8 @@ type Server struct {
 	specJSON []byte
 	engine   *gin.Engine
 	records  recordCache // encoded records, for list pages
+	// citationKeys are made over the whole dataset, once: a study keeps its key in every export
+	citationKeys func() export.Keys
 }
 
 // NewServer builds the HTTP handler over a store.
@@ -58,18 +64,27 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
-	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
+	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON,
+		citationKeys: sync.OnceValue(func() export.Keys { return export.NewKeys(st.Dataset().Studies) })}
 	s.routes()
 	return s, nil
 }
 
-// ServeHTTP makes the Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP makes the Server an http.Handler. HEAD is answered as GET: net/http drops the
+// body of a response to HEAD, and the headers stay those of the GET.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 func (s *Server) routes() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false // /api/v1/studies/ is not a resource; answer 404, not a redirect
 	r.Use(
 		requestid.New(),
 		s.logRequests,
@@ -96,7 +111,7 @@ func (s *Server) routes() {
 	r.GET("/docs", s.docsUI())
 	r.GET("/docs/*any", s.docsUI())
 
-	v1 := r.Group("/api/v1", s.cacheable)
+	v1 := r.Group("/api/v1", wellFormedQuery, s.cacheable)
 	v1.GET("/studies", s.listStudies)
 	v1.GET("/studies/:id", s.getStudy)
 	v1.GET("/interventions", s.listInterventions)
@@ -165,14 +180,26 @@ func (s *Server) cacheable(c *gin.Context) {
 	c.Next()
 }
 
+// etagMatches compares If-None-Match with the ETag by weak comparison. "*" is not honoured:
+// whether a representation exists is only known once the handler has run.
 func etagMatches(header, etag string) bool {
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
+		if strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
 			return true
 		}
 	}
 	return false
+}
+
+// wellFormedQuery refuses a query string that does not parse (say "%zz"), which Go's URL
+// parsing would otherwise silently drop, so no parameter is ever ignored.
+func wellFormedQuery(c *gin.Context) {
+	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+		problem(c, http.StatusBadRequest, "the query string is malformed: "+err.Error(), []models.FieldError{{Field: "query", Reason: "is not a well-formed URL query"}})
+		return
+	}
+	c.Next()
 }
 
 // logRequests writes one structured line per request, with its request id.

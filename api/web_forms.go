@@ -109,8 +109,9 @@ func parseForm(raw url.Values, fields []facetField, singles ...string) (form, er
 				switch {
 				case v == "", slices.Contains(f.selected[name], v):
 					// an empty choice means any value; a repeated one adds nothing
-				case strings.ContainsAny(v, ",|") || strings.HasPrefix(v, "!"):
+				case strings.ContainsAny(v, ",|\"") || strings.HasPrefix(v, "!") || name == "year" && !isYear(v):
 					// these would change the meaning of the filter grammar the value goes into
+					// (a year range, say), where a form offers single values
 					bad = append(bad, models.FieldError{Field: name, Reason: fmt.Sprintf("%q is not one of its values", v)})
 				default:
 					f.selected[name] = append(f.selected[name], v)
@@ -137,6 +138,17 @@ func sortedKeys(v url.Values) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// has reports whether value of field is selected. Values match as the store matches them,
+// without regard to case, so design=rct ticks "RCT".
+func (f form) has(field, value string) bool {
+	return slices.ContainsFunc(f.selected[field], func(v string) bool { return strings.EqualFold(v, value) })
+}
+
+func isYear(v string) bool {
+	_, err := strconv.Atoi(v)
+	return err == nil && len(v) == 4
 }
 
 func (f form) isField(name string) bool {
@@ -222,7 +234,7 @@ func (f form) facetViews(facets []models.Facet) []facetView {
 			for _, v := range fc.Values {
 				fv.Options = append(fv.Options, facetOption{
 					ID: fl.Name + "-" + idPart(v.Value), Value: v.Value, Label: valueLabel(fl.Name, v),
-					Count: v.Count, Checked: slices.Contains(f.selected[fl.Name], v.Value),
+					Count: v.Count, Checked: f.has(fl.Name, v.Value),
 				})
 			}
 		}
@@ -241,7 +253,7 @@ func (f form) chips(path string, facets []facetView) []chip {
 			}
 			remove := f.url(path, func(v url.Values) {
 				v.Del("page")
-				v[fv.Name] = slices.DeleteFunc(slices.Clone(v[fv.Name]), func(x string) bool { return x == o.Value })
+				v[fv.Name] = slices.DeleteFunc(slices.Clone(v[fv.Name]), func(x string) bool { return strings.EqualFold(strings.TrimSpace(x), o.Value) })
 			})
 			out = append(out, chip{Field: fv.Legend, Label: o.Label, Remove: remove})
 		}
@@ -408,7 +420,8 @@ const pageWindow = 3
 
 func (lf listForm) pager(total int) pager {
 	page, per := max(lf.page, 1), lf.spec.perPage
-	last := max(1, (total+per-1)/per)
+	// offset paging stops at store.MaxOffset records; pages past it cannot be linked
+	last := max(1, min((total+per-1)/per, store.MaxOffset/per))
 	at := func(n int) string {
 		return lf.url(lf.spec.path, func(v url.Values) {
 			if n == 1 {

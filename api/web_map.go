@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -152,7 +151,7 @@ func crossTab(f form, m *store.EvidenceMap, rows, cols string) ([]models.FacetVa
 
 // shown reports whether a row or column value passes the filters on its own field.
 func shown(f form, field, value string) bool {
-	return len(f.selected[field]) == 0 || slices.Contains(f.selected[field], value)
+	return len(f.selected[field]) == 0 || f.has(field, value)
 }
 
 func labelled(field string, v models.FacetValue) models.FacetValue {

@@ -413,3 +413,23 @@ func TestInterventionCardEvidence(t *testing.T) {
 		}
 	}
 }
+
+// Form values match as the store matches them: case-insensitively, ticked and removable.
+func TestWebFormValuesAreCanonical(t *testing.T) {
+	srv := newTestServer(t)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/studies?design=rct", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `value="RCT" checked`) {
+		t.Errorf("design=rct: status %d, RCT not ticked", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/evidence-map?rows=design&design=rct", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "RCT") {
+		t.Errorf("map with design=rct: status %d or no RCT row", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/evidence-map?rows=year&year=2010-2014", nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("a year range in a form = %d; want the 400 page", rec.Code)
+	}
+}

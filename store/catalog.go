@@ -56,7 +56,7 @@ func newCatalog(d *models.Dataset, version string) *catalog {
 	sc.flag("has_url", func(i int) bool { return studies[i].URL != nil })
 	sc.flag("has_sample_size", func(i int) bool { return studies[i].SampleSize != nil })
 	sc.flag("has_effect_size", func(i int) bool { return studies[i].EffectSize != nil })
-	sc.key("author", func(i int) []string { return studies[i].Authors })
+	sc.key("author", func(i int) []string { return authorKeys(studies[i].Authors) })
 	sc.key("doi", func(i int) []string { return opt(studies[i].DOI) })
 
 	ic := newCollection("intervention", "interventions", len(ivs), func(i int) string { return ivs[i].ID })
@@ -279,6 +279,19 @@ func optFloat(v *float64) float64 {
 		return math.NaN()
 	}
 	return *v
+}
+
+// authorKeys indexes each author as written ("Murray, K.W.") and, for a person, by family
+// name alone ("Murray"), which is how researchers look authors up.
+func authorKeys(authors []string) []string {
+	keys := make([]string, 0, 2*len(authors))
+	for _, a := range authors {
+		keys = append(keys, a)
+		if family, _, ok := strings.Cut(a, ","); ok {
+			keys = append(keys, strings.TrimSpace(family))
+		}
+	}
+	return keys
 }
 
 func firstOr(s []string) string {

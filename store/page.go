@@ -40,7 +40,6 @@ type Query struct {
 	Cursor    string
 	Facets    []string
 	FacetMode string
-	SkipTotal bool
 }
 
 // result is one page of ordinals and what goes with it.
@@ -144,7 +143,7 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 		if page < 1 {
 			return nil, models.Invalid("page", "must be 1 or more")
 		}
-		if (page-1)*perPage+perPage > MaxOffset {
+		if page*perPage > MaxOffset {
 			return nil, models.Invalid("page", fmt.Sprintf("offset paging stops at record %d; use cursor=* to go further", MaxOffset))
 		}
 		last := max(1, (res.total+perPage-1)/perPage)

@@ -18,6 +18,7 @@ import (
 //	year:2010-2014  sample_size:>100  effect_size:<=0.2   numeric ranges
 //	has_doi:true  design:null                  presence
 //	intervention:fast  intervention.setting:home   across relations (study.design:RCT on interventions)
+//	author:"Murray, K.W."  author:murray           a value holding , or | is double-quoted
 const maxFilterClauses = 50
 
 type clause struct {
@@ -31,7 +32,10 @@ func parseFilter(s string) ([]clause, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	parts := strings.Split(s, ",")
+	parts, err := splitUnquoted(s, ',')
+	if err != nil {
+		return nil, err
+	}
 	if len(parts) > maxFilterClauses {
 		return nil, models.Invalid("filter", fmt.Sprintf("has %d clauses; at most %d", len(parts), maxFilterClauses))
 	}
@@ -48,8 +52,12 @@ func parseFilter(s string) ([]clause, error) {
 		if strings.HasPrefix(value, "!") {
 			c.negate, value = true, value[1:]
 		}
-		for _, v := range strings.Split(value, "|") {
-			if v = strings.TrimSpace(v); v == "" {
+		values, err := splitUnquoted(value, '|')
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range values {
+			if v = strings.Trim(strings.TrimSpace(v), `"`); v == "" {
 				return nil, models.Invalid("filter", fmt.Sprintf("%q has an empty value", p))
 			}
 			c.values = append(c.values, v)
@@ -57,6 +65,27 @@ func parseFilter(s string) ([]clause, error) {
 		clauses = append(clauses, c)
 	}
 	return clauses, nil
+}
+
+// splitUnquoted splits s at sep, except inside double quotes.
+func splitUnquoted(s string, sep byte) ([]string, error) {
+	var parts []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case sep:
+			if !quoted {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if quoted {
+		return nil, models.Invalid("filter", "has an unterminated quote")
+	}
+	return append(parts, s[start:]), nil
 }
 
 // evaluate returns the records matching every clause. The result is always a fresh

@@ -124,6 +124,12 @@ func TestFilterGrammar(t *testing.T) {
 	if total("theme:family-learning,theme:parenting-support") > total("theme:family-learning") {
 		t.Error("a repeated field does not AND")
 	}
+	if byName, byFull := total("author:murray"), total(`author:"Murray, K.W."`); byFull == 0 || byName < byFull {
+		t.Errorf("author:murray finds %d, the full name %d", byName, byFull)
+	}
+	if total(`author:"Murray, K.W."|"Goodall, J."`) <= total(`author:"Murray, K.W."`) {
+		t.Error("quoted values do not OR")
+	}
 	viaRelation := total("intervention.setting:home")
 	if viaRelation == 0 {
 		t.Error("no study evaluates a home-based intervention")
@@ -131,7 +137,7 @@ func TestFilterGrammar(t *testing.T) {
 	if total("sample_size:null")+total("sample_size:>0") != all {
 		t.Error("sample_size null and present do not partition")
 	}
-	for _, bad := range []string{"year:", ":x", "year:1-2-3", "year:>x", "theme.x:y", "intervention.intervention:x", strings.Repeat("year:2010,", 60)} {
+	for _, bad := range []string{"year:", ":x", `author:"unterminated`, "year:1-2-3", "year:>x", "theme.x:y", "intervention.intervention:x", strings.Repeat("year:2010,", 60)} {
 		if _, err := s.Studies(store.Query{Filter: bad}); err == nil {
 			t.Errorf("filter %q accepted", bad)
 		}
@@ -274,5 +280,22 @@ func TestFacetLabelsAreNames(t *testing.T) {
 		if v.Label == v.Value {
 			t.Errorf("disadvantage facet %s is labelled with its slug", v.Value)
 		}
+	}
+}
+
+// A prefix matches words as written: a whole word followed by * finds at least what the
+// word finds, whatever its stem.
+func TestPrefixMatchesWords(t *testing.T) {
+	s := mustOpen(t)
+	for _, w := range []string{"families", "dialogic", "parenting", "reading", "sénéchal"} {
+		word := mustStudies(t, s, store.Query{Search: w}).Total
+		prefix := mustStudies(t, s, store.Query{Search: w + "*"}).Total
+		if word == 0 || prefix < word {
+			t.Errorf("%s finds %d, %s* finds %d", w, word, w, prefix)
+		}
+	}
+	sugg, err := s.Autocomplete("dialogic", 10)
+	if err != nil || len(sugg) == 0 {
+		t.Errorf("autocomplete of a whole word = %v, %v", sugg, err)
 	}
 }

@@ -37,7 +37,7 @@ type textIndex struct {
 	weights   []float64
 	text      func(doc, field int) string
 	terms     map[string]*postings
-	sorted    []string          // all terms, for prefix queries
+	words     []string          // every indexed word before stemming, sorted: prefixes match words
 	stems     map[string]string // word → stem for every indexed word: stemming is the slow part
 	scorePool sync.Pool
 	docLen    []float32
@@ -108,10 +108,10 @@ func buildTextIndex(n int, fields []string, weights []float64, text func(doc, fi
 			pl.weight[i] = float32(tf * (bm25K1 + 1) / (tf + bm25K1*norm))
 		}
 	}
-	for s := range t.terms {
-		t.sorted = append(t.sorted, s)
+	for w := range stems {
+		t.words = append(t.words, w)
 	}
-	sort.Strings(t.sorted)
+	sort.Strings(t.words)
 	return t
 }
 
@@ -303,11 +303,18 @@ func (t *textIndex) scoreWithin(pl *postings, scores []float64, set bitmap) {
 	}
 }
 
+// prefixPostings returns the postings of every word that starts with prefix — words as
+// written, not stems, so "dialogic*" finds "dialogic" although its stem is "dialog". Each
+// stem counts once; past maxPrefixTerms stems the expansion stops.
 func (t *textIndex) prefixPostings(prefix string) []*postings {
-	i := sort.SearchStrings(t.sorted, prefix)
+	seen := map[string]bool{}
 	var out []*postings
-	for ; i < len(t.sorted) && strings.HasPrefix(t.sorted[i], prefix) && len(out) < maxPrefixTerms; i++ {
-		out = append(out, t.terms[t.sorted[i]])
+	for i := sort.SearchStrings(t.words, prefix); i < len(t.words) && strings.HasPrefix(t.words[i], prefix) && len(out) < maxPrefixTerms; i++ {
+		s := t.stems[t.words[i]]
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, t.terms[s])
+		}
 	}
 	return out
 }

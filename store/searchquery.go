@@ -42,7 +42,7 @@ func lexQuery(q string) []item {
 			}
 			items = append(items, item{kind: itemPhrase, text: q[i+1 : i+1+end]})
 			i += end + 2
-		case c == '-' && len(items) >= 0 && i+1 < len(q) && q[i+1] != ' ':
+		case c == '-' && i+1 < len(q) && q[i+1] != ' ':
 			items = append(items, item{kind: itemNot})
 			i++
 		default:

@@ -52,6 +52,7 @@ func Version(b []byte) string {
 type Store struct {
 	db  *gorm.DB
 	cat *catalog
+	raw []byte // the dataset document being served, as given
 }
 
 // Options configure Open. The zero value of Dataset means the embedded dataset.
@@ -111,6 +112,7 @@ func (s *Store) init(ctx context.Context, raw []byte, log *slog.Logger) error {
 		return err
 	}
 	s.cat = newCatalog(d, version)
+	s.raw = raw
 	return nil
 }
 
@@ -132,5 +134,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // DatasetVersion is the content hash of the dataset being served.
 func (s *Store) DatasetVersion() string { return s.cat.version }
 
-// Dataset returns the whole evidence base being served.
+// DatasetDocument returns the dataset document being served, byte for byte: its
+// content hash is DatasetVersion.
+func (s *Store) DatasetDocument() []byte { return s.raw }
+
+// Dataset returns the whole evidence base being served, records in id order. It is the
+// catalogue's own copy: callers must not modify it.
 func (s *Store) Dataset() *models.Dataset { return s.cat.dataset }
