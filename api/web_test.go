@@ -224,7 +224,7 @@ func TestWebBadInput(t *testing.T) {
 		{"/?page=0", 400, []string{"Page: must be 1 or more"}},
 		{"/studies?page=abc", 400, []string{"not a whole number"}},
 		{"/studies?page=99", 400, []string{"past the last page"}},
-		{"/studies?year=20x0", 400, []string{`Year: "20x0" is not a number`}},
+		{"/studies?year=20x0", 400, []string{`Year: "20x0" is not one of its values`}},
 		{"/studies?design=guesswork", 400, []string{"RCT", "meta-analysis"}},
 		{"/studies?q=" + strings.Repeat("x", 2000), 400, []string{"Search words:"}},
 		{"/evidence-map?rows=colour", 400, []string{`cannot map studies by "colour"`, "disadvantage"}},
