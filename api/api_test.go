@@ -174,6 +174,7 @@ func TestBadInputIsProblem(t *testing.T) {
 		{"/api/v1/studies?sort=colour", 400, "sort"},
 		{"/api/v1/studies?sort=relevance", 400, "sort"},
 		{"/api/v1/studies?cursor=garbage", 400, "cursor"},
+		{"/api/v1/studies?cursor=", 400, "cursor"},
 		{"/api/v1/studies?facets=colour", 400, "facets"},
 		{"/api/v1/studies?fields=colour", 400, "fields"},
 		{"/api/v1/studies?total=maybe", 400, "total"},

@@ -74,6 +74,9 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 		Facets:    p.list("facets"),
 		FacetMode: p.str("facet_mode"),
 	}
+	if p.values.Has("cursor") && r.query.Cursor == "" {
+		return r, models.Invalid("cursor", "must not be empty; start with cursor=*")
+	}
 	if r.query.Page, err = p.int("page"); err != nil {
 		return r, err
 	}
@@ -211,7 +214,7 @@ func writeList[T listItem](c *gin.Context, cache *recordCache, r listRequest, da
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }
 
-// keepFields reduces each encoded item to the named fields, in their order.
+// keepFields reduces each encoded item to the named fields (in the encoder's key order).
 func keepFields(encoded [][]byte, fields []string) error {
 	for i, b := range encoded {
 		var all map[string]json.RawMessage
