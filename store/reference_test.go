@@ -82,14 +82,11 @@ func TestStudiesMatchReference(t *testing.T) {
 			t.Errorf("reference study %q (%d) is missing", r.Title, r.Year)
 			continue
 		}
-		got := []any{s.Authors, s.Type, s.Venue, s.DOI, s.URL, s.Country, s.Design, s.Stage, s.VerifiedIn}
-		want := []any{r.RawAuthors, r.Type, r.Venue, r.DOI, r.URL, r.Country, r.Design, r.Stage, r.RawVerified}
-		names := []string{"authors", "type", "venue", "doi", "url", "country", "design", "stage", "verified_in"}
-		for i := range got {
-			if !reflect.DeepEqual(got[i], want[i]) {
-				t.Errorf("%s.%s = %v; the reference says %v", s.ID, names[i], show(got[i]), show(want[i]))
-			}
-		}
+		sameFacts(t, s.ID, map[string][2]any{
+			"authors": {s.Authors, r.RawAuthors}, "type": {s.Type, r.Type}, "venue": {s.Venue, r.Venue},
+			"doi": {s.DOI, r.DOI}, "url": {s.URL, r.URL}, "country": {s.Country, r.Country},
+			"design": {s.Design, r.Design}, "stage": {s.Stage, r.Stage}, "verified_in": {s.VerifiedIn, r.RawVerified},
+		})
 	}
 }
 
@@ -109,14 +106,11 @@ func TestInterventionsMatchReference(t *testing.T) {
 			t.Errorf("reference intervention %q is missing", r.Name)
 			continue
 		}
-		got := []any{iv.Aliases, iv.Origin, iv.CountryOfOrigin, iv.Stage, iv.Setting, iv.URL, iv.VerifiedIn}
-		want := []any{r.Aliases, r.Origin, r.CountryOfOrigin, r.Stage, r.Setting, r.URL, r.VerifiedIn}
-		names := []string{"aliases", "origin", "country_of_origin", "stage", "setting", "url", "verified_in"}
-		for i := range got {
-			if !reflect.DeepEqual(got[i], want[i]) {
-				t.Errorf("%s.%s = %v; the reference says %v", iv.ID, names[i], show(got[i]), show(want[i]))
-			}
-		}
+		sameFacts(t, iv.ID, map[string][2]any{
+			"aliases": {iv.Aliases, r.Aliases}, "origin": {iv.Origin, r.Origin},
+			"country_of_origin": {iv.CountryOfOrigin, r.CountryOfOrigin}, "stage": {iv.Stage, r.Stage},
+			"setting": {iv.Setting, r.Setting}, "url": {iv.URL, r.URL}, "verified_in": {iv.VerifiedIn, r.VerifiedIn},
+		})
 	}
 }
 
@@ -160,6 +154,16 @@ func TestTextsAreOwnWords(t *testing.T) {
 		check(iv.ID, "summary", iv.Summary)
 		for _, e := range iv.Evidence {
 			check(iv.ID, "evidence", e.Finding)
+		}
+	}
+}
+
+// sameFacts reports every field whose value (ours, the reference's) differs.
+func sameFacts(t *testing.T, id string, fields map[string][2]any) {
+	t.Helper()
+	for name, v := range fields {
+		if !reflect.DeepEqual(v[0], v[1]) {
+			t.Errorf("%s.%s = %v; the reference says %v", id, name, show(v[0]), show(v[1]))
 		}
 	}
 }
