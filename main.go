@@ -40,7 +40,9 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
+	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/web"
 )
 
 //go:generate go run ./internal/specgen/cmd/specgen
@@ -133,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	defer st.Close()
-	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody})
+	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody, Site: web.New(st, log)})
 	if err != nil {
 		return err
 	}
@@ -180,7 +182,7 @@ func validate(args []string, stdout io.Writer) error {
 		}
 		raw, name = b, args[0]
 	}
-	d, err := store.ParseDataset(raw)
+	d, err := models.ParseDataset(raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -192,7 +194,7 @@ func validate(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s: %d problems", name, len(errs))
 	}
 	fmt.Fprintf(stdout, "%s is valid: %d studies, %d interventions, %d themes, %d strands, %d disadvantage-focus values (version %s)\n",
-		name, len(d.Studies), len(d.Interventions), len(d.Themes), len(d.Strands), len(d.Disadvantages), store.Version(raw))
+		name, len(d.Studies), len(d.Interventions), len(d.Themes), len(d.Strands), len(d.Disadvantages), models.DocumentVersion(raw))
 	return nil
 }
 
@@ -208,7 +210,7 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	if *n < 1 {
 		return usageError{errors.New("-studies must be at least 1")}
 	}
-	base, err := store.ParseDataset(store.EmbeddedDataset())
+	base, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		return err
 	}

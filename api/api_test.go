@@ -7,16 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+
 	"github.com/evidence-kb/parental-engagement/api"
 )
 
 func TestListStudies(t *testing.T) {
-	srv := newTestServer(t)
-	rec := get(t, srv, "/api/v1/studies?per_page=5")
+	srv := apitest.NewServer(t)
+	rec := apitest.Get(t, srv, "/api/v1/studies?per_page=5")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status = %d; body %s", rec.Code, rec.Body)
 	}
-	list := decode[api.StudyList](t, rec)
+	list := apitest.Decode[api.StudyList](t, rec)
 	if len(list.Data) != 5 || list.Meta.Total == nil || *list.Meta.Total != 110 {
 		t.Fatalf("got %d items, total %v; want 5 of 110", len(list.Data), list.Meta.Total)
 	}
@@ -35,7 +37,7 @@ func TestListStudies(t *testing.T) {
 }
 
 func TestListStudiesFilters(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	cases := []struct {
 		filter string
 		check  func(api.StudyItem) bool
@@ -58,8 +60,8 @@ func TestListStudiesFilters(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.filter, func(t *testing.T) {
-			rec := get(t, srv, "/api/v1/studies?per_page=100&filter="+url.QueryEscape(tc.filter))
-			list := decode[api.StudyList](t, rec)
+			rec := apitest.Get(t, srv, "/api/v1/studies?per_page=100&filter="+url.QueryEscape(tc.filter))
+			list := apitest.Decode[api.StudyList](t, rec)
 			if len(list.Data) == 0 {
 				t.Fatalf("no studies match %s", tc.filter)
 			}
@@ -76,13 +78,13 @@ func TestListStudiesFilters(t *testing.T) {
 }
 
 func TestStudyDetail(t *testing.T) {
-	srv := newTestServer(t)
-	list := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?filter=intervention:triple-p"))
-	rec := get(t, srv, "/api/v1/studies/"+list.Data[0].ID)
+	srv := apitest.NewServer(t)
+	list := apitest.Decode[api.StudyList](t, apitest.Get(t, srv, "/api/v1/studies?filter=intervention:triple-p"))
+	rec := apitest.Get(t, srv, "/api/v1/studies/"+list.Data[0].ID)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
 	}
-	d := decode[api.StudyDetail](t, rec)
+	d := apitest.Decode[api.StudyDetail](t, rec)
 	if len(d.Related.Themes) != len(d.Data.Themes) || len(d.Related.Themes) == 0 {
 		t.Errorf("related themes %v vs %v", d.Related.Themes, d.Data.Themes)
 	}
@@ -96,30 +98,30 @@ func TestStudyDetail(t *testing.T) {
 }
 
 func TestInterventions(t *testing.T) {
-	srv := newTestServer(t)
-	list := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?per_page=100"))
+	srv := apitest.NewServer(t)
+	list := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?per_page=100"))
 	if *list.Meta.Total != 33 || len(list.Data) != 33 {
 		t.Fatalf("total = %d, items %d; want 33", *list.Meta.Total, len(list.Data))
 	}
-	primary := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=disadvantage:low-income,stage:primary"))
+	primary := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=disadvantage:low-income,stage:primary"))
 	for _, iv := range primary.Data {
 		if *iv.Stage != "primary" || !has(iv.DisadvantageFocus, "low-income") {
 			t.Errorf("%s does not fit low-income primary", iv.ID)
 		}
 	}
-	d := decode[api.InterventionDetail](t, get(t, srv, "/api/v1/interventions/triple-p"))
+	d := apitest.Decode[api.InterventionDetail](t, apitest.Get(t, srv, "/api/v1/interventions/triple-p"))
 	if len(d.Related.Studies) == 0 {
 		t.Error("triple-p embeds no studies")
 	}
-	rct := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=study.design:RCT"))
+	rct := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=study.design:RCT"))
 	if len(rct.Data) == 0 {
 		t.Error("no intervention evaluated by an RCT")
 	}
 }
 
 func TestVocabularies(t *testing.T) {
-	srv := newTestServer(t)
-	themes := decode[api.ThemeList](t, get(t, srv, "/api/v1/themes"))
+	srv := apitest.NewServer(t)
+	themes := apitest.Decode[api.ThemeList](t, apitest.Get(t, srv, "/api/v1/themes"))
 	if len(themes.Data) != 6 {
 		t.Fatalf("%d themes; want 6", len(themes.Data))
 	}
@@ -138,22 +140,22 @@ func TestVocabularies(t *testing.T) {
 	if provisional != 3 {
 		t.Errorf("%d provisional themes; want 3", provisional)
 	}
-	one := decode[api.ThemeDetail](t, get(t, srv, "/api/v1/themes/engaging-with-fathers"))
+	one := apitest.Decode[api.ThemeDetail](t, apitest.Get(t, srv, "/api/v1/themes/engaging-with-fathers"))
 	if one.Data.Provisional || one.Data.Name == "" {
 		t.Errorf("engaging-with-fathers = %+v", one.Data)
 	}
-	strands := decode[api.StrandList](t, get(t, srv, "/api/v1/strands"))
+	strands := apitest.Decode[api.StrandList](t, apitest.Get(t, srv, "/api/v1/strands"))
 	if len(strands.Data) != 4 || !strands.Data[0].Provisional {
 		t.Errorf("strands = %+v", strands.Data)
 	}
-	dis := decode[api.DisadvantageList](t, get(t, srv, "/api/v1/disadvantages"))
+	dis := apitest.Decode[api.DisadvantageList](t, apitest.Get(t, srv, "/api/v1/disadvantages"))
 	if len(dis.Data) != 15 {
 		t.Errorf("%d disadvantage values; want 15", len(dis.Data))
 	}
 }
 
 func TestBadInputIsProblem(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	cases := []struct {
 		target string
 		status int
@@ -191,69 +193,69 @@ func TestBadInputIsProblem(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.target[:min(len(tc.target), 60)], func(t *testing.T) {
-			wantProblem(t, get(t, srv, tc.target), tc.status, tc.field)
+			apitest.WantProblem(t, apitest.Get(t, srv, tc.target), tc.status, tc.field)
 		})
 	}
 }
 
 func TestProblemListsValidValues(t *testing.T) {
-	srv := newTestServer(t)
-	p := wantProblem(t, get(t, srv, "/api/v1/studies?filter=stage:university"), 400, "filter")
+	srv := apitest.NewServer(t)
+	p := apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/studies?filter=stage:university"), 400, "filter")
 	if !has(p.Errors[0].Valid, "early-years") || !strings.Contains(p.Detail, "university") {
 		t.Errorf("problem does not list the valid stages: %+v", p)
 	}
 }
 
 func TestOversizedBodyIs413(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/studies", strings.NewReader(strings.Repeat("x", 2<<20)))
-	wantProblem(t, do(t, srv, req), http.StatusRequestEntityTooLarge, "")
-	wantProblem(t, do(t, srv, httptest.NewRequest(http.MethodDelete, "/api/v1/studies", nil)), http.StatusMethodNotAllowed, "")
+	apitest.WantProblem(t, apitest.Do(t, srv, req), http.StatusRequestEntityTooLarge, "")
+	apitest.WantProblem(t, apitest.Do(t, srv, httptest.NewRequest(http.MethodDelete, "/api/v1/studies", nil)), http.StatusMethodNotAllowed, "")
 }
 
 func TestConditionalGetAndCORS(t *testing.T) {
-	srv := newTestServer(t)
-	first := get(t, srv, "/api/v1/themes")
+	srv := apitest.NewServer(t)
+	first := apitest.Get(t, srv, "/api/v1/themes")
 	etag := first.Header().Get("ETag")
 	if etag == "" || first.Header().Get("Cache-Control") == "" {
 		t.Fatalf("no ETag or Cache-Control: %v", first.Header())
 	}
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/themes", nil)
 	req.Header.Set("If-None-Match", etag)
-	if rec := do(t, srv, req); rec.Code != http.StatusNotModified || rec.Header().Get("ETag") != etag {
+	if rec := apitest.Do(t, srv, req); rec.Code != http.StatusNotModified || rec.Header().Get("ETag") != etag {
 		t.Errorf("conditional GET = %d, ETag %q; want 304 with the same ETag", rec.Code, rec.Header().Get("ETag"))
 	}
 	req = httptest.NewRequest(http.MethodGet, "/api/v1/studies?per_page=1", nil)
 	req.Header.Set("Origin", "https://app.example")
-	rec := do(t, srv, req)
+	rec := apitest.Do(t, srv, req)
 	if rec.Header().Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "Link") {
 		t.Errorf("CORS headers missing: %v", rec.Header())
 	}
 	req = httptest.NewRequest(http.MethodGet, "/api/v1/studies", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
-	if rec := do(t, srv, req); rec.Header().Get("Content-Encoding") != "gzip" {
+	if rec := apitest.Do(t, srv, req); rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Errorf("response not gzipped: %v", rec.Header())
 	}
 }
 
 func TestOperationsAndDocs(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if rec := get(t, srv, path); rec.Code != http.StatusOK {
+		if rec := apitest.Get(t, srv, path); rec.Code != http.StatusOK {
 			t.Errorf("%s = %d", path, rec.Code)
 		}
 	}
-	if rec := get(t, srv, "/openapi.yaml"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "openapi: 3.0.3") {
+	if rec := apitest.Get(t, srv, "/openapi.yaml"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "openapi: 3.0.3") {
 		t.Errorf("/openapi.yaml = %d", rec.Code)
 	}
-	if rec := get(t, srv, "/openapi.json"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"openapi":"3.0.3"`) {
+	if rec := apitest.Get(t, srv, "/openapi.json"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"openapi":"3.0.3"`) {
 		t.Errorf("/openapi.json = %d %.100s", rec.Code, rec.Body.String())
 	}
-	rec := get(t, srv, "/docs/")
+	rec := apitest.Get(t, srv, "/docs/")
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "swagger-ui") {
 		t.Errorf("/docs/ = %d", rec.Code)
 	}
-	if rec := get(t, srv, "/docs/swagger-initializer.js"); !strings.Contains(rec.Body.String(), "/openapi.yaml") {
+	if rec := apitest.Get(t, srv, "/docs/swagger-initializer.js"); !strings.Contains(rec.Body.String(), "/openapi.yaml") {
 		t.Errorf("Swagger UI is not pointed at our spec: %s", rec.Body.String())
 	}
 }
@@ -268,8 +270,8 @@ func has(list []string, v string) bool {
 }
 
 func TestIncludeEmbedsRelatedRecords(t *testing.T) {
-	srv := newTestServer(t)
-	list := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?filter=intervention:triple-p&include=themes,interventions"))
+	srv := apitest.NewServer(t)
+	list := apitest.Decode[api.StudyList](t, apitest.Get(t, srv, "/api/v1/studies?filter=intervention:triple-p&include=themes,interventions"))
 	for _, s := range list.Data {
 		if s.Included == nil || s.Included.Themes == nil || s.Included.Interventions == nil {
 			t.Fatalf("%s: included = %+v; want themes and interventions", s.ID, s.Included)
@@ -285,23 +287,23 @@ func TestIncludeEmbedsRelatedRecords(t *testing.T) {
 			t.Errorf("%s: included interventions lack triple-p", s.ID)
 		}
 	}
-	ivs := decode[api.InterventionList](t, get(t, srv, "/api/v1/interventions?filter=id:triple-p&include=studies"))
+	ivs := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=id:triple-p&include=studies"))
 	if len(ivs.Data) != 1 || ivs.Data[0].Included == nil || len(*ivs.Data[0].Included.Studies) == 0 {
 		t.Errorf("triple-p with include=studies = %+v", ivs.Data)
 	}
-	plain := decode[api.StudyList](t, get(t, srv, "/api/v1/studies?per_page=1"))
+	plain := apitest.Decode[api.StudyList](t, apitest.Get(t, srv, "/api/v1/studies?per_page=1"))
 	if plain.Data[0].Included != nil {
 		t.Error("included present without include=")
 	}
-	wantProblem(t, get(t, srv, "/api/v1/studies?include=authors"), 400, "include")
-	wantProblem(t, get(t, srv, "/api/v1/interventions?include=interventions"), 400, "include")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/studies?include=authors"), 400, "include")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/interventions?include=interventions"), 400, "include")
 }
 
 func TestSparseFieldsets(t *testing.T) {
-	srv := newTestServer(t)
-	body := decode[struct {
+	srv := apitest.NewServer(t)
+	body := apitest.Decode[struct {
 		Data []map[string]any `json:"data"`
-	}](t, get(t, srv, "/api/v1/studies?fields=id,year&per_page=3"))
+	}](t, apitest.Get(t, srv, "/api/v1/studies?fields=id,year&per_page=3"))
 	for _, item := range body.Data {
 		if len(item) != 2 || item["id"] == nil || item["year"] == nil {
 			t.Errorf("sparse item = %v; want only id and year", item)
@@ -310,26 +312,26 @@ func TestSparseFieldsets(t *testing.T) {
 }
 
 func TestHTTPEdges(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	// HEAD is GET without a body (HTTP semantics; the spec lists GET only)
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/api/v1/studies?per_page=1", nil))
 	if rec.Code != http.StatusOK || rec.Header().Get("ETag") == "" {
 		t.Errorf("HEAD = %d, ETag %q; want 200 with the GET's headers", rec.Code, rec.Header().Get("ETag"))
 	}
-	wantProblem(t, get(t, srv, "/api/v1/studies/"), http.StatusNotFound, "")
-	wantProblem(t, get(t, srv, "/api/v1/studies?%zz=1"), http.StatusBadRequest, "query")
-	notFound := get(t, srv, "/api/v1/studies/no-such-study")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/studies/"), http.StatusNotFound, "")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/studies?%zz=1"), http.StatusBadRequest, "query")
+	notFound := apitest.Get(t, srv, "/api/v1/studies/no-such-study")
 	if notFound.Header().Get("ETag") != "" {
 		t.Error("a 404 carries an ETag")
 	}
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/studies/no-such-study", nil)
 	req.Header.Set("If-None-Match", "*")
-	wantProblem(t, do(t, srv, req), http.StatusNotFound, "")
+	apitest.WantProblem(t, apitest.Do(t, srv, req), http.StatusNotFound, "")
 	for _, accept := range []string{"*", "garbage", "*/*", ""} {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?per_page=1", nil)
 		req.Header.Set("Accept", accept)
-		if rec := do(t, srv, req); rec.Code != http.StatusOK {
+		if rec := apitest.Do(t, srv, req); rec.Code != http.StatusOK {
 			t.Errorf("Accept %q = %d; want 200 JSON", accept, rec.Code)
 		}
 	}

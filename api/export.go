@@ -11,9 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/export"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // format is a representation an endpoint answers in, chosen by the format parameter or the
@@ -64,7 +65,7 @@ func (s *Server) negotiate(c *gin.Context, offers []format) (format, bool) {
 	case err != nil:
 		s.fail(c, err)
 	case f.name == "":
-		problem(c, http.StatusNotAcceptable, "the Accept header rules out every representation of this endpoint: "+mediaTypes(offers), nil)
+		httpio.WriteProblem(c, http.StatusNotAcceptable, "the Accept header rules out every representation of this endpoint: "+mediaTypes(offers), nil)
 	case c.Request.URL.Query().Has("bom") && f != formatCSV:
 		s.fail(c, models.Invalid("bom", "applies to format=csv only"))
 	default:
@@ -180,19 +181,19 @@ var exportParams = []string{"filter", "q", "sort", "format", "bom"}
 
 // parseExport reads the query of an export and whether to start a CSV with a byte order
 // mark. The query walks the whole result with cursors, a full page at a time.
-func parseExport(c *gin.Context, f format) (store.Query, bool, error) {
+func parseExport(c *gin.Context, f format) (catalog.Query, bool, error) {
 	raw := c.Request.URL.Query()
 	for _, name := range listParams {
 		if raw.Has(name) && !slices.Contains(exportParams, name) {
-			return store.Query{}, false, models.Invalid(name, fmt.Sprintf("does not apply to format=%s, which exports every matching record", f.name))
+			return catalog.Query{}, false, models.Invalid(name, fmt.Sprintf("does not apply to format=%s, which exports every matching record", f.name))
 		}
 	}
-	p, err := parseParams(raw, exportParams...)
+	p, err := httpio.ParseParams(raw, exportParams...)
 	if err != nil {
-		return store.Query{}, false, err
+		return catalog.Query{}, false, err
 	}
-	bom, err := p.boolean("bom", false)
-	q := store.Query{Filter: p.str("filter"), Search: p.str("q"), Sort: p.str("sort"), Cursor: store.FirstCursor, PerPage: store.MaxPerPage}
+	bom, err := p.Bool("bom", false)
+	q := catalog.Query{Filter: p.Str("filter"), Search: p.Str("q"), Sort: p.Str("sort"), Cursor: catalog.FirstCursor, PerPage: catalog.MaxPerPage}
 	return q, bom, err
 }
 
@@ -209,14 +210,14 @@ func (s *Server) answeredAsExport(c *gin.Context, offers []format, exportAs func
 
 // exportStudies answers a studies list in an export or citation format.
 func (s *Server) exportStudies(c *gin.Context, f format) {
-	streamList(s, c, f, "studies", s.store.Studies, func(w io.Writer, bom bool) export.Encoder[models.Study] {
+	streamList(s, c, f, "studies", s.snapshot(c).Studies, func(w io.Writer, bom bool) export.Encoder[models.Study] {
 		return s.studyEncoder(f, w, bom)
 	})
 }
 
 // exportInterventions answers an interventions list in an export format.
 func (s *Server) exportInterventions(c *gin.Context, f format) {
-	streamList(s, c, f, "interventions", s.store.Interventions, func(w io.Writer, bom bool) export.Encoder[models.Intervention] {
+	streamList(s, c, f, "interventions", s.snapshot(c).Interventions, func(w io.Writer, bom bool) export.Encoder[models.Intervention] {
 		if f == formatCSV {
 			return export.NewCSV(w, export.InterventionColumns, bom)
 		}
@@ -249,7 +250,7 @@ func (s *Server) studyEncoder(f format, w io.Writer, bom bool) export.Encoder[mo
 // much matches. The first page is fetched before anything is written, so a bad filter or
 // sort is still a 400 problem; a failure after that can only cut the download short.
 func streamList[T any](s *Server, c *gin.Context, f format, name string,
-	fetch func(store.Query) (*store.Page[T], error), newEncoder func(w io.Writer, bom bool) export.Encoder[T]) {
+	fetch func(catalog.Query) (*catalog.Page[T], error), newEncoder func(w io.Writer, bom bool) export.Encoder[T]) {
 	q, bom, err := parseExport(c, f)
 	if err != nil {
 		s.fail(c, err)
@@ -260,7 +261,7 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		s.fail(c, err)
 		return
 	}
-	s.startDownload(c, f, "attachment", name+"-"+s.store.DatasetVersion())
+	s.startDownload(c, f, "attachment", name+"-"+s.snapshot(c).Version())
 	enc := newEncoder(c.Writer, bom)
 	for err == nil {
 		if err = encodeAll(enc, page.Items); err != nil || page.NextCursor == "" {
@@ -329,7 +330,7 @@ func (s *Server) getDataset(c *gin.Context) {
 		return
 	}
 	doc := s.store.DatasetDocument()
-	version := s.store.DatasetVersion()
+	version := s.snapshot(c).Version()
 	c.Header("X-Dataset-Version", version)
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "dataset-"+version+".json"))
 	c.Data(http.StatusOK, "application/json", doc)

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/export"
 	"github.com/evidence-kb/parental-engagement/models"
@@ -45,7 +47,7 @@ func exportServer(tb testing.TB) (*api.Server, *store.Store) {
 	tb.Helper()
 	exportOnce.Do(func() {
 		var d *models.Dataset
-		if d, exportErr = store.ParseDataset(store.EmbeddedDataset()); exportErr != nil {
+		if d, exportErr = models.ParseDataset(store.EmbeddedDataset()); exportErr != nil {
 			return
 		}
 		for i := range d.Studies {
@@ -67,7 +69,7 @@ func exportServer(tb testing.TB) (*api.Server, *store.Store) {
 	if exportErr != nil {
 		tb.Fatalf("open export store: %v", exportErr)
 	}
-	spec, _ := contract(tb)
+	spec, _ := apitest.Contract(tb)
 	srv, err := api.NewServer(exportStore, api.Options{Spec: spec})
 	if err != nil {
 		tb.Fatal(err)
@@ -86,7 +88,7 @@ func everyRecord[T any](tb testing.TB, srv http.Handler, path, query string) []T
 	tb.Helper()
 	var all []T
 	for cursor := "*"; cursor != ""; {
-		page := decode[listPage[T]](tb, get(tb, srv, path+"?per_page=100&cursor="+url.QueryEscape(cursor)+"&"+query))
+		page := apitest.Decode[listPage[T]](tb, apitest.Get(tb, srv, path+"?per_page=100&cursor="+url.QueryEscape(cursor)+"&"+query))
 		all = append(all, page.Data...)
 		cursor = ""
 		if page.Meta.NextCursor != nil {
@@ -117,7 +119,7 @@ var studyQueries = []string{"", "filter=theme:family-learning", "q=literacy", "s
 
 func TestStudyExportsMatchTheList(t *testing.T) {
 	srv, st := exportServer(t)
-	keys := export.NewKeys(st.Dataset().Studies)
+	keys := export.NewKeys(st.Catalog().Dataset().Studies)
 	checks := []struct {
 		format, mediaType, ext string
 		check                  func(t *testing.T, body []byte, want []models.Study, keys export.Keys)
@@ -136,7 +138,7 @@ func TestStudyExportsMatchTheList(t *testing.T) {
 		}
 		for _, c := range checks {
 			t.Run(c.format+"?"+q, func(t *testing.T) {
-				rec := get(t, srv, "/api/v1/studies?format="+c.format+"&"+q)
+				rec := apitest.Get(t, srv, "/api/v1/studies?format="+c.format+"&"+q)
 				wantDownload(t, rec, c.mediaType, "attachment", "studies-"+st.DatasetVersion()+"."+c.ext)
 				c.check(t, rec.Body.Bytes(), want, keys)
 			})
@@ -397,7 +399,7 @@ func TestInterventionExportsMatchTheList(t *testing.T) {
 	for _, q := range []string{"", "filter=stage:primary", "q=reading", "filter=stage:primary,stage:secondary"} {
 		want := everyRecord[models.Intervention](t, srv, "/api/v1/interventions", q)
 		t.Run("csv?"+q, func(t *testing.T) {
-			rec := get(t, srv, "/api/v1/interventions?format=csv&"+q)
+			rec := apitest.Get(t, srv, "/api/v1/interventions?format=csv&"+q)
 			wantDownload(t, rec, "text/csv", "attachment", "interventions-"+st.DatasetVersion()+".csv")
 			rows := readCSV(t, rec.Body.Bytes(), len(export.InterventionColumns))
 			if len(rows) != len(want) {
@@ -410,7 +412,7 @@ func TestInterventionExportsMatchTheList(t *testing.T) {
 			}
 		})
 		t.Run("ndjson?"+q, func(t *testing.T) {
-			rec := get(t, srv, "/api/v1/interventions?format=ndjson&"+q)
+			rec := apitest.Get(t, srv, "/api/v1/interventions?format=ndjson&"+q)
 			wantDownload(t, rec, "application/x-ndjson", "attachment", "interventions-"+st.DatasetVersion()+".ndjson")
 			checkNDJSON(t, rec.Body.Bytes(), want, nil)
 		})
@@ -419,8 +421,8 @@ func TestInterventionExportsMatchTheList(t *testing.T) {
 
 func TestStudyCitation(t *testing.T) {
 	srv, st := exportServer(t)
-	keys := export.NewKeys(st.Dataset().Studies)
-	d, err := st.Study("senechal-2008")
+	keys := export.NewKeys(st.Catalog().Dataset().Studies)
+	d, err := st.Catalog().Study("senechal-2008")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,18 +438,18 @@ func TestStudyCitation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.format, func(t *testing.T) {
-			rec := get(t, srv, "/api/v1/studies/senechal-2008?format="+c.format)
+			rec := apitest.Get(t, srv, "/api/v1/studies/senechal-2008?format="+c.format)
 			wantDownload(t, rec, c.mediaType, "inline", "senechal-2008."+c.ext)
 			c.check(t, rec.Body.Bytes(), want, keys)
 
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/studies/senechal-2008", nil)
 			req.Header.Set("Accept", c.mediaType)
-			if byAccept := do(t, srv, req); byAccept.Body.String() != rec.Body.String() {
+			if byAccept := apitest.Do(t, srv, req); byAccept.Body.String() != rec.Body.String() {
 				t.Errorf("Accept: %s answers differently from format=%s:\n%s", c.mediaType, c.format, byAccept.Body)
 			}
 		})
 	}
-	apa := get(t, srv, "/api/v1/studies/senechal-2008?format=apa").Body.String()
+	apa := apitest.Get(t, srv, "/api/v1/studies/senechal-2008?format=apa").Body.String()
 	if !strings.HasPrefix(apa, "Sénéchal, M., Young, J.-L., & Łukasiewicz, J. (2008). "+trickyTitle) {
 		t.Errorf("APA reference = %q", apa)
 	}
@@ -484,9 +486,9 @@ func TestExportNegotiation(t *testing.T) {
 		t.Run(tc.target+" "+tc.accept, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, tc.target, nil)
 			req.Header.Set("Accept", tc.accept)
-			rec := do(t, srv, req)
+			rec := apitest.Do(t, srv, req)
 			if tc.want == "406" {
-				wantProblem(t, rec, http.StatusNotAcceptable, "")
+				apitest.WantProblem(t, rec, http.StatusNotAcceptable, "")
 				return
 			}
 			if mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type")); rec.Code != 200 || mt != tc.want {
@@ -521,20 +523,20 @@ func TestExportBadInputIsProblem(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.target, func(t *testing.T) {
-			wantProblem(t, get(t, srv, tc.target), http.StatusBadRequest, tc.field)
+			apitest.WantProblem(t, apitest.Get(t, srv, tc.target), http.StatusBadRequest, tc.field)
 		})
 	}
-	wantProblem(t, get(t, srv, "/api/v1/studies/no-such-study?format=ris"), http.StatusNotFound, "")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/studies/no-such-study?format=ris"), http.StatusNotFound, "")
 
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?filter=colour:red", nil)
 	req.Header.Set("Accept", "text/csv")
-	wantProblem(t, do(t, srv, req), http.StatusBadRequest, "filter")
+	apitest.WantProblem(t, apitest.Do(t, srv, req), http.StatusBadRequest, "filter")
 }
 
 func TestCSVByteOrderMark(t *testing.T) {
 	srv, _ := exportServer(t)
-	with := get(t, srv, "/api/v1/studies?format=csv&bom=true&filter=year:2014").Body.Bytes()
-	without := get(t, srv, "/api/v1/studies?format=csv&filter=year:2014").Body.Bytes()
+	with := apitest.Get(t, srv, "/api/v1/studies?format=csv&bom=true&filter=year:2014").Body.Bytes()
+	without := apitest.Get(t, srv, "/api/v1/studies?format=csv&filter=year:2014").Body.Bytes()
 	if !bytes.Equal(with, append([]byte("\ufeff"), without...)) {
 		t.Errorf("bom=true does not prefix the same CSV with a byte order mark: %.20q vs %.20q", with, without)
 	}
@@ -544,21 +546,21 @@ func TestCSVByteOrderMark(t *testing.T) {
 }
 
 func TestDatasetDownload(t *testing.T) {
-	srv := newTestServer(t)
-	rec := get(t, srv, "/api/v1/dataset")
-	version := sharedStore(t).DatasetVersion()
+	srv := apitest.NewServer(t)
+	rec := apitest.Get(t, srv, "/api/v1/dataset")
+	version := apitest.SharedStore(t).DatasetVersion()
 	wantDownload(t, rec, "application/json", "attachment", "dataset-"+version+".json")
 	if got := rec.Header().Get("X-Dataset-Version"); got != version {
 		t.Errorf("X-Dataset-Version = %q; want %q", got, version)
 	}
-	d, err := store.ParseDataset(rec.Body.Bytes()) // strict, as validate reads it
+	d, err := models.ParseDataset(rec.Body.Bytes()) // strict, as validate reads it
 	if err != nil {
 		t.Fatal(err)
 	}
 	if errs := d.Validate(); errs != nil {
 		t.Errorf("the download does not validate: %v", errs)
 	}
-	if got := store.Version(rec.Body.Bytes()); got != version {
+	if got := models.DocumentVersion(rec.Body.Bytes()); got != version {
 		t.Errorf("the download hashes to %s, not to its version %s", got, version)
 	}
 	if len(d.Studies) != 110 || len(d.Interventions) != 33 || len(d.Themes) != 6 || len(d.Strands) != 4 || len(d.Disadvantages) != 15 {
@@ -568,8 +570,8 @@ func TestDatasetDownload(t *testing.T) {
 
 	// A store opened with another dataset serves that document, byte for byte.
 	other, st := exportServer(t)
-	body := get(t, other, "/api/v1/dataset").Body.Bytes()
-	if !bytes.Equal(body, st.DatasetDocument()) || store.Version(body) != st.DatasetVersion() {
+	body := apitest.Get(t, other, "/api/v1/dataset").Body.Bytes()
+	if !bytes.Equal(body, st.DatasetDocument()) || models.DocumentVersion(body) != st.DatasetVersion() {
 		t.Error("the download is not the served dataset document")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
 // healthz godoc
@@ -18,7 +20,7 @@ import (
 //	@Success	200	{object}	Health
 //	@Router		/healthz [get]
 func (s *Server) healthz(c *gin.Context) {
-	writeJSON(c, http.StatusOK, Health{Status: "ok"})
+	httpio.WriteJSON(c, http.StatusOK, Health{Status: "ok"})
 }
 
 // readyz godoc
@@ -37,8 +39,8 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error("readiness check failed", "err", err)
-		problem(c, http.StatusServiceUnavailable, "the store does not answer", nil)
+		httpio.WriteProblem(c, http.StatusServiceUnavailable, "the store does not answer", nil)
 		return
 	}
-	writeJSON(c, http.StatusOK, Health{Status: "ready", DatasetVersion: s.store.DatasetVersion()})
+	httpio.WriteJSON(c, http.StatusOK, Health{Status: "ready", DatasetVersion: s.snapshot(c).Version()})
 }

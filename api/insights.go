@@ -6,8 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // MapCell is one cell of the evidence map.
@@ -46,19 +47,19 @@ type EvidenceMap struct {
 //	@Failure		400		{object}	Problem
 //	@Router			/api/v1/evidence-map [get]
 func (s *Server) evidenceMap(c *gin.Context) {
-	p, err := parseParams(c.Request.URL.Query(), "rows", "cols", "filter", "q")
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "rows", "cols", "filter", "q")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rows, cols := orDefault(p.str("rows"), "theme"), orDefault(p.str("cols"), "strand")
-	filter, q := p.str("filter"), p.str("q")
-	m, err := s.store.EvidenceMap(rows, cols, filter, q)
+	rows, cols := orDefault(p.Str("rows"), "theme"), orDefault(p.Str("cols"), "strand")
+	filter, q := p.Str("filter"), p.Str("q")
+	m, err := s.snapshot(c).CrossTab(rows, cols, filter, q)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := EvidenceMap{Rows: rows, Cols: cols, RowKeys: m.Rows, ColKeys: m.Cols, Total: m.Total, Meta: s.versionMeta()}
+	out := EvidenceMap{Rows: rows, Cols: cols, RowKeys: m.Rows, ColKeys: m.Cols, Total: m.Total, Meta: s.versionMeta(c)}
 	for i, r := range m.Rows {
 		for j, col := range m.Cols {
 			out.Cells = append(out.Cells, MapCell{
@@ -67,7 +68,7 @@ func (s *Server) evidenceMap(c *gin.Context) {
 			})
 		}
 	}
-	writeJSON(c, 200, out)
+	httpio.WriteJSON(c, 200, out)
 }
 
 // CellQuery is the studies-list URL of one evidence-map cell: the map's own filter and
@@ -132,15 +133,15 @@ func (s *Server) stats(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	st := s.store.Stats()
-	out := Stats{Studies: st.Studies, Interventions: st.Interventions, Counts: st.Counts, Meta: s.versionMeta()}
+	st := s.snapshot(c).Coverage()
+	out := Stats{Studies: st.Studies, Interventions: st.Interventions, Counts: st.Counts, Meta: s.versionMeta(c)}
 	for _, x := range st.Completeness {
 		out.Completeness = append(out.Completeness, Completeness{Field: x.Field, Count: x.Count, Share: x.Share})
 	}
 	for _, p := range st.Provisional {
 		out.Provisional = append(out.Provisional, ProvisionalLabel{Kind: p.Kind, Slug: p.Slug, Name: p.Name, Note: p.Note})
 	}
-	writeJSON(c, 200, out)
+	httpio.WriteJSON(c, 200, out)
 }
 
 // Suggestion is one autocomplete answer.
@@ -174,16 +175,16 @@ type Suggestions struct {
 //	@Failure		400		{object}	Problem
 //	@Router			/api/v1/autocomplete [get]
 func (s *Server) autocomplete(c *gin.Context) {
-	p, err := parseParams(c.Request.URL.Query(), "q", "limit")
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "q", "limit")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if !p.values.Has("q") {
+	if !p.Has("q") {
 		s.fail(c, models.Invalid("q", "is required"))
 		return
 	}
-	limit, err := p.int("limit")
+	limit, err := p.Int("limit")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -191,19 +192,19 @@ func (s *Server) autocomplete(c *gin.Context) {
 	if limit == 0 {
 		limit = defaultSuggestions
 	}
-	found, err := s.store.Autocomplete(p.str("q"), limit)
+	found, err := s.snapshot(c).Autocomplete(p.Str("q"), limit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := Suggestions{Data: []Suggestion{}, Meta: s.versionMeta()}
+	out := Suggestions{Data: []Suggestion{}, Meta: s.versionMeta(c)}
 	for _, f := range found {
 		out.Data = append(out.Data, Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: suggestionLink(f)})
 	}
-	writeJSON(c, 200, out)
+	httpio.WriteJSON(c, 200, out)
 }
 
-func suggestionLink(f store.Suggestion) string {
+func suggestionLink(f catalog.Completion) string {
 	switch f.Kind {
 	case "theme":
 		return "/api/v1/themes/" + f.ID

@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+
 	"github.com/evidence-kb/parental-engagement/api"
 )
 
 func TestStats(t *testing.T) {
-	srv := newTestServer(t)
-	st := decode[api.Stats](t, get(t, srv, "/api/v1/stats"))
+	srv := apitest.NewServer(t)
+	st := apitest.Decode[api.Stats](t, apitest.Get(t, srv, "/api/v1/stats"))
 	if st.Studies != 110 || st.Interventions != 33 {
 		t.Fatalf("stats = %d studies, %d interventions", st.Studies, st.Interventions)
 	}
@@ -40,36 +42,36 @@ func TestStats(t *testing.T) {
 	if len(st.Provisional) != 7 { // three themes and four strands
 		t.Errorf("%d provisional labels; want 7", len(st.Provisional))
 	}
-	wantProblem(t, get(t, srv, "/api/v1/stats?x=1"), 400, "x")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/stats?x=1"), 400, "x")
 }
 
 // Every cell of the gap map must agree with the studies list for the same query.
 func TestEvidenceMapCellsAgreeWithLists(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	for _, q := range []string{"", "&filter=year:2010-2014", "&q=parent"} {
-		m := decode[api.EvidenceMap](t, get(t, srv, "/api/v1/evidence-map?rows=theme&cols=strand"+q))
+		m := apitest.Decode[api.EvidenceMap](t, apitest.Get(t, srv, "/api/v1/evidence-map?rows=theme&cols=strand"+q))
 		if len(m.Cells) != len(m.RowKeys)*len(m.ColKeys) || len(m.RowKeys) != 6 || len(m.ColKeys) != 4 {
 			t.Fatalf("map is %d×%d with %d cells", len(m.RowKeys), len(m.ColKeys), len(m.Cells))
 		}
 		for _, cell := range m.Cells {
-			list := decode[api.StudyList](t, get(t, srv, cell.Studies+"&per_page=1"))
+			list := apitest.Decode[api.StudyList](t, apitest.Get(t, srv, cell.Studies+"&per_page=1"))
 			if *list.Meta.Total != cell.Count || cell.Gap != (cell.Count == 0) {
 				t.Errorf("cell %s×%s (%s) = %d, gap %v; its list has %d", cell.Row, cell.Col, q, cell.Count, cell.Gap, *list.Meta.Total)
 			}
 		}
 	}
-	m := decode[api.EvidenceMap](t, get(t, srv, "/api/v1/evidence-map?rows=year&cols=design"))
+	m := apitest.Decode[api.EvidenceMap](t, apitest.Get(t, srv, "/api/v1/evidence-map?rows=year&cols=design"))
 	if len(m.RowKeys) != 7 {
 		t.Errorf("year rows = %d; want 7", len(m.RowKeys))
 	}
 	for _, bad := range []string{"rows=colour", "cols=theme", "rows=theme&cols=theme", "filter=year:x", "extra=1"} {
-		wantProblem(t, get(t, srv, "/api/v1/evidence-map?"+bad), 400, "")
+		apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/evidence-map?"+bad), 400, "")
 	}
 }
 
 func TestAutocomplete(t *testing.T) {
-	srv := newTestServer(t)
-	s := decode[api.Suggestions](t, get(t, srv, "/api/v1/autocomplete?q=dialog"))
+	srv := apitest.NewServer(t)
+	s := apitest.Decode[api.Suggestions](t, apitest.Get(t, srv, "/api/v1/autocomplete?q=dialog"))
 	found := false
 	for _, x := range s.Data {
 		found = found || (x.Kind == "intervention" && x.ID == "dialogic-reading")
@@ -77,16 +79,16 @@ func TestAutocomplete(t *testing.T) {
 	if !found {
 		t.Errorf("autocomplete dialog = %+v; want the dialogic-reading intervention", s.Data)
 	}
-	th := decode[api.Suggestions](t, get(t, srv, "/api/v1/autocomplete?q=engaging+fa&limit=3"))
+	th := apitest.Decode[api.Suggestions](t, apitest.Get(t, srv, "/api/v1/autocomplete?q=engaging+fa&limit=3"))
 	if len(th.Data) == 0 || th.Data[0].Kind != "theme" || th.Data[0].ID != "engaging-with-fathers" || len(th.Data) > 3 {
 		t.Errorf("autocomplete 'engaging fa' = %+v; want the fathers theme first, at most 3", th.Data)
 	}
 	for _, q := range []string{"", "%22((", "c%2B%2B", "%F0%9F%98%80"} {
-		if rec := get(t, srv, "/api/v1/autocomplete?q="+q); rec.Code != 200 {
+		if rec := apitest.Get(t, srv, "/api/v1/autocomplete?q="+q); rec.Code != 200 {
 			t.Errorf("autocomplete %q = %d", q, rec.Code)
 		}
 	}
-	wantProblem(t, get(t, srv, "/api/v1/autocomplete"), 400, "q")
-	wantProblem(t, get(t, srv, "/api/v1/autocomplete?q=x&limit=500"), 400, "limit")
-	wantProblem(t, get(t, srv, fmt.Sprintf("/api/v1/autocomplete?q=%s", url.QueryEscape(string(make([]byte, 300))))), 400, "q")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/autocomplete"), 400, "q")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/autocomplete?q=x&limit=500"), 400, "limit")
+	apitest.WantProblem(t, apitest.Get(t, srv, fmt.Sprintf("/api/v1/autocomplete?q=%s", url.QueryEscape(string(make([]byte, 300))))), 400, "q")
 }

@@ -3,8 +3,9 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // listInterventions godoc
@@ -45,11 +46,11 @@ func (s *Server) listInterventions(c *gin.Context) {
 	if s.answeredAsExport(c, interventionListFormats, s.exportInterventions) {
 		return
 	}
-	serveList(s, c, interventionRelations, s.store.Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
+	serveList(s, c, interventionRelations, s.snapshot(c).Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
 		item := InterventionItem{Intervention: iv, Match: m}
 		var err error
 		if len(r.include) > 0 {
-			item.Included, err = s.interventionIncluded(r, iv.ID)
+			item.Included, err = s.interventionIncluded(c, r, iv.ID)
 		}
 		return item, err
 	})
@@ -74,21 +75,21 @@ func (s *Server) getIntervention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := validID("intervention", id); err != nil {
+	if err := httpio.ValidID("intervention", id); err != nil {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.store.Intervention(id)
+	d, err := s.snapshot(c).Intervention(id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, 200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta(c)})
 }
 
 // interventionIncluded gathers the relations a list request asked to embed.
-func (s *Server) interventionIncluded(r listRequest, id string) (*InterventionIncluded, error) {
-	d, err := s.store.Intervention(id)
+func (s *Server) interventionIncluded(c *gin.Context, r listRequest, id string) (*InterventionIncluded, error) {
+	d, err := s.snapshot(c).Intervention(id)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func (s *Server) interventionIncluded(r listRequest, id string) (*InterventionIn
 	}, nil
 }
 
-func interventionRelated(d *store.InterventionDetail) InterventionRelated {
+func interventionRelated(d *catalog.InterventionRecord) InterventionRelated {
 	rel := InterventionRelated{Studies: []StudyRef{}, Themes: d.Themes, Strands: d.Strands, DisadvantageFocus: d.Disadvantages}
 	for _, st := range d.Studies {
 		rel.Studies = append(rel.Studies, studyRef(st))

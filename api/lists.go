@@ -15,8 +15,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // listParams are the query parameters every list endpoint takes.
@@ -25,7 +26,7 @@ var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "
 // serveList answers a JSON list endpoint: it parses the request, runs the query, turns each
 // record into its list item and writes the page.
 func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
-	query func(store.Query) (*store.Page[R], error), toItem func(listRequest, R, *Match) (I, error)) {
+	query func(catalog.Query) (*catalog.Page[R], error), toItem func(listRequest, R, *Match) (I, error)) {
 	r, err := parseList(c, reflect.TypeFor[I](), relations, "format")
 	if err != nil {
 		s.fail(c, err)
@@ -47,13 +48,13 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 			return
 		}
 	}
-	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.store.DatasetVersion())
+	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.snapshot(c).Version())
 	writeList(c, &s.records, r, items, meta, links, page.Facets)
 }
 
 // listRequest is a parsed list request.
 type listRequest struct {
-	query   store.Query
+	query   catalog.Query
 	total   bool
 	fields  []string
 	include []string // related records to embed in each item
@@ -61,38 +62,38 @@ type listRequest struct {
 
 // parseList reads a list request; relations are the names include= accepts.
 func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra ...string) (listRequest, error) {
-	p, err := parseParams(c.Request.URL.Query(), append(slices.Clone(listParams), extra...)...)
+	p, err := httpio.ParseParams(c.Request.URL.Query(), append(slices.Clone(listParams), extra...)...)
 	if err != nil {
 		return listRequest{}, err
 	}
 	var r listRequest
-	r.query = store.Query{
-		Filter:    p.str("filter"),
-		Search:    p.str("q"),
-		Sort:      p.str("sort"),
-		Cursor:    p.str("cursor"),
-		Facets:    p.list("facets"),
-		FacetMode: p.str("facet_mode"),
+	r.query = catalog.Query{
+		Filter:    p.Str("filter"),
+		Search:    p.Str("q"),
+		Sort:      p.Str("sort"),
+		Cursor:    p.Str("cursor"),
+		Facets:    p.List("facets"),
+		FacetMode: p.Str("facet_mode"),
 	}
-	if p.values.Has("cursor") && r.query.Cursor == "" {
+	if p.Has("cursor") && r.query.Cursor == "" {
 		return r, models.Invalid("cursor", "must not be empty; start with cursor=*")
 	}
-	if r.query.Page, err = p.int("page"); err != nil {
+	if r.query.Page, err = p.Int("page"); err != nil {
 		return r, err
 	}
-	if r.query.PerPage, err = p.int("per_page"); err != nil {
+	if r.query.PerPage, err = p.Int("per_page"); err != nil {
 		return r, err
 	}
-	if r.total, err = p.boolean("total", true); err != nil {
+	if r.total, err = p.Bool("total", true); err != nil {
 		return r, err
 	}
-	r.include = p.list("include")
+	r.include = p.List("include")
 	for _, name := range r.include {
 		if !slices.Contains(relations, name) {
 			return r, models.Invalid("include", fmt.Sprintf("%q is not a relation of this record", name), relations...)
 		}
 	}
-	r.fields = p.list("fields")
+	r.fields = p.List("fields")
 	if len(r.fields) > 0 {
 		valid := jsonNames(itemType)
 		for _, f := range r.fields {
@@ -108,7 +109,7 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version string) (ListMeta, Links) {
 	perPage := r.query.PerPage
 	if perPage == 0 {
-		perPage = store.DefaultPerPage
+		perPage = catalog.DefaultPerPage
 	}
 	meta := ListMeta{PerPage: perPage, DatasetVersion: version}
 	if r.total {
@@ -130,7 +131,7 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 		return &s
 	}
 	if r.query.Cursor != "" {
-		links.First = with(map[string]string{"cursor": store.FirstCursor})
+		links.First = with(map[string]string{"cursor": catalog.FirstCursor})
 		if nextCursor != "" {
 			meta.NextCursor = &nextCursor
 			links.Next = with(map[string]string{"cursor": nextCursor})
@@ -142,7 +143,7 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 		if page > 1 {
 			links.Prev = with(map[string]string{"page": strconv.Itoa(page - 1)})
 		}
-		if page*perPage < total && page*perPage < store.MaxOffset {
+		if page*perPage < total && page*perPage < catalog.MaxOffset {
 			links.Next = with(map[string]string{"page": strconv.Itoa(page + 1)})
 		}
 	}
@@ -201,7 +202,7 @@ func writeList[T listItem](c *gin.Context, cache *recordCache, r listRequest, da
 		if part.name == "facets" && facets == nil {
 			continue
 		}
-		b, err := marshal(part.value)
+		b, err := httpio.Marshal(part.value)
 		if err != nil {
 			c.Error(err)
 			c.AbortWithStatus(http.StatusInternalServerError)
@@ -228,7 +229,7 @@ func keepFields(encoded [][]byte, fields []string) error {
 			}
 		}
 		var err error
-		if encoded[i], err = marshal(sparse); err != nil {
+		if encoded[i], err = httpio.Marshal(sparse); err != nil {
 			return err
 		}
 	}
@@ -261,7 +262,7 @@ func encodeItem(cache *recordCache, item listItem) ([]byte, error) {
 	}
 	out := append([]byte(nil), base[:len(base)-1]...) // without the closing brace
 	for _, e := range extras {
-		b, err := marshal(e.value)
+		b, err := httpio.Marshal(e.value)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +285,7 @@ func (rc *recordCache) encode(key string, v any) ([]byte, error) {
 	if b, ok := rc.m.Load(key); ok {
 		return b.([]byte), nil
 	}
-	b, err := marshal(v)
+	b, err := httpio.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +322,6 @@ func ifIncluded[T any](r listRequest, name string, related *T) *T {
 	return nil
 }
 
-func toMatch(m store.Match) *Match {
+func toMatch(m catalog.Hit) *Match {
 	return &Match{Score: m.Score, Highlights: m.Highlights}
 }

@@ -5,10 +5,12 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +21,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"sigs.k8s.io/yaml"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/export"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -31,6 +35,14 @@ type Options struct {
 	CORSOrigins  []string // origins allowed to read; "*" for any
 	MaxBodyBytes int64    // requests with larger bodies are refused with 413
 	CacheMaxAge  time.Duration
+	Site         Site // the pages for people, served beside the API; nil for none
+}
+
+// Site is the server-rendered web finder (package web): it adds its own routes, and
+// answers unknown paths outside /api/ with a page rather than a problem document.
+type Site interface {
+	Register(r *gin.Engine)
+	NotFound(c *gin.Context)
 }
 
 // Server routes requests to handlers.
@@ -65,7 +77,7 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
 	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON,
-		citationKeys: sync.OnceValue(func() export.Keys { return export.NewKeys(st.Dataset().Studies) })}
+		citationKeys: sync.OnceValue(func() export.Keys { return export.NewKeys(st.Catalog().Dataset().Studies) })}
 	s.routes()
 	return s, nil
 }
@@ -94,14 +106,14 @@ func (s *Server) routes() {
 		gzip.Gzip(gzip.DefaultCompression),
 	)
 	r.NoRoute(func(c *gin.Context) {
-		if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
-			s.notFoundPage(c) // people get a page; programs under /api/ get a problem
+		if s.opts.Site != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			s.opts.Site.NotFound(c) // people get a page; programs under /api/ get a problem
 			return
 		}
-		problem(c, http.StatusNotFound, "no such endpoint: "+c.Request.URL.Path+"; see /docs", nil)
+		httpio.WriteProblem(c, http.StatusNotFound, "no such endpoint: "+c.Request.URL.Path+"; see /docs", nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
-		problem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed here; the API is read-only", nil)
+		httpio.WriteProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed here; the API is read-only", nil)
 	})
 
 	r.GET("/healthz", s.healthz)
@@ -124,16 +136,44 @@ func (s *Server) routes() {
 	v1.GET("/stats", s.stats)
 	v1.GET("/evidence-map", s.evidenceMap)
 	v1.GET("/autocomplete", s.autocomplete)
-	s.webRoutes(r)
+	if s.opts.Site != nil {
+		s.opts.Site.Register(r)
+	}
 	s.engine = r
 }
 
 // fail answers an error from a handler.
-func (s *Server) fail(c *gin.Context, err error) { writeProblem(c, s.log, err) }
+func (s *Server) fail(c *gin.Context, err error) { httpio.WriteError(c, s.log, asParameters(err)) }
+
+// parameterOf names the API parameter that carries each part of a query the engine can
+// object to, where the two names differ.
+var parameterOf = map[string]string{
+	catalog.PartSearch:     "q",
+	catalog.PartPageSize:   "per_page",
+	catalog.PartMapColumns: "cols",
+}
+
+// asParameters rewords an invalid-query error from the engine in the API's parameter names.
+func asParameters(err error) error {
+	var e *models.Error
+	if !errors.As(err, &e) || e.Code != models.EInvalid {
+		return err
+	}
+	out := &models.Error{Code: e.Code, Message: e.Message, Fields: slices.Clone(e.Fields)}
+	for i, f := range out.Fields {
+		if param, ok := parameterOf[f.Field]; ok {
+			out.Fields[i].Field = param
+			if len(out.Fields) == 1 {
+				out.Message = param + ": " + f.Reason
+			}
+		}
+	}
+	return out
+}
 
 func (s *Server) recover(c *gin.Context, v any) {
 	s.log.Error("panic", "value", v, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
-	problem(c, http.StatusInternalServerError, "the server could not answer this request; it has been logged", nil)
+	httpio.WriteProblem(c, http.StatusInternalServerError, "the server could not answer this request; it has been logged", nil)
 }
 
 func (s *Server) corsConfig() cors.Config {
@@ -154,7 +194,7 @@ func (s *Server) corsConfig() cors.Config {
 // limitBody refuses oversized request bodies before any handler reads them.
 func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > s.opts.MaxBodyBytes {
-		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.opts.MaxBodyBytes), nil)
+		httpio.WriteProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.opts.MaxBodyBytes), nil)
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
@@ -168,7 +208,7 @@ func (s *Server) cacheable(c *gin.Context) {
 		c.Next()
 		return
 	}
-	sum := sha256.Sum256([]byte(s.store.DatasetVersion() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
+	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(s.opts.CacheMaxAge.Seconds())))
@@ -196,7 +236,7 @@ func etagMatches(header, etag string) bool {
 // parsing would otherwise silently drop, so no parameter is ever ignored.
 func wellFormedQuery(c *gin.Context) {
 	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
-		problem(c, http.StatusBadRequest, "the query string is malformed: "+err.Error(), []models.FieldError{{Field: "query", Reason: "is not a well-formed URL query"}})
+		httpio.WriteProblem(c, http.StatusBadRequest, "the query string is malformed: "+err.Error(), []models.FieldError{{Field: "query", Reason: "is not a well-formed URL query"}})
 		return
 	}
 	c.Next()
@@ -214,4 +254,20 @@ func (s *Server) logRequests(c *gin.Context) {
 		"method", c.Request.Method, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery,
 		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
 		"request_id", requestid.Get(c))
+}
+
+// snapshotKey holds, in a request's context, the snapshot of the evidence base that the
+// request is answered from.
+const snapshotKey = "kb.snapshot"
+
+// snapshot is the evidence base a request sees: taken once, on first use, and kept for the
+// rest of the request, so its ETag, its body and every record in it share one version
+// even when a write lands meanwhile.
+func (s *Server) snapshot(c *gin.Context) *catalog.Catalog {
+	if v, ok := c.Get(snapshotKey); ok {
+		return v.(*catalog.Catalog)
+	}
+	cat := s.store.Catalog()
+	c.Set(snapshotKey, cat)
+	return cat
 }

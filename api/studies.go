@@ -3,8 +3,9 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // listStudies godoc
@@ -52,11 +53,11 @@ func (s *Server) listStudies(c *gin.Context) {
 	if s.answeredAsExport(c, studyListFormats, s.exportStudies) {
 		return
 	}
-	serveList(s, c, studyRelations, s.store.Studies, func(r listRequest, st models.Study, m *Match) (StudyItem, error) {
+	serveList(s, c, studyRelations, s.snapshot(c).Studies, func(r listRequest, st models.Study, m *Match) (StudyItem, error) {
 		item := StudyItem{Study: st, Match: m}
 		var err error
 		if len(r.include) > 0 {
-			item.Included, err = s.studyIncluded(r, st.ID)
+			item.Included, err = s.studyIncluded(c, r, st.ID)
 		}
 		return item, err
 	})
@@ -90,15 +91,15 @@ func (s *Server) getStudy(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := parseParams(c.Request.URL.Query(), "format"); err != nil {
+	if _, err := httpio.ParseParams(c.Request.URL.Query(), "format"); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := validID("study", id); err != nil {
+	if err := httpio.ValidID("study", id); err != nil {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.store.Study(id)
+	d, err := s.snapshot(c).Study(id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -107,12 +108,12 @@ func (s *Server) getStudy(c *gin.Context) {
 		s.writeCitation(c, f, d.Study)
 		return
 	}
-	writeJSON(c, 200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta(c)})
 }
 
 // studyIncluded gathers the relations a list request asked to embed.
-func (s *Server) studyIncluded(r listRequest, id string) (*StudyIncluded, error) {
-	d, err := s.store.Study(id)
+func (s *Server) studyIncluded(c *gin.Context, r listRequest, id string) (*StudyIncluded, error) {
+	d, err := s.snapshot(c).Study(id)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func (s *Server) studyIncluded(r listRequest, id string) (*StudyIncluded, error)
 	}, nil
 }
 
-func studyRelated(d *store.StudyDetail) StudyRelated {
+func studyRelated(d *catalog.StudyRecord) StudyRelated {
 	rel := StudyRelated{Themes: d.Themes, Strands: d.Strands, DisadvantageFocus: d.Disadvantages, Interventions: []InterventionRef{}}
 	for _, iv := range d.Interventions {
 		rel.Interventions = append(rel.Interventions, InterventionRef{ID: iv.ID, Name: iv.Name, Stage: iv.Stage, Setting: iv.Setting})

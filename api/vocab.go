@@ -3,7 +3,8 @@ package api
 import (
 	"github.com/gin-gonic/gin"
 
-	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
 // listThemes godoc
@@ -22,12 +23,12 @@ func (s *Server) listThemes(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	themes := s.store.Themes()
+	themes := s.snapshot(c).Themes()
 	items := make([]ThemeItem, len(themes))
 	for i, t := range themes {
 		items[i] = themeItem(t)
 	}
-	writeJSON(c, 200, ThemeList{Data: items, Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, ThemeList{Data: items, Meta: s.versionMeta(c)})
 }
 
 // getTheme godoc
@@ -49,19 +50,19 @@ func (s *Server) getTheme(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := validID("theme", slug); err != nil {
+	if err := httpio.ValidID("theme", slug); err != nil {
 		s.fail(c, err)
 		return
 	}
-	t, err := s.store.Theme(slug)
+	t, err := s.snapshot(c).Theme(slug)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, 200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta(c)})
 }
 
-func themeItem(t store.ThemeCount) ThemeItem {
+func themeItem(t catalog.ThemeCount) ThemeItem {
 	return ThemeItem{Theme: t.Theme, StudyCount: t.StudyCount, InterventionCount: t.InterventionCount}
 }
 
@@ -81,7 +82,7 @@ func (s *Server) listStrands(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, 200, StrandList{Data: s.store.Strands(), Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, StrandList{Data: s.snapshot(c).Strands(), Meta: s.versionMeta(c)})
 }
 
 // listDisadvantages godoc
@@ -100,15 +101,15 @@ func (s *Server) listDisadvantages(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, 200, DisadvantageList{Data: s.store.Disadvantages(), Meta: s.versionMeta()})
+	httpio.WriteJSON(c, 200, DisadvantageList{Data: s.snapshot(c).Disadvantages(), Meta: s.versionMeta(c)})
 }
 
-func (s *Server) versionMeta() VersionMeta {
-	return VersionMeta{DatasetVersion: s.store.DatasetVersion()}
+func (s *Server) versionMeta(c *gin.Context) VersionMeta {
+	return VersionMeta{DatasetVersion: s.snapshot(c).Version()}
 }
 
 // noParams rejects any query parameter on endpoints that take none.
 func noParams(c *gin.Context) error {
-	_, err := parseParams(c.Request.URL.Query())
+	_, err := httpio.ParseParams(c.Request.URL.Query())
 	return err
 }

@@ -370,7 +370,7 @@ func jsonNames(t reflect.Type) []string {
 // dataset is the embedded dataset, for benchmarks and whole-dataset checks.
 func dataset(tb testing.TB) *models.Dataset {
 	tb.Helper()
-	d, err := store.ParseDataset(store.EmbeddedDataset())
+	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func readReference[T any](t *testing.T, name string) []T {
 
 func embedded(t *testing.T) *models.Dataset {
 	t.Helper()
-	d, err := store.ParseDataset(store.EmbeddedDataset())
+	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,23 +1,20 @@
-// Package store is the evidence base's persistence and query engine. SQLite (through GORM)
-// is the store of record: migrated and seeded from the embedded dataset on first start.
-// Reads are served from an immutable in-memory catalogue built from it, with per-tag
-// bitmaps, sorted orders and a search index, so no list costs more than a few
-// microseconds of SQL-free work per page.
+// Package store is the evidence base's persistence: SQLite (through GORM) is the store of
+// record, migrated and seeded from the embedded dataset on first start. It loads the
+// records into a models.Dataset and hands them to the query engine (package catalog),
+// holding the current snapshot behind an atomic pointer: a write can swap in a new one
+// while readers keep the one they started with.
 package store
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
@@ -27,31 +24,16 @@ var embeddedDataset []byte
 // EmbeddedDataset returns the curated dataset compiled into the binary.
 func EmbeddedDataset() []byte { return embeddedDataset }
 
-// ParseDataset decodes a dataset document strictly: an unknown field is an error, so a
-// curator's typo cannot silently drop data.
-func ParseDataset(b []byte) (*models.Dataset, error) {
-	var d models.Dataset
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("parse dataset: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("parse dataset: trailing data after the document")
-	}
-	return &d, nil
-}
-
-// Version is the content hash that identifies a dataset document.
-func Version(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
 // Store is the evidence base.
 type Store struct {
-	db  *gorm.DB
-	cat *catalog
+	db      *gorm.DB
+	current atomic.Pointer[snapshot]
+}
+
+// snapshot is what readers see at one moment: the query engine and the document it was
+// built from, swapped together so they never disagree.
+type snapshot struct {
+	cat *catalog.Catalog
 	raw []byte // the dataset document being served, as given
 }
 
@@ -89,13 +71,13 @@ func (s *Store) init(ctx context.Context, raw []byte, log *slog.Logger) error {
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
-	version := Version(raw)
+	version := models.DocumentVersion(raw)
 	stored, err := storedVersion(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("read dataset version: %w", err)
 	}
 	if stored != version {
-		d, err := ParseDataset(raw)
+		d, err := models.ParseDataset(raw)
 		if err != nil {
 			return err
 		}
@@ -111,8 +93,7 @@ func (s *Store) init(ctx context.Context, raw []byte, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	s.cat = newCatalog(d, version)
-	s.raw = raw
+	s.current.Store(&snapshot{cat: catalog.New(d, version), raw: raw})
 	return nil
 }
 
@@ -131,13 +112,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
 }
 
+// Catalog is the current snapshot of the evidence base with its query indexes. A caller
+// that asks several questions should ask this once and keep it, so every answer comes
+// from the same version.
+func (s *Store) Catalog() *catalog.Catalog { return s.current.Load().cat }
+
 // DatasetVersion is the content hash of the dataset being served.
-func (s *Store) DatasetVersion() string { return s.cat.version }
+func (s *Store) DatasetVersion() string { return s.Catalog().Version() }
 
 // DatasetDocument returns the dataset document being served, byte for byte: its
 // content hash is DatasetVersion.
-func (s *Store) DatasetDocument() []byte { return s.raw }
-
-// Dataset returns the whole evidence base being served, records in id order. It is the
-// catalogue's own copy: callers must not modify it.
-func (s *Store) Dataset() *models.Dataset { return s.cat.dataset }
+func (s *Store) DatasetDocument() []byte { return s.current.Load().raw }

@@ -2,10 +2,10 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -21,38 +21,30 @@ func mustOpen(tb testing.TB) *store.Store {
 	return s
 }
 
-func mustStudies(tb testing.TB, s *store.Store, q store.Query) *store.Page[models.Study] {
+func mustStudies(tb testing.TB, s *store.Store, q catalog.Query) *catalog.Page[models.Study] {
 	tb.Helper()
-	p, err := s.Studies(q)
+	p, err := s.Catalog().Studies(q)
 	if err != nil {
 		tb.Fatalf("Studies(%+v): %v", q, err)
 	}
 	return p
 }
 
-func wantInvalid(tb testing.TB, err error, field string) {
-	tb.Helper()
-	var e *models.Error
-	if !errors.As(err, &e) || e.Code != models.EInvalid || len(e.Fields) == 0 || e.Fields[0].Field != field {
-		tb.Fatalf("err = %v; want an invalid-%s error", err, field)
-	}
-}
-
 func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 	s := mustOpen(t)
-	d, err := store.ParseDataset(store.EmbeddedDataset())
+	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustStudies(t, s, store.Query{})
+	p := mustStudies(t, s, catalog.Query{})
 	if p.Total != len(d.Studies) {
 		t.Errorf("total studies = %d; want %d", p.Total, len(d.Studies))
 	}
-	ip, err := s.Interventions(store.Query{})
+	ip, err := s.Catalog().Interventions(catalog.Query{})
 	if err != nil || ip.Total != len(d.Interventions) {
 		t.Errorf("interventions = %v, %v; want %d", ip, err, len(d.Interventions))
 	}
-	if got, want := s.DatasetVersion(), store.Version(store.EmbeddedDataset()); got != want {
+	if got, want := s.DatasetVersion(), models.DocumentVersion(store.EmbeddedDataset()); got != want {
 		t.Errorf("DatasetVersion = %q; want %q", got, want)
 	}
 }
@@ -64,14 +56,14 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := mustStudies(t, s, store.Query{PerPage: 100}).Items
+	before := mustStudies(t, s, catalog.Query{PerPage: 100}).Items
 	s.Close()
 	s, err = store.Open(ctx, store.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	after := mustStudies(t, s, store.Query{PerPage: 100}).Items
+	after := mustStudies(t, s, catalog.Query{PerPage: 100}).Items
 	if len(before) != len(after) || before[0].ID != after[0].ID || before[0].Summary != after[0].Summary {
 		t.Fatalf("data changed across reopen")
 	}
@@ -99,35 +91,7 @@ func TestOpenRejectsInvalidDatasetAndKeepsOldData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if p := mustStudies(t, s, store.Query{}); p.Total == 0 {
+	if p := mustStudies(t, s, catalog.Query{}); p.Total == 0 {
 		t.Fatal("the old data was lost")
-	}
-}
-
-func TestStudyDetailEmbedsRelations(t *testing.T) {
-	s := mustOpen(t)
-	iv, err := s.Intervention("triple-p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(iv.Studies) == 0 {
-		t.Fatal("triple-p has no evaluating studies")
-	}
-	d, err := s.Study(iv.Studies[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, x := range d.Interventions {
-		found = found || x.ID == "triple-p"
-	}
-	if !found {
-		t.Errorf("study %s does not list triple-p among %v", d.Study.ID, d.Interventions)
-	}
-	if len(d.Themes) != len(d.Study.Themes) {
-		t.Errorf("embedded %d themes; study has %d", len(d.Themes), len(d.Study.Themes))
-	}
-	if _, err := s.Study("no-such-study"); err == nil {
-		t.Error("unknown id found")
 	}
 }

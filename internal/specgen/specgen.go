@@ -42,7 +42,7 @@ func Generate(root string) (Files, error) {
 	}
 	defer os.RemoveAll(out)
 	cfg := &gen.Config{
-		SearchDir:          strings.Join([]string{root, filepath.Join(root, "api"), filepath.Join(root, "models")}, ","),
+		SearchDir:          strings.Join([]string{root, filepath.Join(root, "api"), filepath.Join(root, "internal", "httpio"), filepath.Join(root, "models")}, ","),
 		MainAPIFile:        "main.go",
 		PropNamingStrategy: swag.SnakeCase,
 		OutputDir:          out,

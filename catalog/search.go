@@ -1,4 +1,4 @@
-package store
+package catalog
 
 import (
 	"fmt"
@@ -187,12 +187,12 @@ type searchResult struct {
 // parentheses; adjacent words are ANDed) over the records in within.
 func (t *textIndex) search(q string, within bitmap) (*searchResult, error) {
 	if len(q) > MaxSearchLength {
-		return nil, models.Invalid("q", fmt.Sprintf("is %d bytes long; at most %d", len(q), MaxSearchLength))
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("is %d bytes long; at most %d", len(q), MaxSearchLength))
 	}
 	p := &queryParser{items: lexQuery(q)}
 	root := p.parseOr()
 	if p.terms > maxSearchTerms {
-		return nil, models.Invalid("q", fmt.Sprintf("has %d terms; at most %d", p.terms, maxSearchTerms))
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, maxSearchTerms))
 	}
 	sr := &searchResult{stems: map[string]bool{}, scores: t.scoreBuffer()}
 	if root == nil {

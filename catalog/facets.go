@@ -1,4 +1,4 @@
-package store
+package catalog
 
 import (
 	"fmt"
@@ -18,17 +18,17 @@ func (c *collection) facets(q Query, clauses []clause, sr *searchResult, matched
 		mode = FacetsFiltered
 	}
 	if mode != FacetsFiltered && mode != FacetsDisjunctive {
-		return nil, models.Invalid("facet_mode", fmt.Sprintf("unknown mode %q", q.FacetMode), FacetsFiltered, FacetsDisjunctive)
+		return nil, models.Invalid(PartFacetMode, fmt.Sprintf("unknown mode %q", q.FacetMode), FacetsFiltered, FacetsDisjunctive)
 	}
 	out := make([]models.Facet, 0, len(q.Facets))
 	seen := map[string]bool{}
 	for _, name := range q.Facets {
 		f, ok := c.fields[name]
 		if !ok || !f.facet {
-			return nil, models.Invalid("facets", fmt.Sprintf("cannot facet %s by %q", c.plural, name), c.facetNames()...)
+			return nil, models.Invalid(PartFacets, fmt.Sprintf("cannot facet %s by %q", c.plural, name), c.facetNames()...)
 		}
 		if seen[name] {
-			return nil, models.Invalid("facets", fmt.Sprintf("%q is named twice", name))
+			return nil, models.Invalid(PartFacets, fmt.Sprintf("%q is named twice", name))
 		}
 		seen[name] = true
 		base := matched

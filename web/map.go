@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"net/http"
@@ -7,11 +7,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
-// dimensionNames words the fields the map can cross, in store.MapDimensions order.
+// dimensionNames words the fields the map can cross, in catalog.MapDimensions order.
 var dimensionNames = map[string]string{
 	"theme": "theme", "strand": "strand", "disadvantage": "disadvantage focus",
 	"design": "study design", "stage": "school stage", "year": "year published",
@@ -57,27 +57,28 @@ type legendStep struct {
 // A filter on a field the map also shows as rows or columns chooses which rows or columns
 // to show instead of narrowing the count: each cell already stands for one value of that
 // field, and its link (that value plus the other filters) then lists exactly its studies.
-func (s *Server) mapPage(c *gin.Context) {
+func (s *Site) mapPage(c *gin.Context) {
+	cat := s.snapshot()
 	f, err := parseForm(c.Request.URL.Query(), studyFields, "rows", "cols", "q")
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
-	rows, cols := f.params.str("rows"), f.params.str("cols")
+	rows, cols := f.params.Str("rows"), f.params.Str("cols")
 	if rows == "" {
 		rows = "theme"
 	}
 	if cols == "" {
 		cols = "strand"
 	}
-	q := strings.TrimSpace(f.params.str("q"))
+	q := strings.TrimSpace(f.params.Str("q"))
 	filter := f.filter(rows, cols)
-	m, err := s.store.EvidenceMap(rows, cols, filter, q)
+	m, err := cat.CrossTab(rows, cols, filter, q)
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
-	res, err := s.store.Studies(store.Query{Filter: f.filter(), Search: q, PerPage: 1, Facets: f.fieldNames(), FacetMode: store.FacetsDisjunctive})
+	res, err := cat.Studies(catalog.Query{Filter: f.filter(), Search: q, PerPage: 1, Facets: f.fieldNames(), FacetMode: catalog.FacetsDisjunctive})
 	if err != nil {
 		s.webFail(c, err)
 		return
@@ -87,7 +88,7 @@ func (s *Server) mapPage(c *gin.Context) {
 	setIf(data, "filter", filter)
 	setIf(data, "q", q)
 	v := mapView{
-		layout: s.layout(c, "Evidence gap map", "map", "/api/v1/evidence-map?"+data.Encode()),
+		layout: s.layout(c, cat.Version(), "Evidence gap map", "map", "/api/v1/evidence-map?"+data.Encode()),
 		List: listView{
 			Path: "/evidence-map", Q: q, Facets: facets, Total: res.Total,
 			Chips: f.chips("/evidence-map", facets), ClearURL: f.clearURL("/evidence-map"),
@@ -118,7 +119,7 @@ func (s *Server) mapPage(c *gin.Context) {
 
 // crossTab lays the map out for the page: the rows and columns the filters keep, each cell
 // linked to its study list.
-func crossTab(f form, m *store.EvidenceMap, rows, cols string) ([]models.FacetValue, []mapRow) {
+func crossTab(f form, m *catalog.CrossTab, rows, cols string) ([]models.FacetValue, []mapRow) {
 	var keepCols []int
 	var heads []models.FacetValue
 	for j, col := range m.Cols {
@@ -160,8 +161,8 @@ func labelled(field string, v models.FacetValue) models.FacetValue {
 }
 
 func dimensionChoices(selected string) []choice {
-	out := make([]choice, len(store.MapDimensions))
-	for i, d := range store.MapDimensions {
+	out := make([]choice, len(catalog.MapDimensions))
+	for i, d := range catalog.MapDimensions {
 		out[i] = choice{Value: d, Label: capitalise(dimensionNames[d]), Selected: d == selected}
 	}
 	return out

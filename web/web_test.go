@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"net/http"
@@ -9,15 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+
 	"golang.org/x/net/html"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 func TestWebPages(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	cases := []struct {
 		target string
 		want   []string // text the page must show
@@ -48,12 +50,12 @@ func TestWebPages(t *testing.T) {
 // Every value of every finder filter gives a page, and the count shown beside it on the
 // unfiltered page is the number of results ticking it gives.
 func TestFinderEveryFilterValue(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	checkEveryValue(t, srv, "/", "/api/v1/interventions", []string{"stage", "disadvantage", "theme", "strand", "setting"})
 }
 
 func TestStudySearchEveryFilterValue(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	checkEveryValue(t, srv, "/studies", "/api/v1/studies", []string{"theme", "strand", "disadvantage", "design", "stage", "year"})
 }
 
@@ -71,20 +73,20 @@ func checkEveryValue(t *testing.T, srv http.Handler, path, apiPath string, field
 // facets are the disjunctive facet counts of a whole collection, from the API.
 func facets(tb testing.TB, srv http.Handler, apiPath string, fields []string) []models.Facet {
 	tb.Helper()
-	rec := get(tb, srv, apiPath+"?per_page=1&facet_mode=disjunctive&facets="+strings.Join(fields, ","))
-	return decode[struct{ Facets []models.Facet }](tb, rec).Facets
+	rec := apitest.Get(tb, srv, apiPath+"?per_page=1&facet_mode=disjunctive&facets="+strings.Join(fields, ","))
+	return apitest.Decode[struct{ Facets []models.Facet }](tb, rec).Facets
 }
 
 // Every combination of finder filters (each subset of the fields, with one or two values
 // each, with and without a search, in each order) answers 200, and its "view as data"
 // link is the same query on the API: valid against the contract, with the same total.
 func TestFinderFilterCombinations(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	checkCombinations(t, srv, "/", "/api/v1/interventions", []string{"stage", "disadvantage", "theme", "strand", "setting"}, []string{"", "name", "studies"})
 }
 
 func TestStudySearchFilterCombinations(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	checkCombinations(t, srv, "/studies", "/api/v1/studies", []string{"theme", "strand", "disadvantage", "design", "stage", "year"}, []string{"", "newest", "oldest", "title"})
 }
 
@@ -122,7 +124,7 @@ func checkCombinations(t *testing.T, srv http.Handler, path, apiPath string, fie
 			if got, want := data.Query().Get("filter"), strings.Join(clauses, ","); got != want {
 				t.Errorf("%s: data link filter %q; want %q", target, got, want)
 			}
-			list := decode[struct{ Meta api.ListMeta }](t, get(t, srv, data.RequestURI()))
+			list := apitest.Decode[struct{ Meta api.ListMeta }](t, apitest.Get(t, srv, data.RequestURI()))
 			if shown := resultCount(t, doc); list.Meta.Total == nil || *list.Meta.Total != shown {
 				t.Errorf("%s shows %d results; its data link %s has %v", target, shown, data, list.Meta.Total)
 			}
@@ -133,9 +135,9 @@ func checkCombinations(t *testing.T, srv http.Handler, path, apiPath string, fie
 // Every pair of map dimensions answers: 400 when rows and columns are the same field,
 // else a map whose cells are the API's, each linked to a study list of that many studies.
 func TestEvidenceMapEveryPair(t *testing.T) {
-	srv := newTestServer(t)
-	for _, rows := range store.MapDimensions {
-		for _, cols := range store.MapDimensions {
+	srv := apitest.NewServer(t)
+	for _, rows := range catalog.MapDimensions {
+		for _, cols := range catalog.MapDimensions {
 			target := "/evidence-map?" + url.Values{"rows": {rows}, "cols": {cols}}.Encode()
 			if rows == cols {
 				if rec, _ := page(t, srv, target); rec.Code != http.StatusBadRequest {
@@ -144,7 +146,7 @@ func TestEvidenceMapEveryPair(t *testing.T) {
 				continue
 			}
 			doc := pageOK(t, srv, target)
-			m := decode[api.EvidenceMap](t, get(t, srv, dataLink(t, doc)))
+			m := apitest.Decode[api.EvidenceMap](t, apitest.Get(t, srv, dataLink(t, doc)))
 			cells := mapCells(t, doc)
 			if len(cells) != len(m.Cells) {
 				t.Fatalf("%s shows %d cells; the API map has %d", target, len(cells), len(m.Cells))
@@ -161,7 +163,7 @@ func TestEvidenceMapEveryPair(t *testing.T) {
 // Following a cell lists exactly the studies it counts, also when the map is filtered,
 // and when a filter picks which rows or columns show.
 func TestEvidenceMapCellsLinkToTheirStudies(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	for _, target := range []string{
 		"/evidence-map",
 		"/evidence-map?rows=disadvantage&cols=stage&q=reading",
@@ -208,7 +210,7 @@ func mapCells(tb testing.TB, doc *html.Node) []cell {
 // Bad input gets a page that says what was wrong and what would work, with the status
 // the API gives the same mistake; never a stack trace.
 func TestWebBadInput(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	cases := []struct {
 		target string
 		status int
@@ -259,11 +261,11 @@ func TestWebBadInput(t *testing.T) {
 		})
 	}
 	// the JSON API keeps answering problems
-	wantProblem(t, get(t, srv, "/api/v1/no-such-endpoint"), http.StatusNotFound, "")
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/no-such-endpoint"), http.StatusNotFound, "")
 }
 
 func TestWebStaticAssets(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	doc := pageOK(t, srv, "/about")
 	var assets []string
 	for _, n := range findAll(doc, func(n *html.Node) bool { return n.Data == "link" || n.Data == "script" }) {
@@ -300,7 +302,7 @@ func TestWebStaticAssets(t *testing.T) {
 // query are followed from pages without one, which reaches every record page and each
 // page's own searches while keeping the crawl finite.
 func TestWebLinksResolve(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	seen := map[string]bool{}
 	queue := []string{"/", "/studies", "/evidence-map", "/about"}
 	kinds := map[string]int{}
@@ -312,7 +314,7 @@ func TestWebLinksResolve(t *testing.T) {
 		}
 		seen[target] = true
 		if strings.HasPrefix(target, "/api/") {
-			if rec := get(t, srv, target); rec.Code != http.StatusOK {
+			if rec := apitest.Get(t, srv, target); rec.Code != http.StatusOK {
 				t.Errorf("%s = %d", target, rec.Code)
 			}
 			continue
@@ -342,7 +344,7 @@ func TestWebLinksResolve(t *testing.T) {
 // The finder's friendly form fields become the API's filter grammar, in field order, with
 // repeated values ORed.
 func TestFinderTranslatesFormToFilter(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	doc := pageOK(t, srv, "/?disadvantage=low-income&disadvantage=eal&stage=primary&q=reading&sort=studies")
 	data, _ := url.Parse(dataLink(t, doc))
 	want := url.Values{
@@ -366,7 +368,7 @@ func TestFinderTranslatesFormToFilter(t *testing.T) {
 
 // Removing a filter, clearing them all and paging keep the rest of the query.
 func TestWebListLinks(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	doc := pageOK(t, srv, "/studies?q=parent&theme=engaging-with-fathers&stage=primary&sort=oldest&page=1")
 	chips := hrefs(doc, byClass("chip"))
 	if len(chips) != 2 {
@@ -396,7 +398,7 @@ func TestWebListLinks(t *testing.T) {
 // An intervention card leads with the finding from its strongest study design, and says
 // plainly how much evidence there is.
 func TestInterventionCardEvidence(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	cases := []struct{ id, count, source string }{
 		{"incredible-years", "4 studies", "Randomised controlled trial"},
 		{"dialogic-reading", "1 study", "Meta-analysis"},
@@ -416,7 +418,7 @@ func TestInterventionCardEvidence(t *testing.T) {
 
 // Form values match as the store matches them: case-insensitively, ticked and removable.
 func TestWebFormValuesAreCanonical(t *testing.T) {
-	srv := newTestServer(t)
+	srv := apitest.NewServer(t)
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/studies?design=rct", nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `value="RCT" checked`) {

@@ -1,4 +1,4 @@
-package api_test
+package web_test
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -35,7 +37,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping browser tests in -short mode")
 	}
-	site := httptest.NewServer(newTestServer(t))
+	site := httptest.NewServer(apitest.NewServer(t))
 	t.Cleanup(site.Close)
 	browser := startBrowser(t)
 

@@ -1,4 +1,4 @@
-package store
+package catalog
 
 import (
 	"github.com/evidence-kb/parental-engagement/models"
@@ -6,7 +6,7 @@ import (
 
 // Match says why a record matched a search: its relevance score (BM25; comparable only
 // within one search) and highlighted snippets per field.
-type Match struct {
+type Hit struct {
 	Score      float64
 	Highlights map[string]string
 }
@@ -14,7 +14,7 @@ type Match struct {
 // Page is one page of a list query.
 type Page[T any] struct {
 	Items      []T
-	Matches    []Match // parallel to Items, only when searching
+	Matches    []Hit // parallel to Items, only when searching
 	Total      int
 	NextCursor string
 	Facets     []models.Facet
@@ -27,13 +27,13 @@ const (
 )
 
 // Studies answers a list query over studies.
-func (s *Store) Studies(q Query) (*Page[models.Study], error) {
-	return runPage(s.cat.studies, q, DefaultStudySort, s.cat.version, s.cat.dataset.Studies)
+func (cat *Catalog) Studies(q Query) (*Page[models.Study], error) {
+	return runPage(cat.studies, q, DefaultStudySort, cat.version, cat.dataset.Studies)
 }
 
 // Interventions answers a list query over interventions.
-func (s *Store) Interventions(q Query) (*Page[models.Intervention], error) {
-	return runPage(s.cat.interventions, q, DefaultInterventionSort, s.cat.version, s.cat.dataset.Interventions)
+func (cat *Catalog) Interventions(q Query) (*Page[models.Intervention], error) {
+	return runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.dataset.Interventions)
 }
 
 func runPage[T any](c *collection, q Query, defaultSort, version string, records []T) (*Page[T], error) {
@@ -46,9 +46,9 @@ func runPage[T any](c *collection, q Query, defaultSort, version string, records
 		p.Items[i] = records[o]
 	}
 	if res.search != nil {
-		p.Matches = make([]Match, len(res.ordinals))
+		p.Matches = make([]Hit, len(res.ordinals))
 		for i, o := range res.ordinals {
-			p.Matches[i] = Match{Score: res.search.scores[o], Highlights: c.text.highlight(int(o), res.search)}
+			p.Matches[i] = Hit{Score: res.search.scores[o], Highlights: c.text.highlight(int(o), res.search)}
 		}
 		res.search.release(c.text)
 	}
@@ -56,7 +56,7 @@ func runPage[T any](c *collection, q Query, defaultSort, version string, records
 }
 
 // StudyDetail is a study with its related records embedded.
-type StudyDetail struct {
+type StudyRecord struct {
 	Study         models.Study
 	Themes        []models.Theme
 	Strands       []models.Strand
@@ -65,21 +65,21 @@ type StudyDetail struct {
 }
 
 // Study returns one study by id.
-func (s *Store) Study(id string) (*StudyDetail, error) {
-	o, ok := s.cat.studies.byID[id]
+func (cat *Catalog) Study(id string) (*StudyRecord, error) {
+	o, ok := cat.studies.byID[id]
 	if !ok {
 		return nil, models.NotFound("study", id)
 	}
-	st := s.cat.dataset.Studies[o]
-	d := &StudyDetail{Study: st, Themes: s.themes(st.Themes), Strands: s.strands(st.Strands), Disadvantages: s.disadvantages(st.DisadvantageFocus)}
-	for _, iv := range s.cat.studies.fields["intervention"].rel.bySource[o] {
-		d.Interventions = append(d.Interventions, s.cat.dataset.Interventions[iv])
+	st := cat.dataset.Studies[o]
+	d := &StudyRecord{Study: st, Themes: cat.themes(st.Themes), Strands: cat.strands(st.Strands), Disadvantages: cat.disadvantages(st.DisadvantageFocus)}
+	for _, iv := range cat.studies.fields["intervention"].rel.bySource[o] {
+		d.Interventions = append(d.Interventions, cat.dataset.Interventions[iv])
 	}
 	return d, nil
 }
 
 // InterventionDetail is an intervention with the studies that evaluate it and its tags.
-type InterventionDetail struct {
+type InterventionRecord struct {
 	Intervention  models.Intervention
 	Studies       []models.Study
 	Themes        []models.Theme
@@ -88,15 +88,15 @@ type InterventionDetail struct {
 }
 
 // Intervention returns one intervention by id.
-func (s *Store) Intervention(id string) (*InterventionDetail, error) {
-	o, ok := s.cat.interventions.byID[id]
+func (cat *Catalog) Intervention(id string) (*InterventionRecord, error) {
+	o, ok := cat.interventions.byID[id]
 	if !ok {
 		return nil, models.NotFound("intervention", id)
 	}
-	iv := s.cat.dataset.Interventions[o]
-	d := &InterventionDetail{Intervention: iv, Themes: s.themes(iv.Themes), Strands: s.strands(iv.Strands), Disadvantages: s.disadvantages(iv.DisadvantageFocus)}
-	for _, st := range s.cat.interventions.fields["study"].rel.bySource[o] {
-		d.Studies = append(d.Studies, s.cat.dataset.Studies[st])
+	iv := cat.dataset.Interventions[o]
+	d := &InterventionRecord{Intervention: iv, Themes: cat.themes(iv.Themes), Strands: cat.strands(iv.Strands), Disadvantages: cat.disadvantages(iv.DisadvantageFocus)}
+	for _, st := range cat.interventions.fields["study"].rel.bySource[o] {
+		d.Studies = append(d.Studies, cat.dataset.Studies[st])
 	}
 	return d, nil
 }
@@ -109,48 +109,48 @@ type ThemeCount struct {
 }
 
 // Themes lists the six themes in the review's order, with their counts.
-func (s *Store) Themes() []ThemeCount {
-	out := make([]ThemeCount, len(s.cat.dataset.Themes))
-	for i, t := range s.cat.dataset.Themes {
-		out[i] = s.themeCount(t)
+func (cat *Catalog) Themes() []ThemeCount {
+	out := make([]ThemeCount, len(cat.dataset.Themes))
+	for i, t := range cat.dataset.Themes {
+		out[i] = cat.themeCount(t)
 	}
 	return out
 }
 
 // Theme returns one theme by slug.
-func (s *Store) Theme(slug string) (*ThemeCount, error) {
-	i, ok := s.cat.themeIdx[slug]
+func (cat *Catalog) Theme(slug string) (*ThemeCount, error) {
+	i, ok := cat.themeIdx[slug]
 	if !ok {
 		return nil, models.NotFound("theme", slug)
 	}
-	tc := s.themeCount(s.cat.dataset.Themes[i])
+	tc := cat.themeCount(cat.dataset.Themes[i])
 	return &tc, nil
 }
 
-func (s *Store) themeCount(t models.Theme) ThemeCount {
+func (cat *Catalog) themeCount(t models.Theme) ThemeCount {
 	return ThemeCount{
 		Theme:             t,
-		StudyCount:        s.cat.studies.fields["theme"].tags.sets[t.Slug].count(),
-		InterventionCount: s.cat.interventions.fields["theme"].tags.sets[t.Slug].count(),
+		StudyCount:        cat.studies.fields["theme"].tags.sets[t.Slug].count(),
+		InterventionCount: cat.interventions.fields["theme"].tags.sets[t.Slug].count(),
 	}
 }
 
 // Strands lists the four strands.
-func (s *Store) Strands() []models.Strand { return s.cat.dataset.Strands }
+func (cat *Catalog) Strands() []models.Strand { return cat.dataset.Strands }
 
 // Disadvantages lists the disadvantage-focus vocabulary.
-func (s *Store) Disadvantages() []models.DisadvantageFocus { return s.cat.dataset.Disadvantages }
+func (cat *Catalog) Disadvantages() []models.DisadvantageFocus { return cat.dataset.Disadvantages }
 
-func (s *Store) themes(slugs []string) []models.Theme {
-	return pick(s.cat.dataset.Themes, slugs, func(t models.Theme) string { return t.Slug })
+func (cat *Catalog) themes(slugs []string) []models.Theme {
+	return pick(cat.dataset.Themes, slugs, func(t models.Theme) string { return t.Slug })
 }
 
-func (s *Store) strands(slugs []string) []models.Strand {
-	return pick(s.cat.dataset.Strands, slugs, func(t models.Strand) string { return t.Slug })
+func (cat *Catalog) strands(slugs []string) []models.Strand {
+	return pick(cat.dataset.Strands, slugs, func(t models.Strand) string { return t.Slug })
 }
 
-func (s *Store) disadvantages(slugs []string) []models.DisadvantageFocus {
-	return pick(s.cat.dataset.Disadvantages, slugs, func(t models.DisadvantageFocus) string { return t.Slug })
+func (cat *Catalog) disadvantages(slugs []string) []models.DisadvantageFocus {
+	return pick(cat.dataset.Disadvantages, slugs, func(t models.DisadvantageFocus) string { return t.Slug })
 }
 
 // pick returns the vocabulary records named by slugs, in the order of slugs.
@@ -168,6 +168,6 @@ func pick[T any](all []T, slugs []string, slug func(T) string) []T {
 }
 
 // FilterFields lists the filter fields of studies and interventions, for documentation.
-func (s *Store) FilterFields() (studies, interventions []string) {
-	return s.cat.studies.names, s.cat.interventions.names
+func (cat *Catalog) FilterFields() (studies, interventions []string) {
+	return cat.studies.names, cat.interventions.names
 }

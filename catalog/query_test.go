@@ -1,4 +1,4 @@
-package store_test
+package catalog_test
 
 import (
 	"fmt"
@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // Cursor paging must visit every matching record exactly once, in the list's order.
 func TestCursorsVisitEveryRecordOnce(t *testing.T) {
-	s := mustOpen(t)
-	for _, q := range []store.Query{
+	s := mustCatalog(t)
+	for _, q := range []catalog.Query{
 		{Sort: "-year,title"},
 		{Sort: "effect_size,-sample_size"},
 		{Filter: "theme:supporting-vulnerable-families"},
@@ -35,7 +35,7 @@ func TestCursorsVisitEveryRecordOnce(t *testing.T) {
 				}
 			}
 			var got []string
-			q.PerPage, q.Cursor = 7, store.FirstCursor
+			q.PerPage, q.Cursor = 7, catalog.FirstCursor
 			for q.Cursor != "" {
 				p := mustStudies(t, s, q)
 				for _, st := range p.Items {
@@ -58,17 +58,17 @@ func TestCursorsVisitEveryRecordOnce(t *testing.T) {
 }
 
 func TestCursorBelongsToItsQuery(t *testing.T) {
-	s := mustOpen(t)
-	p := mustStudies(t, s, store.Query{PerPage: 5, Cursor: store.FirstCursor})
-	_, err := s.Studies(store.Query{PerPage: 5, Cursor: p.NextCursor, Filter: "year:2010"})
-	wantInvalid(t, err, "cursor")
+	s := mustCatalog(t)
+	p := mustStudies(t, s, catalog.Query{PerPage: 5, Cursor: catalog.FirstCursor})
+	_, err := s.Studies(catalog.Query{PerPage: 5, Cursor: p.NextCursor, Filter: "year:2010"})
+	wantInvalid(t, err, catalog.PartCursor)
 }
 
 // Facet counts must agree with list totals for the same filters.
 func TestFacetsAgreeWithTotals(t *testing.T) {
-	s := mustOpen(t)
+	s := mustCatalog(t)
 	facets := []string{"theme", "strand", "disadvantage", "design", "stage", "country", "year"}
-	for _, base := range []store.Query{{}, {Filter: "stage:primary"}, {Search: "reading"}, {Filter: "year:2010-2014,theme:family-learning"}} {
+	for _, base := range []catalog.Query{{}, {Filter: "stage:primary"}, {Search: "reading"}, {Filter: "year:2010-2014,theme:family-learning"}} {
 		q := base
 		q.Facets = facets
 		p := mustStudies(t, s, q)
@@ -87,25 +87,25 @@ func TestFacetsAgreeWithTotals(t *testing.T) {
 // In disjunctive mode a facet ignores its own filter, so it shows what ticking another
 // value would give.
 func TestDisjunctiveFacets(t *testing.T) {
-	s := mustOpen(t)
-	p := mustStudies(t, s, store.Query{Filter: "stage:primary,year:2010-2014", Facets: []string{"stage"}, FacetMode: store.FacetsDisjunctive})
+	s := mustCatalog(t)
+	p := mustStudies(t, s, catalog.Query{Filter: "stage:primary,year:2010-2014", Facets: []string{"stage"}, FacetMode: catalog.FacetsDisjunctive})
 	for _, v := range p.Facets[0].Values {
 		if v.Value == "null" {
 			continue
 		}
-		want := mustStudies(t, s, store.Query{Filter: "year:2010-2014,stage:" + v.Value}).Total
+		want := mustStudies(t, s, catalog.Query{Filter: "year:2010-2014,stage:" + v.Value}).Total
 		if v.Count != want {
 			t.Errorf("disjunctive stage=%s = %d; want %d", v.Value, v.Count, want)
 		}
 	}
-	_, err := s.Studies(store.Query{Facets: []string{"stage"}, FacetMode: "sideways"})
-	wantInvalid(t, err, "facet_mode")
+	_, err := s.Studies(catalog.Query{Facets: []string{"stage"}, FacetMode: "sideways"})
+	wantInvalid(t, err, catalog.PartFacetMode)
 }
 
 func TestFilterGrammar(t *testing.T) {
-	s := mustOpen(t)
-	all := mustStudies(t, s, store.Query{}).Total
-	total := func(filter string) int { return mustStudies(t, s, store.Query{Filter: filter}).Total }
+	s := mustCatalog(t)
+	all := mustStudies(t, s, catalog.Query{}).Total
+	total := func(filter string) int { return mustStudies(t, s, catalog.Query{Filter: filter}).Total }
 	if a, b := total("design:RCT"), total("design:!RCT"); a+b != all || a == 0 {
 		t.Errorf("design:RCT (%d) and design:!RCT (%d) do not partition %d", a, b, all)
 	}
@@ -138,15 +138,15 @@ func TestFilterGrammar(t *testing.T) {
 		t.Error("sample_size null and present do not partition")
 	}
 	for _, bad := range []string{"year:", ":x", `author:"unterminated`, "year:1-2-3", "year:>x", "theme.x:y", "intervention.intervention:x", strings.Repeat("year:2010,", 60)} {
-		if _, err := s.Studies(store.Query{Filter: bad}); err == nil {
+		if _, err := s.Studies(catalog.Query{Filter: bad}); err == nil {
 			t.Errorf("filter %q accepted", bad)
 		}
 	}
 }
 
 func TestInterventionRelationFilters(t *testing.T) {
-	s := mustOpen(t)
-	p, err := s.Interventions(store.Query{Filter: "study.disadvantage:eal", PerPage: 100})
+	s := mustCatalog(t)
+	p, err := s.Interventions(catalog.Query{Filter: "study.disadvantage:eal", PerPage: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,9 +159,9 @@ func TestInterventionRelationFilters(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
-	s := mustOpen(t)
-	search := func(q string) *store.Page[models.Study] {
-		return mustStudies(t, s, store.Query{Search: q, PerPage: 100})
+	s := mustCatalog(t)
+	search := func(q string) *catalog.Page[models.Study] {
+		return mustStudies(t, s, catalog.Query{Search: q, PerPage: 100})
 	}
 	parent, parents, parental := search("parent"), search("parents"), search("parental")
 	if parent.Total == 0 || parent.Total != parents.Total || parent.Total != parental.Total {
@@ -195,19 +195,19 @@ func TestSearch(t *testing.T) {
 	}
 	// No input makes the search fail.
 	for _, q := range []string{`"unterminated`, `((((`, `))`, `NOT`, `AND OR`, `c++`, `😀`, `title:x`, `-`, `*`, `"" ""`, strings.Repeat("(", 100), strings.Repeat("a ", 30)} {
-		if _, err := s.Studies(store.Query{Search: q}); err != nil {
+		if _, err := s.Studies(catalog.Query{Search: q}); err != nil {
 			t.Errorf("search %q: %v", q, err)
 		}
 	}
-	_, err := s.Studies(store.Query{Search: strings.Repeat("x", 10000)})
-	wantInvalid(t, err, "q")
-	_, err = s.Studies(store.Query{Search: strings.Repeat("a ", 40)})
-	wantInvalid(t, err, "q")
+	_, err := s.Studies(catalog.Query{Search: strings.Repeat("x", 10000)})
+	wantInvalid(t, err, catalog.PartSearch)
+	_, err = s.Studies(catalog.Query{Search: strings.Repeat("a ", 40)})
+	wantInvalid(t, err, catalog.PartSearch)
 }
 
 func TestSortIsTotalAndStable(t *testing.T) {
-	s := mustOpen(t)
-	p := mustStudies(t, s, store.Query{Sort: "effect_size", PerPage: 100})
+	s := mustCatalog(t)
+	p := mustStudies(t, s, catalog.Query{Sort: "effect_size", PerPage: 100})
 	seenNull := false
 	for _, st := range p.Items {
 		if st.EffectSize == nil {
@@ -216,22 +216,22 @@ func TestSortIsTotalAndStable(t *testing.T) {
 			t.Fatal("a missing effect size sorted before a present one")
 		}
 	}
-	p = mustStudies(t, s, store.Query{Sort: "-effect_size", PerPage: 100})
+	p = mustStudies(t, s, catalog.Query{Sort: "-effect_size", PerPage: 100})
 	if p.Items[0].EffectSize == nil {
 		t.Error("descending sort put a missing value first")
 	}
 	for _, bad := range []string{"year,year", "a,b,c,d,e", "colour"} {
-		_, err := s.Studies(store.Query{Sort: bad})
-		wantInvalid(t, err, "sort")
+		_, err := s.Studies(catalog.Query{Sort: bad})
+		wantInvalid(t, err, catalog.PartSort)
 	}
 }
 
 // Searches running at once must not see each other's scores (score buffers are pooled).
 func TestConcurrentSearchesAgree(t *testing.T) {
-	s := mustOpen(t)
+	s := mustCatalog(t)
 	queries := []string{"parent", "reading OR literacy", `"home learning"`, "father*", "school -primary"}
 	want := map[string][]string{}
-	ids := func(p *store.Page[models.Study]) []string {
+	ids := func(p *catalog.Page[models.Study]) []string {
 		var out []string
 		for i, st := range p.Items {
 			out = append(out, fmt.Sprintf("%s:%.6f", st.ID, p.Matches[i].Score))
@@ -239,7 +239,7 @@ func TestConcurrentSearchesAgree(t *testing.T) {
 		return out
 	}
 	for _, q := range queries {
-		want[q] = ids(mustStudies(t, s, store.Query{Search: q, PerPage: 50}))
+		want[q] = ids(mustStudies(t, s, catalog.Query{Search: q, PerPage: 50}))
 	}
 	errs := make(chan string, 400)
 	done := make(chan bool)
@@ -247,7 +247,7 @@ func TestConcurrentSearchesAgree(t *testing.T) {
 		go func() {
 			for i := 0; i < 50; i++ {
 				q := queries[(g+i)%len(queries)]
-				p, err := s.Studies(store.Query{Search: q, PerPage: 50})
+				p, err := s.Studies(catalog.Query{Search: q, PerPage: 50})
 				if err != nil || !slices.Equal(ids(p), want[q]) {
 					errs <- q
 				}
@@ -265,8 +265,8 @@ func TestConcurrentSearchesAgree(t *testing.T) {
 }
 
 func TestFacetLabelsAreNames(t *testing.T) {
-	s := mustOpen(t)
-	p := mustStudies(t, s, store.Query{Facets: []string{"theme", "disadvantage"}})
+	s := mustCatalog(t)
+	p := mustStudies(t, s, catalog.Query{Facets: []string{"theme", "disadvantage"}})
 	themes := map[string]string{}
 	for _, th := range s.Themes() {
 		themes[th.Theme.Slug] = th.Theme.Name
@@ -286,10 +286,10 @@ func TestFacetLabelsAreNames(t *testing.T) {
 // A prefix matches words as written: a whole word followed by * finds at least what the
 // word finds, whatever its stem.
 func TestPrefixMatchesWords(t *testing.T) {
-	s := mustOpen(t)
+	s := mustCatalog(t)
 	for _, w := range []string{"families", "dialogic", "parenting", "reading", "sénéchal"} {
-		word := mustStudies(t, s, store.Query{Search: w}).Total
-		prefix := mustStudies(t, s, store.Query{Search: w + "*"}).Total
+		word := mustStudies(t, s, catalog.Query{Search: w}).Total
+		prefix := mustStudies(t, s, catalog.Query{Search: w + "*"}).Total
 		if word == 0 || prefix < word {
 			t.Errorf("%s finds %d, %s* finds %d", w, word, w, prefix)
 		}
@@ -297,5 +297,33 @@ func TestPrefixMatchesWords(t *testing.T) {
 	sugg, err := s.Autocomplete("dialogic", 10)
 	if err != nil || len(sugg) == 0 {
 		t.Errorf("autocomplete of a whole word = %v, %v", sugg, err)
+	}
+}
+
+func TestStudyRecordEmbedsRelations(t *testing.T) {
+	cat := mustCatalog(t)
+	iv, err := cat.Intervention("triple-p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(iv.Studies) == 0 {
+		t.Fatal("triple-p has no evaluating studies")
+	}
+	d, err := cat.Study(iv.Studies[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, x := range d.Interventions {
+		found = found || x.ID == "triple-p"
+	}
+	if !found {
+		t.Errorf("study %s does not list triple-p among %v", d.Study.ID, d.Interventions)
+	}
+	if len(d.Themes) != len(d.Study.Themes) {
+		t.Errorf("embedded %d themes; study has %d", len(d.Themes), len(d.Study.Themes))
+	}
+	if _, err := cat.Study("no-such-study"); err == nil {
+		t.Error("unknown id found")
 	}
 }

@@ -1,4 +1,8 @@
-package api
+// Package web is the finder for school staff: server-rendered pages over the same query
+// engine as the JSON API. Every asset is embedded, so the binary serves the whole site
+// with no build step and no CDN. Pages work without JavaScript; site.js only adds copy and
+// print buttons. It serves no /api/v1 route: each page links to the JSON query instead.
+package web
 
 import (
 	"bytes"
@@ -8,6 +12,7 @@ import (
 	"errors"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"math"
 	"net/http"
 	"path"
@@ -18,12 +23,10 @@ import (
 	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
-
-// The web finder: server-rendered pages for school staff over the same store as the JSON
-// API. Every asset is embedded, so the binary serves the whole site with no build step and
-// no CDN. Pages work without JavaScript; site.js only adds copy and print buttons.
 
 //go:embed templates/*.html
 var templateFiles embed.FS
@@ -132,9 +135,32 @@ func assetURL(name string) string {
 	return "/static/" + name + "?v=" + a.hash
 }
 
-// webRoutes registers the pages. They are not part of the OpenAPI contract: they are for
+// Snapshots gives the current snapshot of the evidence base; the store does.
+type Snapshots interface {
+	Catalog() *catalog.Catalog
+}
+
+// Site serves the pages.
+type Site struct {
+	src Snapshots
+	log *slog.Logger
+}
+
+// New builds the site over a source of snapshots.
+func New(src Snapshots, log *slog.Logger) *Site {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Site{src: src, log: log}
+}
+
+// snapshot is the evidence base as it is now. A page that asks several questions asks it
+// once, so the whole page describes one version.
+func (s *Site) snapshot() *catalog.Catalog { return s.src.Catalog() }
+
+// Register adds the pages to r. They are not part of the OpenAPI contract: they are for
 // people, and each one links to the JSON query that gives the same data.
-func (s *Server) webRoutes(r *gin.Engine) {
+func (s *Site) Register(r *gin.Engine) {
 	r.GET("/", s.finderPage)
 	r.GET("/interventions/:id", s.interventionPage)
 	r.GET("/studies", s.studiesPage)
@@ -144,11 +170,11 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	r.GET("/static/*name", s.staticAsset)
 }
 
-func (s *Server) staticAsset(c *gin.Context) {
+func (s *Site) staticAsset(c *gin.Context) {
 	name := strings.TrimPrefix(c.Param("name"), "/")
 	a, ok := assets[name]
 	if !ok {
-		s.notFoundPage(c)
+		s.NotFound(c)
 		return
 	}
 	c.Header("ETag", `"`+a.hash+`"`)
@@ -169,8 +195,8 @@ type layout struct {
 	PageURL string // this page's full address, for printouts
 }
 
-func (s *Server) layout(c *gin.Context, title, section, dataURL string) layout {
-	return layout{Title: title, Section: section, DataURL: dataURL, Version: s.store.DatasetVersion(), PageURL: pageURL(c.Request)}
+func (s *Site) layout(c *gin.Context, version, title, section, dataURL string) layout {
+	return layout{Title: title, Section: section, DataURL: dataURL, Version: version, PageURL: pageURL(c.Request)}
 }
 
 // pageURL is the absolute address of a request, as the reader's browser sent it.
@@ -184,7 +210,7 @@ func pageURL(r *http.Request) string {
 
 // render executes a page into a buffer first, so a template error becomes an error page
 // instead of half a page.
-func (s *Server) render(c *gin.Context, status int, name string, data any) {
+func (s *Site) render(c *gin.Context, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render page", "page", name, "err", err, "request_id", requestid.Get(c))
@@ -223,28 +249,28 @@ type problemLine struct {
 
 // webFail answers an error from a page handler as an HTML page with the status the JSON
 // API would give the same error.
-func (s *Server) webFail(c *gin.Context, err error) {
+func (s *Site) webFail(c *gin.Context, err error) {
 	var e *models.Error
 	if !errors.As(err, &e) {
 		s.log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
 		e = &models.Error{Code: models.EInternal}
 	}
-	v := errorView{Status: statusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
+	v := errorView{Status: httpio.StatusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
 	switch e.Code {
 	case models.EInvalid:
-		v.layout = s.layout(c, "Check your search", "", "")
+		v.layout = s.layout(c, s.snapshot().Version(), "Check your search", "", "")
 		v.Heading = "Some of this search could not be used"
 		v.Message = "The address of this page asks for something the evidence base does not have. Change the options below, or start again."
 		for _, f := range e.Fields {
 			v.Problems = append(v.Problems, problemLine{Text: fieldReason(f), Valid: f.Valid})
 		}
 	case models.ENotFound:
-		v.layout = s.layout(c, "Page not found", "", "")
+		v.layout = s.layout(c, s.snapshot().Version(), "Page not found", "", "")
 		v.Heading = "We could not find that page"
 		v.Message = "It may have been mistyped, or the record may have a new address. " + capitalise(e.Message) + "."
 		v.Back = "/"
 	default:
-		v.layout = s.layout(c, "Something went wrong", "", "")
+		v.layout = s.layout(c, s.snapshot().Version(), "Something went wrong", "", "")
 		v.Heading = "Something went wrong on our side"
 		v.Message = "The server could not show this page. The problem has been logged; trying again later may help."
 	}
@@ -254,7 +280,11 @@ func (s *Server) webFail(c *gin.Context, err error) {
 }
 
 // optionNames words the pages' single-valued options for error messages.
-var optionNames = map[string]string{"q": "Search words", "sort": "Sort order", "rows": "Rows", "cols": "Columns"}
+// The engine's names for the same options (catalog.Part…) are worded alike.
+var optionNames = map[string]string{
+	"q": "Search words", "sort": "Sort order", "rows": "Rows", "cols": "Columns",
+	catalog.PartSearch: "Search words", catalog.PartMapColumns: "Columns", catalog.PartPageSize: "Results per page",
+}
 
 // fieldReason words a field error for a reader. The store names its filter "filter", and
 // its reason already starts with the field the reader chose, so that name is left out.
@@ -269,7 +299,7 @@ func fieldReason(f models.FieldError) string {
 	return name + ": " + f.Reason + "."
 }
 
-// notFoundPage answers a path no page or endpoint has.
-func (s *Server) notFoundPage(c *gin.Context) {
+// NotFound answers a path no page or endpoint has.
+func (s *Site) NotFound(c *gin.Context) {
 	s.webFail(c, &models.Error{Code: models.ENotFound, Message: "there is no page at " + c.Request.URL.Path})
 }

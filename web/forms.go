@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"fmt"
@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // Pages take friendly query strings (stage=primary&disadvantage=low-income&disadvantage=eal)
@@ -60,10 +61,10 @@ var finderSpec = &listSpec{
 		{"strand", "Strand of activity"},
 		{"setting", "Where it happens"},
 	},
-	defaultSort: store.DefaultInterventionSort,
+	defaultSort: catalog.DefaultInterventionSort,
 	defaultName: "Name (A to Z)",
 	sorts: []sortOption{
-		{"name", "Name (A to Z)", store.DefaultInterventionSort},
+		{"name", "Name (A to Z)", catalog.DefaultInterventionSort},
 		{"studies", "Most studies first", "-study_count,name"},
 	},
 	perPage: 50, // the whole review fits on one page; paging is there for growth
@@ -73,10 +74,10 @@ var studiesSpec = &listSpec{
 	path:        "/studies",
 	api:         "/api/v1/studies",
 	fields:      studyFields,
-	defaultSort: store.DefaultStudySort,
+	defaultSort: catalog.DefaultStudySort,
 	defaultName: "Newest first",
 	sorts: []sortOption{
-		{"newest", "Newest first", store.DefaultStudySort},
+		{"newest", "Newest first", catalog.DefaultStudySort},
 		{"oldest", "Oldest first", "year,title"},
 		{"title", "Title (A to Z)", "title"},
 	},
@@ -88,14 +89,15 @@ var studiesSpec = &listSpec{
 type form struct {
 	fields   []facetField
 	selected map[string][]string
-	params   params
+	raw      url.Values
+	params   httpio.Params
 }
 
 // parseForm reads a page's query string. A filter field may repeat (ticking several values
 // ORs them, as | does in the API); any other option is given at most once. An option the
 // page does not have is reported, never silently ignored, as the API does.
 func parseForm(raw url.Values, fields []facetField, singles ...string) (form, error) {
-	f := form{fields: fields, selected: map[string][]string{}, params: params{values: raw}}
+	f := form{fields: fields, selected: map[string][]string{}, raw: raw, params: httpio.ParamsOf(raw)}
 	allowed := slices.Clone(singles)
 	for _, fl := range fields {
 		allowed = append(allowed, fl.Name)
@@ -179,7 +181,7 @@ func (f form) filter(except ...string) string {
 // so shared links stay short.
 func (f form) url(path string, edit func(url.Values)) string {
 	v := url.Values{}
-	for name, vs := range f.params.values {
+	for name, vs := range f.raw {
 		if f.isField(name) {
 			v[name] = slices.Clone(f.selected[name])
 		} else if vs[0] != "" {
@@ -294,11 +296,11 @@ func parseListForm(spec *listSpec, raw url.Values) (listForm, error) {
 	if err != nil {
 		return listForm{}, err
 	}
-	lf := listForm{form: f, spec: spec, q: strings.TrimSpace(f.params.str("q"))}
-	if lf.page, err = f.params.int("page"); err != nil {
+	lf := listForm{form: f, spec: spec, q: strings.TrimSpace(f.params.Str("q"))}
+	if lf.page, err = f.params.Int("page"); err != nil {
 		return lf, err
 	}
-	lf.sort, err = spec.sortFor(f.params.str("sort"))
+	lf.sort, err = spec.sortFor(f.params.Str("sort"))
 	return lf, err
 }
 
@@ -318,10 +320,10 @@ func (spec *listSpec) sortFor(key string) (sortOption, error) {
 	return sortOption{}, models.Invalid("sort", fmt.Sprintf("%q is not an order this page offers", key), keys...)
 }
 
-func (lf listForm) storeQuery() store.Query {
-	return store.Query{
+func (lf listForm) storeQuery() catalog.Query {
+	return catalog.Query{
 		Filter: lf.filter(), Search: lf.q, Sort: lf.sort.Store, Page: lf.page, PerPage: lf.spec.perPage,
-		Facets: lf.fieldNames(), FacetMode: store.FacetsDisjunctive,
+		Facets: lf.fieldNames(), FacetMode: catalog.FacetsDisjunctive,
 	}
 }
 
@@ -330,7 +332,7 @@ func (lf listForm) dataURL() string {
 	v := url.Values{
 		"per_page":   {strconv.Itoa(lf.spec.perPage)},
 		"facets":     {strings.Join(lf.fieldNames(), ",")},
-		"facet_mode": {store.FacetsDisjunctive},
+		"facet_mode": {catalog.FacetsDisjunctive},
 	}
 	setIf(v, "filter", lf.filter())
 	setIf(v, "q", lf.q)
@@ -420,8 +422,8 @@ const pageWindow = 3
 
 func (lf listForm) pager(total int) pager {
 	page, per := max(lf.page, 1), lf.spec.perPage
-	// offset paging stops at store.MaxOffset records; pages past it cannot be linked
-	last := max(1, min((total+per-1)/per, store.MaxOffset/per))
+	// offset paging stops at catalog.MaxOffset records; pages past it cannot be linked
+	last := max(1, min((total+per-1)/per, catalog.MaxOffset/per))
 	at := func(n int) string {
 		return lf.url(lf.spec.path, func(v url.Values) {
 			if n == 1 {

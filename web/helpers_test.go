@@ -1,8 +1,9 @@
-package api_test
+package web_test
 
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,7 +119,7 @@ func byID(id string) func(*html.Node) bool {
 
 func byClass(class string) func(*html.Node) bool {
 	return func(n *html.Node) bool {
-		return n.Type == html.ElementNode && has(strings.Fields(attr(n, "class")), class)
+		return n.Type == html.ElementNode && slices.Contains(strings.Fields(attr(n, "class")), class)
 	}
 }
 

@@ -1,6 +1,7 @@
-package store
+package catalog
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"sort"
@@ -37,13 +38,13 @@ func parseFilter(s string) ([]clause, error) {
 		return nil, err
 	}
 	if len(parts) > maxFilterClauses {
-		return nil, models.Invalid("filter", fmt.Sprintf("has %d clauses; at most %d", len(parts), maxFilterClauses))
+		return nil, models.Invalid(PartFilter, fmt.Sprintf("has %d clauses; at most %d", len(parts), maxFilterClauses))
 	}
 	clauses := make([]clause, 0, len(parts))
 	for _, p := range parts {
 		name, value, ok := strings.Cut(strings.TrimSpace(p), ":")
 		if !ok || name == "" || value == "" {
-			return nil, models.Invalid("filter", fmt.Sprintf("%q is not field:value", p))
+			return nil, models.Invalid(PartFilter, fmt.Sprintf("%q is not field:value", p))
 		}
 		c := clause{field: strings.ToLower(name)}
 		if base, sub, ok := strings.Cut(c.field, "."); ok {
@@ -58,7 +59,7 @@ func parseFilter(s string) ([]clause, error) {
 		}
 		for _, v := range values {
 			if v = strings.Trim(strings.TrimSpace(v), `"`); v == "" {
-				return nil, models.Invalid("filter", fmt.Sprintf("%q has an empty value", p))
+				return nil, models.Invalid(PartFilter, fmt.Sprintf("%q has an empty value", p))
 			}
 			c.values = append(c.values, v)
 		}
@@ -83,7 +84,7 @@ func splitUnquoted(s string, sep byte) ([]string, error) {
 		}
 	}
 	if quoted {
-		return nil, models.Invalid("filter", "has an unterminated quote")
+		return nil, models.Invalid(PartFilter, "has an unterminated quote")
 	}
 	return append(parts, s[start:]), nil
 }
@@ -119,7 +120,7 @@ func (c *collection) evaluate(clauses []clause) (bitmap, error) {
 func (c *collection) lookupField(name string) (*field, error) {
 	f, ok := c.fields[name]
 	if !ok {
-		return nil, models.Invalid("filter", fmt.Sprintf("%s has no field %q", c.plural, name), c.names...)
+		return nil, models.Invalid(PartFilter, fmt.Sprintf("%s has no field %q", c.plural, name), c.names...)
 	}
 	return f, nil
 }
@@ -132,7 +133,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		return nil, err
 	}
 	if cl.sub != "" && f.kind != kindRelation {
-		return nil, models.Invalid("filter", fmt.Sprintf("%s is not a relation; only relations take a sub-field", cl.field))
+		return nil, models.Invalid(PartFilter, fmt.Sprintf("%s is not a relation; only relations take a sub-field", cl.field))
 	}
 	switch f.kind {
 	case kindTag, kindBool:
@@ -140,7 +141,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		for i, v := range cl.values {
 			canon, ok := f.tags.canonical[strings.ToLower(v)]
 			if !ok {
-				return nil, models.Invalid("filter", fmt.Sprintf("%s: unknown value %q", f.name, v), f.tags.order...)
+				return nil, models.Invalid(PartFilter, fmt.Sprintf("%s: unknown value %q", f.name, v), f.tags.order...)
 			}
 			sets[i] = f.tags.sets[canon]
 		}
@@ -178,7 +179,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 			for _, id := range cl.values {
 				o, ok := target.byID[id]
 				if !ok {
-					return nil, models.Invalid("filter", fmt.Sprintf("%s: no %s with id %q", f.name, target.kind, id))
+					return nil, models.Invalid(PartFilter, fmt.Sprintf("%s: no %s with id %q", f.name, target.kind, id))
 				}
 				targets.set(o)
 			}
@@ -188,7 +189,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 				sub.field, sub.sub = base, rest
 			}
 			if sub.field == f.name || target.fields[sub.field] != nil && target.fields[sub.field].kind == kindRelation {
-				return nil, models.Invalid("filter", fmt.Sprintf("%s.%s: relations nest one level only", cl.field, cl.sub))
+				return nil, models.Invalid(PartFilter, fmt.Sprintf("%s.%s: relations nest one level only", cl.field, cl.sub))
 			}
 			var err error
 			if targets, err = target.clauseSet(sub); err != nil {
@@ -207,7 +208,7 @@ func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 		return all, nil
 	}
 	lo, hi := math.Inf(-1), math.Inf(1)
-	bad := models.Invalid("filter", fmt.Sprintf("%s: %q is not a number, a range (a-b) or a bound (>a, <=b)", f.name, v))
+	bad := models.Invalid(PartFilter, fmt.Sprintf("%s: %q is not a number, a range (a-b) or a bound (>a, <=b)", f.name, v))
 	num := func(s string) (float64, bool) {
 		x, err := strconv.ParseFloat(s, 64)
 		return x, err == nil && !math.IsNaN(x) && !math.IsInf(x, 0)
@@ -240,7 +241,7 @@ func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 			}
 		}
 		if ok && lo > hi {
-			return nil, models.Invalid("filter", fmt.Sprintf("%s: range %q runs backwards", f.name, v))
+			return nil, models.Invalid(PartFilter, fmt.Sprintf("%s: range %q runs backwards", f.name, v))
 		}
 	}
 	if !ok {
@@ -288,19 +289,19 @@ func (c *collection) parseSort(s string, searching bool) ([]sortTerm, error) {
 		t := sortTerm{key: strings.TrimPrefix(p, "-"), desc: strings.HasPrefix(p, "-")}
 		if t.key == relevanceKey {
 			if !searching {
-				return nil, models.Invalid("sort", "relevance needs a search (q)")
+				return nil, models.Invalid(PartSort, "relevance needs a search (q)")
 			}
 		} else if _, ok := c.sorts[t.key]; !ok {
-			return nil, models.Invalid("sort", fmt.Sprintf("cannot sort %s by %q", c.plural, t.key), c.sortNames()...)
+			return nil, models.Invalid(PartSort, fmt.Sprintf("cannot sort %s by %q", c.plural, t.key), c.sortNames()...)
 		}
 		if seen[t.key] {
-			return nil, models.Invalid("sort", fmt.Sprintf("%q is named twice", t.key))
+			return nil, models.Invalid(PartSort, fmt.Sprintf("%q is named twice", t.key))
 		}
 		seen[t.key] = true
 		terms = append(terms, t)
 	}
 	if len(terms) > 4 {
-		return nil, models.Invalid("sort", "at most 4 keys")
+		return nil, models.Invalid(PartSort, "at most 4 keys")
 	}
 	return terms, nil
 }
@@ -321,13 +322,7 @@ func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b in
 		for _, t := range terms {
 			var r int
 			if t.key == relevanceKey {
-				sa, sb := scores[a], scores[b]
-				switch {
-				case sa > sb:
-					r = -1
-				case sa < sb:
-					r = 1
-				}
+				r = cmp.Compare(scores[b], scores[a]) // higher scores first
 				if t.desc {
 					r = -r
 				}
@@ -354,13 +349,7 @@ func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b in
 				return r
 			}
 		}
-		switch {
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
+		return cmp.Compare(a, b)
 	}
 }
 

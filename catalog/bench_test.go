@@ -1,10 +1,13 @@
-package store
+package catalog_test
 
 import (
 	"sync"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // BenchSize is the evidence base the benchmarks measure: a thousand times today's.
@@ -12,27 +15,27 @@ const benchSize = 100_000
 
 var (
 	benchOnce  sync.Once
-	benchStore *Store
+	benchStore *catalog.Catalog
 )
 
 // benchmarkStore builds the query catalogue over a synthetic 100,000-study dataset. The
 // catalogue is what serves reads; SQLite is not on the read path, so it is left out here.
-func benchmarkStore(b *testing.B) *Store {
+func benchmarkStore(b *testing.B) *catalog.Catalog {
 	b.Helper()
 	benchOnce.Do(func() {
-		base, err := ParseDataset(embeddedDataset)
+		base, err := models.ParseDataset(store.EmbeddedDataset())
 		if err != nil {
 			b.Fatal(err)
 		}
 		d := synth.Generate(base, benchSize, 1)
-		benchStore = &Store{cat: newCatalog(d, "bench")}
+		benchStore = catalog.New(d, "bench")
 	})
 	return benchStore
 }
 
 func BenchmarkListFilteredWithTotal(b *testing.B) {
 	s := benchmarkStore(b)
-	q := Query{Filter: "theme:supporting-vulnerable-families,year:2010-2014,design:!survey", Sort: "-year,title"}
+	q := catalog.Query{Filter: "theme:supporting-vulnerable-families,year:2010-2014,design:!survey", Sort: "-year,title"}
 	for b.Loop() {
 		if _, err := s.Studies(q); err != nil {
 			b.Fatal(err)
@@ -42,8 +45,8 @@ func BenchmarkListFilteredWithTotal(b *testing.B) {
 
 func BenchmarkListCursorSortedBySampleSize(b *testing.B) {
 	s := benchmarkStore(b)
-	p, _ := s.Studies(Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: FirstCursor})
-	q := Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: p.NextCursor}
+	p, _ := s.Studies(catalog.Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: catalog.FirstCursor})
+	q := catalog.Query{Filter: "stage:primary", Sort: "-sample_size,title", Cursor: p.NextCursor}
 	for b.Loop() {
 		if _, err := s.Studies(q); err != nil {
 			b.Fatal(err)
@@ -56,7 +59,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, q := range []string{"parental engagement", `"home learning"`, "father* OR literacy", "reading -school"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := s.Studies(Query{Search: q}); err != nil {
+				if _, err := s.Studies(catalog.Query{Search: q}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -68,9 +71,9 @@ var allFacets = []string{"theme", "strand", "disadvantage", "design", "stage", "
 
 func BenchmarkFacets(b *testing.B) {
 	s := benchmarkStore(b)
-	for _, mode := range []string{FacetsFiltered, FacetsDisjunctive} {
+	for _, mode := range []string{catalog.FacetsFiltered, catalog.FacetsDisjunctive} {
 		b.Run(mode, func(b *testing.B) {
-			q := Query{Filter: "stage:primary|secondary,year:2010-2014", Facets: allFacets, FacetMode: mode}
+			q := catalog.Query{Filter: "stage:primary|secondary,year:2010-2014", Facets: allFacets, FacetMode: mode}
 			for b.Loop() {
 				if _, err := s.Studies(q); err != nil {
 					b.Fatal(err)
@@ -85,7 +88,7 @@ func BenchmarkEvidenceMap(b *testing.B) {
 	for _, dims := range [][2]string{{"theme", "strand"}, {"disadvantage", "year"}} {
 		b.Run(dims[0]+"x"+dims[1], func(b *testing.B) {
 			for b.Loop() {
-				if _, err := s.EvidenceMap(dims[0], dims[1], "year:2010-2014", ""); err != nil {
+				if _, err := s.CrossTab(dims[0], dims[1], "year:2010-2014", ""); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -94,12 +97,12 @@ func BenchmarkEvidenceMap(b *testing.B) {
 }
 
 func BenchmarkBuildCatalog(b *testing.B) {
-	base, err := ParseDataset(embeddedDataset)
+	base, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		b.Fatal(err)
 	}
 	d := synth.Generate(base, benchSize/10, 1)
 	for b.Loop() {
-		newCatalog(d, "bench")
+		catalog.New(d, "bench")
 	}
 }

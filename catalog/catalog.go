@@ -1,6 +1,7 @@
-package store
+package catalog
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -9,8 +10,8 @@ import (
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
-// catalog is an immutable snapshot of the evidence base with its query indexes.
-type catalog struct {
+// Catalog is an immutable snapshot of the evidence base with its query indexes.
+type Catalog struct {
 	version       string
 	dataset       *models.Dataset // records sorted by id: ordinal i is Studies[i]
 	studies       *collection
@@ -18,10 +19,10 @@ type catalog struct {
 	themeIdx      map[string]int
 }
 
-func newCatalog(d *models.Dataset, version string) *catalog {
+func New(d *models.Dataset, version string) *Catalog {
 	slices.SortFunc(d.Studies, func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(d.Interventions, func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) })
-	cat := &catalog{version: version, dataset: d, themeIdx: map[string]int{}}
+	cat := &Catalog{version: version, dataset: d, themeIdx: map[string]int{}}
 	for i, t := range d.Themes {
 		cat.themeIdx[t.Slug] = i
 	}
@@ -216,7 +217,7 @@ func (c *collection) sort(name string, value func(int) float64) {
 		values[i] = value(i)
 	}
 	c.sorts[name] = sortKey{
-		compare: func(a, b int32) int { return cmpFloat(values[a], values[b]) },
+		compare: func(a, b int32) int { return cmp.Compare(values[a], values[b]) },
 		present: func(a int32) bool { return !math.IsNaN(values[a]) },
 	}
 }
@@ -238,16 +239,6 @@ func collationKey(s string) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func vocabulary(n int, at func(int) (slug, name string)) ([]string, map[string]string) {
@@ -307,3 +298,11 @@ func appendUnique(s []int32, v int32) []int32 {
 	}
 	return append(s, v)
 }
+
+// Version identifies the dataset this snapshot was built from; it is part of every cursor
+// and ETag, so neither outlives the data it describes.
+func (cat *Catalog) Version() string { return cat.version }
+
+// Dataset returns the whole evidence base of this snapshot, records in id order. It is the
+// catalogue's own copy: callers must not modify it.
+func (cat *Catalog) Dataset() *models.Dataset { return cat.dataset }

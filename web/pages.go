@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"html/template"
@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 type finderView struct {
@@ -19,20 +19,21 @@ type finderView struct {
 
 // finderPage is the home page: interventions filtered by stage, families, theme, strand
 // and setting, as plain-language cards.
-func (s *Server) finderPage(c *gin.Context) {
+func (s *Site) finderPage(c *gin.Context) {
+	cat := s.snapshot()
 	lf, err := parseListForm(finderSpec, c.Request.URL.Query())
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
-	res, err := s.store.Interventions(lf.storeQuery())
+	res, err := cat.Interventions(lf.storeQuery())
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
 	cards := make([]interventionCard, len(res.Items))
 	for i, iv := range res.Items {
-		d, err := s.store.Intervention(iv.ID)
+		d, err := cat.Intervention(iv.ID)
 		if err != nil {
 			s.webFail(c, err)
 			return
@@ -40,7 +41,7 @@ func (s *Server) finderPage(c *gin.Context) {
 		cards[i] = newCard(d)
 	}
 	s.render(c, http.StatusOK, "finder", finderView{
-		layout: s.layout(c, "Find an intervention", "finder", lf.dataURL()),
+		layout: s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
 		List:   lf.view(res.Total, res.Facets),
 		Cards:  cards,
 	})
@@ -51,18 +52,19 @@ type interventionView struct {
 	Card interventionCard
 }
 
-func (s *Server) interventionPage(c *gin.Context) {
+func (s *Site) interventionPage(c *gin.Context) {
+	cat := s.snapshot()
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return
 	}
-	d, err := s.store.Intervention(c.Param("id"))
+	d, err := cat.Intervention(c.Param("id"))
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
 	s.render(c, http.StatusOK, "intervention", interventionView{
-		layout: s.layout(c, d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
+		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
 		Card:   newCard(d),
 	})
 }
@@ -92,19 +94,20 @@ var studyExports = []struct{ format, label string }{
 	{"csv", "CSV (spreadsheet)"}, {"bibtex", "BibTeX"}, {"ris", "RIS (EndNote, Zotero)"},
 }
 
-func (s *Server) studiesPage(c *gin.Context) {
+func (s *Site) studiesPage(c *gin.Context) {
+	cat := s.snapshot()
 	lf, err := parseListForm(studiesSpec, c.Request.URL.Query())
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
-	res, err := s.store.Studies(lf.storeQuery())
+	res, err := cat.Studies(lf.storeQuery())
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
 	v := studiesView{
-		layout:  s.layout(c, "Search the studies", "studies", lf.dataURL()),
+		layout:  s.layout(c, cat.Version(), "Search the studies", "studies", lf.dataURL()),
 		List:    lf.view(res.Total, res.Facets),
 		Studies: make([]studyResult, len(res.Items)),
 		MapURL: lf.url("/evidence-map", func(v url.Values) {
@@ -128,7 +131,7 @@ func (s *Server) studiesPage(c *gin.Context) {
 
 // snippet is the highlighted passage a search matched in a study's text. The store
 // escapes the text and adds only <mark>, so it is safe as HTML.
-func snippet(m store.Match) template.HTML {
+func snippet(m catalog.Hit) template.HTML {
 	for _, field := range []string{"summary", "key_findings", "title"} {
 		if h := m.Highlights[field]; h != "" {
 			return template.HTML(h)
@@ -139,7 +142,7 @@ func snippet(m store.Match) template.HTML {
 
 type studyView struct {
 	layout
-	*store.StudyDetail
+	*catalog.StudyRecord
 	Citation string
 	Exports  []exportLink
 }
@@ -149,12 +152,13 @@ var studyReferenceFormats = []struct{ format, label string }{
 	{"bibtex", "BibTeX"}, {"ris", "RIS (EndNote, Zotero)"}, {"apa", "APA reference"},
 }
 
-func (s *Server) studyPage(c *gin.Context) {
+func (s *Site) studyPage(c *gin.Context) {
+	cat := s.snapshot()
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return
 	}
-	d, err := s.store.Study(c.Param("id"))
+	d, err := cat.Study(c.Param("id"))
 	if err != nil {
 		s.webFail(c, err)
 		return
@@ -165,7 +169,7 @@ func (s *Server) studyPage(c *gin.Context) {
 		return
 	}
 	api := "/api/v1/studies/" + url.PathEscape(d.Study.ID)
-	v := studyView{layout: s.layout(c, d.Study.Title, "", api), StudyDetail: d, Citation: citation}
+	v := studyView{layout: s.layout(c, cat.Version(), d.Study.Title, "", api), StudyRecord: d, Citation: citation}
 	for _, e := range studyReferenceFormats {
 		v.Exports = append(v.Exports, exportLink{Label: e.label, URL: api + "?format=" + e.format})
 	}
@@ -174,8 +178,8 @@ func (s *Server) studyPage(c *gin.Context) {
 
 type aboutView struct {
 	layout
-	Stats         *store.Stats
-	Themes        []store.ThemeCount
+	Stats         *catalog.Coverage
+	Themes        []catalog.ThemeCount
 	Strands       []models.Strand
 	Disadvantages []models.DisadvantageFocus
 	Designs       []string // designStrength, worded
@@ -184,7 +188,8 @@ type aboutView struct {
 }
 
 // aboutPage explains the review, its vocabularies and the provenance of the data.
-func (s *Server) aboutPage(c *gin.Context) {
+func (s *Site) aboutPage(c *gin.Context) {
+	cat := s.snapshot()
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return
@@ -194,9 +199,9 @@ func (s *Server) aboutPage(c *gin.Context) {
 		designs[i] = label("design", d)
 	}
 	s.render(c, http.StatusOK, "about", aboutView{
-		layout: s.layout(c, "About this evidence base", "about", "/api/v1/stats"),
-		Stats:  s.store.Stats(), Themes: s.store.Themes(), Strands: s.store.Strands(),
-		Disadvantages: s.store.Disadvantages(), Designs: designs,
+		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
+		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
+		Disadvantages: cat.Disadvantages(), Designs: designs,
 		FirstYear: models.FirstYear, LastYear: models.LastYear,
 	})
 }

@@ -1,4 +1,7 @@
-package api
+// Package httpio is what the JSON API and the web pages share at the HTTP edge: strict
+// query-parameter parsing in, JSON and RFC 9457 problem documents out, and the one table
+// that maps domain errors to statuses.
+package httpio
 
 import (
 	"bytes"
@@ -24,10 +27,11 @@ type Problem struct {
 	Errors    []models.FieldError `json:"errors,omitempty"`
 } // @name Problem
 
-const problemType = "application/problem+json"
+// ProblemType is the media type of every error body.
+const ProblemType = "application/problem+json"
 
-// statusOf maps a domain error code to its HTTP status: the one place that does.
-func statusOf(code string) int {
+// StatusOf maps a domain error code to its HTTP status: the one place that does.
+func StatusOf(code string) int {
 	switch code {
 	case models.EInvalid:
 		return http.StatusBadRequest
@@ -37,18 +41,19 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// writeProblem answers err as problem+json. Domain errors say what went wrong; anything
+// WriteError answers err as problem+json. Domain errors say what went wrong; anything
 // else is logged with the request id and answered as a bare 500 that leaks nothing.
-func writeProblem(c *gin.Context, log *slog.Logger, err error) {
+func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	var e *models.Error
 	if !errors.As(err, &e) {
 		log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
 		e = &models.Error{Code: models.EInternal, Message: "the server could not answer this request; it has been logged"}
 	}
-	problem(c, statusOf(e.Code), e.Error(), e.Fields)
+	WriteProblem(c, StatusOf(e.Code), e.Error(), e.Fields)
 }
 
-func problem(c *gin.Context, status int, detail string, fields []models.FieldError) {
+// WriteProblem answers a problem document with the given status, detail and field errors.
+func WriteProblem(c *gin.Context, status int, detail string, fields []models.FieldError) {
 	p := Problem{
 		Type:      "about:blank",
 		Title:     http.StatusText(status),
@@ -61,16 +66,17 @@ func problem(c *gin.Context, status int, detail string, fields []models.FieldErr
 	c.Header("Cache-Control", "no-store")
 	c.Writer.Header().Del("ETag") // an error is not a representation to revalidate
 	c.Abort()
-	writeEncoded(c, status, problemType, p)
+	WriteEncoded(c, status, ProblemType, p)
 }
 
-// writeJSON answers v as JSON, without HTML-escaping: highlights carry <mark>.
-func writeJSON(c *gin.Context, status int, v any) {
-	writeEncoded(c, status, "application/json; charset=utf-8", v)
+// WriteJSON answers v as JSON, without HTML-escaping: highlights carry <mark>.
+func WriteJSON(c *gin.Context, status int, v any) {
+	WriteEncoded(c, status, "application/json; charset=utf-8", v)
 }
 
-func writeEncoded(c *gin.Context, status int, contentType string, v any) {
-	b, err := marshal(v)
+// WriteEncoded answers v as JSON under the given media type.
+func WriteEncoded(c *gin.Context, status int, contentType string, v any) {
+	b, err := Marshal(v)
 	if err != nil {
 		c.Error(err)
 		c.AbortWithStatus(http.StatusInternalServerError)
@@ -79,8 +85,8 @@ func writeEncoded(c *gin.Context, status int, contentType string, v any) {
 	c.Data(status, contentType, b)
 }
 
-// marshal encodes v as JSON without HTML-escaping (and without the encoder's newline).
-func marshal(v any) ([]byte, error) {
+// Marshal encodes v as JSON without HTML-escaping (and without the encoder's newline).
+func Marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

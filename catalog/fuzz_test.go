@@ -1,16 +1,16 @@
-package store_test
+package catalog_test
 
 import (
 	"errors"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // No query a client can send may panic or fail with anything but an invalid-input error.
 func FuzzQuery(f *testing.F) {
-	s := mustOpen(f)
+	s := mustCatalog(f)
 	for _, seed := range []struct{ filter, q, sort string }{
 		{"theme:family-learning", "parent", "-year"},
 		{"year:2010-2014,design:!RCT|survey", `"home learning" OR father*`, "relevance,title"},
@@ -21,9 +21,9 @@ func FuzzQuery(f *testing.F) {
 		f.Add(seed.filter, seed.q, seed.sort)
 	}
 	f.Fuzz(func(t *testing.T, filter, q, sort string) {
-		for _, query := range []store.Query{
-			{Filter: filter, Search: q, Sort: sort, Facets: []string{"theme", "year"}, FacetMode: store.FacetsDisjunctive},
-			{Filter: filter, Search: q, Cursor: store.FirstCursor},
+		for _, query := range []catalog.Query{
+			{Filter: filter, Search: q, Sort: sort, Facets: []string{"theme", "year"}, FacetMode: catalog.FacetsDisjunctive},
+			{Filter: filter, Search: q, Cursor: catalog.FirstCursor},
 		} {
 			_, err := s.Studies(query)
 			var e *models.Error
@@ -35,7 +35,7 @@ func FuzzQuery(f *testing.F) {
 				t.Fatalf("Interventions(%+v) = %v", query, err)
 			}
 		}
-		if _, err := s.EvidenceMap("theme", "strand", filter, q); err != nil {
+		if _, err := s.CrossTab("theme", "strand", filter, q); err != nil {
 			var e *models.Error
 			if !errors.As(err, &e) || e.Code != models.EInvalid {
 				t.Fatalf("EvidenceMap(%q, %q) = %v", filter, q, err)

@@ -1,4 +1,4 @@
-package api
+package httpio
 
 import (
 	"fmt"
@@ -10,33 +10,35 @@ import (
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
-// params reads a request's query string against the list of parameters an endpoint takes.
+// Params reads a request's query string against the list of parameters an endpoint takes.
 // An unknown or repeated parameter is an error, never silently ignored.
-type params struct {
+type Params struct {
 	values url.Values
 }
 
-func parseParams(raw url.Values, allowed ...string) (params, error) {
+// ParseParams checks raw against the allowed parameter names.
+func ParseParams(raw url.Values, allowed ...string) (Params, error) {
 	for name, vs := range raw {
 		if !slices.Contains(allowed, name) {
-			return params{}, models.Invalid(name, "is not a parameter of this endpoint", allowed...)
+			return Params{}, models.Invalid(name, "is not a parameter of this endpoint", allowed...)
 		}
 		if len(vs) > 1 && name != "filter" {
-			return params{}, models.Invalid(name, "is given more than once")
+			return Params{}, models.Invalid(name, "is given more than once")
 		}
 	}
-	return params{values: raw}, nil
+	return Params{values: raw}, nil
 }
 
-func (p params) str(name string) string {
+// Str reads a parameter as text; "" when absent.
+func (p Params) Str(name string) string {
 	if name == "filter" { // repeating filter ANDs its clauses
 		return strings.Join(p.values[name], ",")
 	}
 	return p.values.Get(name)
 }
 
-// int reads an optional whole number; 0 means absent.
-func (p params) int(name string) (int, error) {
+// Int reads an optional whole number; 0 means absent.
+func (p Params) Int(name string) (int, error) {
 	s := p.values.Get(name)
 	if s == "" {
 		if p.values.Has(name) {
@@ -54,7 +56,8 @@ func (p params) int(name string) (int, error) {
 	return n, nil
 }
 
-func (p params) boolean(name string, def bool) (bool, error) {
+// Bool reads an optional true or false, with def when absent.
+func (p Params) Bool(name string, def bool) (bool, error) {
 	s := p.values.Get(name)
 	if s == "" {
 		return def, nil
@@ -66,7 +69,8 @@ func (p params) boolean(name string, def bool) (bool, error) {
 	return b, nil
 }
 
-func (p params) list(name string) []string {
+// List reads a comma-separated parameter; nil when absent.
+func (p Params) List(name string) []string {
 	s := p.values.Get(name)
 	if s == "" {
 		return nil
@@ -78,10 +82,17 @@ func (p params) list(name string) []string {
 	return parts
 }
 
-// validID rejects a malformed id before it reaches the store.
-func validID(kind, id string) error {
+// ValidID rejects a malformed id before it reaches the store.
+func ValidID(kind, id string) error {
 	if !models.ValidSlug(id) {
 		return models.Invalid("id", fmt.Sprintf("%q is not well-formed: a %s id is lower-case words joined by hyphens", id, kind))
 	}
 	return nil
 }
+
+// ParamsOf wraps a query string whose names the caller has checked itself (a web form,
+// where a filter field may repeat), for the same typed reading.
+func ParamsOf(raw url.Values) Params { return Params{values: raw} }
+
+// Has reports whether the parameter was given, even empty.
+func (p Params) Has(name string) bool { return p.values.Has(name) }

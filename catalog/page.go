@@ -1,6 +1,7 @@
-package store
+package catalog
 
 import (
+	"cmp"
 	"container/heap"
 	"encoding/base64"
 	"fmt"
@@ -119,7 +120,7 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 		perPage = DefaultPerPage
 	}
 	if perPage < 1 || perPage > MaxPerPage {
-		return nil, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", MaxPerPage))
+		return nil, models.Invalid(PartPageSize, fmt.Sprintf("must be between 1 and %d", MaxPerPage))
 	}
 	res := &result{total: matched.count(), search: sr}
 	queryKey := c.queryKey(q, terms, version)
@@ -128,7 +129,7 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	skip := 0
 	if q.Cursor != "" {
 		if q.Page != 0 {
-			return nil, models.Invalid("cursor", "use either cursor or page, not both")
+			return nil, models.Invalid(PartCursor, "use either cursor or page, not both")
 		}
 		if q.Cursor != FirstCursor {
 			if after, err = decodeCursor(q.Cursor, queryKey, c.n); err != nil {
@@ -141,14 +142,14 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 			page = 1
 		}
 		if page < 1 {
-			return nil, models.Invalid("page", "must be 1 or more")
+			return nil, models.Invalid(PartPage, "must be 1 or more")
 		}
 		if page*perPage > MaxOffset {
-			return nil, models.Invalid("page", fmt.Sprintf("offset paging stops at record %d; use cursor=* to go further", MaxOffset))
+			return nil, models.Invalid(PartPage, fmt.Sprintf("offset paging stops at record %d; use cursor=* to go further", MaxOffset))
 		}
 		last := max(1, (res.total+perPage-1)/perPage)
 		if page > last {
-			return nil, models.Invalid("page", fmt.Sprintf("page %d is past the last page, %d", page, last))
+			return nil, models.Invalid(PartPage, fmt.Sprintf("page %d is past the last page, %d", page, last))
 		}
 		skip = (page - 1) * perPage
 	}
@@ -238,19 +239,7 @@ func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float
 
 // byScore orders by descending score, then by ordinal: what relevance alone means.
 func byScore(scores []float64) func(a, b int32) int {
-	return func(a, b int32) int {
-		switch sa, sb := scores[a], scores[b]; {
-		case sa > sb:
-			return -1
-		case sa < sb:
-			return 1
-		case a < b:
-			return -1
-		case a > b:
-			return 1
-		}
-		return 0
-	}
+	return func(a, b int32) int { return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(a, b)) }
 }
 
 // worstFirst is a heap whose root is the record that sorts last.
@@ -283,7 +272,7 @@ func encodeCursor(key uint64, last int32) string {
 }
 
 func decodeCursor(s string, key uint64, n int) (int32, error) {
-	bad := models.Invalid("cursor", "is not a cursor of this query; start again with cursor=*")
+	bad := models.Invalid(PartCursor, "is not a cursor of this query; start again with cursor=*")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return 0, bad

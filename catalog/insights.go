@@ -1,4 +1,4 @@
-package store
+package catalog
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ var MapDimensions = []string{"theme", "strand", "disadvantage", "design", "stage
 
 // EvidenceMap counts studies in every cell of two crossed dimensions: the review's
 // evidence-gap map. Zero cells are kept, because a gap is the point.
-type EvidenceMap struct {
+type CrossTab struct {
 	Rows  []models.FacetValue // each row value with its total over the result set
 	Cols  []models.FacetValue
 	Cells [][]int // Cells[r][c] is the number of studies with Rows[r] and Cols[c]
@@ -21,24 +21,24 @@ type EvidenceMap struct {
 }
 
 // EvidenceMap crosses rows and cols over the studies matching filter and search.
-func (s *Store) EvidenceMap(rows, cols, filter, search string) (*EvidenceMap, error) {
-	c := s.cat.studies
-	rf, err := mapDimension(c, "rows", rows)
+func (cat *Catalog) CrossTab(rows, cols, filter, search string) (*CrossTab, error) {
+	c := cat.studies
+	rf, err := mapDimension(c, PartMapRows, rows)
 	if err != nil {
 		return nil, err
 	}
-	cf, err := mapDimension(c, "cols", cols)
+	cf, err := mapDimension(c, PartMapColumns, cols)
 	if err != nil {
 		return nil, err
 	}
 	if rf == cf {
-		return nil, models.Invalid("cols", "must differ from rows")
+		return nil, models.Invalid(PartMapColumns, "must differ from rows")
 	}
 	matched, err := c.match(filter, search)
 	if err != nil {
 		return nil, err
 	}
-	m := &EvidenceMap{Total: matched.count()}
+	m := &CrossTab{Total: matched.count()}
 	rowValues := mapValues(c, rf)
 	colValues := mapValues(c, cf)
 	m.Cells = make([][]int, len(rowValues))
@@ -102,23 +102,23 @@ func (c *collection) match(filter, search string) (bitmap, error) {
 
 // Stats describes the coverage of the evidence base: counts per tag and how complete the
 // evidence fields are, so a thin cell can be told apart from missing data.
-type Stats struct {
+type Coverage struct {
 	Studies       int
 	Interventions int
 	Counts        []models.Facet // per theme, strand, disadvantage, design, stage, year, type, country
-	Completeness  []Completeness
-	Provisional   []ProvisionalLabel
+	Completeness  []FieldCoverage
+	Provisional   []ProvisionalTag
 }
 
 // Completeness is the share of studies that state one evidence field.
-type Completeness struct {
+type FieldCoverage struct {
 	Field string
 	Count int
 	Share float64
 }
 
 // ProvisionalLabel names a theme or strand whose label is ours, not the review's.
-type ProvisionalLabel struct {
+type ProvisionalTag struct {
 	Kind string // "theme" or "strand"
 	Slug string
 	Name string
@@ -126,10 +126,10 @@ type ProvisionalLabel struct {
 }
 
 // Stats summarises the whole evidence base.
-func (s *Store) Stats() *Stats {
-	c := s.cat.studies
+func (cat *Catalog) Coverage() *Coverage {
+	c := cat.studies
 	all := fullBitmap(c.n)
-	st := &Stats{Studies: c.n, Interventions: s.cat.interventions.n}
+	st := &Coverage{Studies: c.n, Interventions: cat.interventions.n}
 	for _, name := range []string{"theme", "strand", "disadvantage", "design", "stage", "year", "type", "country"} {
 		st.Counts = append(st.Counts, c.facet(c.fields[name], all))
 	}
@@ -139,16 +139,16 @@ func (s *Store) Stats() *Stats {
 		if c.n > 0 {
 			share = float64(n) / float64(c.n)
 		}
-		st.Completeness = append(st.Completeness, Completeness{Field: f.field, Count: n, Share: share})
+		st.Completeness = append(st.Completeness, FieldCoverage{Field: f.field, Count: n, Share: share})
 	}
-	for _, t := range s.cat.dataset.Themes {
+	for _, t := range cat.dataset.Themes {
 		if t.Provisional {
-			st.Provisional = append(st.Provisional, ProvisionalLabel{"theme", t.Slug, t.Name, deref(t.Note)})
+			st.Provisional = append(st.Provisional, ProvisionalTag{"theme", t.Slug, t.Name, deref(t.Note)})
 		}
 	}
-	for _, t := range s.cat.dataset.Strands {
+	for _, t := range cat.dataset.Strands {
 		if t.Provisional {
-			st.Provisional = append(st.Provisional, ProvisionalLabel{"strand", t.Slug, t.Name, deref(t.Note)})
+			st.Provisional = append(st.Provisional, ProvisionalTag{"strand", t.Slug, t.Name, deref(t.Note)})
 		}
 	}
 	return st
@@ -162,7 +162,7 @@ func deref(s *string) string {
 }
 
 // Suggestion is one autocomplete answer.
-type Suggestion struct {
+type Completion struct {
 	Kind  string // "theme", "intervention" or "study"
 	ID    string
 	Label string
@@ -174,21 +174,21 @@ const MaxSuggestions = 20
 
 // Autocomplete suggests themes, interventions and studies whose text starts with, or
 // contains words starting with, what has been typed: the last word is a prefix.
-func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
+func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) {
 	if len(typed) > 200 {
-		return nil, models.Invalid("q", "is longer than 200 bytes")
+		return nil, models.Invalid(PartSearch, "is longer than 200 bytes")
 	}
 	if limit < 1 || limit > MaxSuggestions {
-		return nil, models.Invalid("limit", fmt.Sprintf("must be between 1 and %d", MaxSuggestions))
+		return nil, models.Invalid(PartLimit, fmt.Sprintf("must be between 1 and %d", MaxSuggestions))
 	}
 	toks := tokenize(typed)
 	if len(toks) == 0 {
-		return []Suggestion{}, nil
+		return []Completion{}, nil
 	}
-	var out []Suggestion
-	for _, t := range s.cat.dataset.Themes {
+	var out []Completion
+	for _, t := range cat.dataset.Themes {
 		if wordsStartWith(t.Name, toks) {
-			out = append(out, Suggestion{"theme", t.Slug, t.Name, "Theme"})
+			out = append(out, Completion{"theme", t.Slug, t.Name, "Theme"})
 		}
 	}
 	// every word but the last must match whole; the last is a prefix
@@ -197,16 +197,16 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 		words[i] = t.word
 	}
 	query := strings.Join(words, " ") + "*"
-	ivs, err := suggest(s.cat.interventions, query, s.cat.version, limit, s.cat.dataset.Interventions,
-		func(iv models.Intervention) Suggestion {
-			return Suggestion{"intervention", iv.ID, iv.Name, "Intervention"}
+	ivs, err := suggest(cat.interventions, query, cat.version, limit, cat.dataset.Interventions,
+		func(iv models.Intervention) Completion {
+			return Completion{"intervention", iv.ID, iv.Name, "Intervention"}
 		})
 	if err != nil {
 		return nil, err
 	}
-	studies, err := suggest(s.cat.studies, query, s.cat.version, limit, s.cat.dataset.Studies,
-		func(st models.Study) Suggestion {
-			return Suggestion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
+	studies, err := suggest(cat.studies, query, cat.version, limit, cat.dataset.Studies,
+		func(st models.Study) Completion {
+			return Completion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
 		})
 	if err != nil {
 		return nil, err
@@ -219,13 +219,13 @@ func (s *Store) Autocomplete(typed string, limit int) ([]Suggestion, error) {
 }
 
 // suggest returns the best matches of a prefix search in one collection, by relevance.
-func suggest[T any](c *collection, query, version string, limit int, records []T, toSuggestion func(T) Suggestion) ([]Suggestion, error) {
+func suggest[T any](c *collection, query, version string, limit int, records []T, toSuggestion func(T) Completion) ([]Completion, error) {
 	res, err := c.run(Query{Search: query, PerPage: limit}, relevanceKey, version)
 	if err != nil {
 		return nil, err
 	}
 	res.search.release(c.text)
-	out := make([]Suggestion, len(res.ordinals))
+	out := make([]Completion, len(res.ordinals))
 	for i, o := range res.ordinals {
 		out[i] = toSuggestion(records[o])
 	}

@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"cmp"
@@ -9,9 +9,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/export"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // valueLabels words the closed vocabularies for readers. Themes, strands and disadvantage
@@ -106,7 +106,7 @@ type keyFinding struct {
 	Study *models.Study
 }
 
-func newCard(d *store.InterventionDetail) interventionCard {
+func newCard(d *catalog.InterventionRecord) interventionCard {
 	studies := slices.Clone(d.Studies)
 	slices.SortStableFunc(studies, byStrength)
 	c := interventionCard{

@@ -1,4 +1,7 @@
-package api_test
+// Package apitest is the harness the API and web tests share: one seeded store per test
+// binary, the server wired as main wires it, and a check of every response against the
+// generated OpenAPI contract.
+package apitest
 
 import (
 	"bytes"
@@ -10,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,8 +24,10 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/web"
 )
 
 var (
@@ -47,11 +53,11 @@ func init() {
 	}
 }
 
-// contract loads openapi.yaml, the generated spec every response is checked against.
-func contract(tb testing.TB) ([]byte, routers.Router) {
+// Contract loads openapi.yaml, the generated spec every response is checked against.
+func Contract(tb testing.TB) ([]byte, routers.Router) {
 	tb.Helper()
 	specOnce.Do(func() {
-		if specBytes, specErr = os.ReadFile("../openapi.yaml"); specErr != nil {
+		if specBytes, specErr = os.ReadFile(filepath.Join(repoRoot(), "openapi.yaml")); specErr != nil {
 			return
 		}
 		var doc *openapi3.T
@@ -69,9 +75,9 @@ func contract(tb testing.TB) ([]byte, routers.Router) {
 	return specBytes, specRouter
 }
 
-// sharedStore is one seeded store for the read-only tests of this package; it lives in a
+// SharedStore is one seeded store for the read-only tests of this package; it lives in a
 // temporary directory for the whole test binary.
-func sharedStore(tb testing.TB) *store.Store {
+func SharedStore(tb testing.TB) *store.Store {
 	tb.Helper()
 	sharedOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "api-test")
@@ -87,36 +93,37 @@ func sharedStore(tb testing.TB) *store.Store {
 	return shared
 }
 
-// newTestServer returns the API over the shared seeded store.
-func newTestServer(tb testing.TB) *api.Server {
+// NewServer returns the API over the shared seeded store.
+func NewServer(tb testing.TB) *api.Server {
 	tb.Helper()
-	spec, _ := contract(tb)
-	srv, err := api.NewServer(sharedStore(tb), api.Options{Spec: spec})
+	spec, _ := Contract(tb)
+	st := SharedStore(tb)
+	srv, err := api.NewServer(st, api.Options{Spec: spec, Site: web.New(st, nil)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return srv
 }
 
-// do sends a request through the server and checks the response against the OpenAPI
-// contract: the operation must be in the spec, and the status, headers and body must match
+// Do sends a request through the server and checks the response against the OpenAPI
+// Contract: the operation must be in the spec, and the status, headers and body must match
 // what it documents. Only requests the spec cannot route (unknown paths) skip the check.
-func do(tb testing.TB, srv http.Handler, req *http.Request) *httptest.ResponseRecorder {
+func Do(tb testing.TB, srv http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	tb.Helper()
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
-	checkContract(tb, req, rec)
+	CheckContract(tb, req, rec)
 	return rec
 }
 
-func get(tb testing.TB, srv http.Handler, target string) *httptest.ResponseRecorder {
+func Get(tb testing.TB, srv http.Handler, target string) *httptest.ResponseRecorder {
 	tb.Helper()
-	return do(tb, srv, httptest.NewRequest(http.MethodGet, target, nil))
+	return Do(tb, srv, httptest.NewRequest(http.MethodGet, target, nil))
 }
 
-func checkContract(tb testing.TB, req *http.Request, rec *httptest.ResponseRecorder) {
+func CheckContract(tb testing.TB, req *http.Request, rec *httptest.ResponseRecorder) {
 	tb.Helper()
-	_, router := contract(tb)
+	_, router := Contract(tb)
 	route, pathParams, err := router.FindRoute(req)
 	if err != nil {
 		if rec.Code < 400 && rec.Code != http.StatusNotModified {
@@ -155,8 +162,8 @@ func checkContract(tb testing.TB, req *http.Request, rec *httptest.ResponseRecor
 	}
 }
 
-// decode reads a JSON body into v, failing the test on a malformed body.
-func decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
+// Decode reads a JSON body into v, failing the test on a malformed body.
+func Decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
 	tb.Helper()
 	var v T
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
@@ -165,8 +172,8 @@ func decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
 	return v
 }
 
-// wantProblem checks a response is an RFC 9457 problem with the status, naming field.
-func wantProblem(tb testing.TB, rec *httptest.ResponseRecorder, status int, field string) api.Problem {
+// WantProblem checks a response is an RFC 9457 problem with the status, naming field.
+func WantProblem(tb testing.TB, rec *httptest.ResponseRecorder, status int, field string) httpio.Problem {
 	tb.Helper()
 	if rec.Code != status {
 		tb.Fatalf("status = %d; want %d\nbody: %s", rec.Code, status, rec.Body.String())
@@ -174,21 +181,28 @@ func wantProblem(tb testing.TB, rec *httptest.ResponseRecorder, status int, fiel
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		tb.Fatalf("Content-Type = %q; want application/problem+json", ct)
 	}
-	p := decode[api.Problem](tb, rec)
+	p := Decode[httpio.Problem](tb, rec)
 	if p.Status != status || p.Title == "" || p.Type == "" {
 		tb.Errorf("problem = %+v; want status %d with type and title", p, status)
 	}
-	if field != "" && !hasField(p.Errors, field) {
+	if field != "" && !HasField(p.Errors, field) {
 		tb.Errorf("problem errors %+v do not name %q", p.Errors, field)
 	}
 	return p
 }
 
-func hasField(errs []models.FieldError, field string) bool {
+func HasField(errs []models.FieldError, field string) bool {
 	for _, e := range errs {
 		if e.Field == field {
 			return true
 		}
 	}
 	return false
+}
+
+// repoRoot is the module's root directory, where openapi.yaml lives, found from this
+// source file so tests in any package read the same spec.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }

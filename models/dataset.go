@@ -1,0 +1,31 @@
+package models
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ParseDataset decodes a dataset document strictly: an unknown field is an error, so a
+// curator's typo cannot silently drop data.
+func ParseDataset(b []byte) (*Dataset, error) {
+	var d Dataset
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("parse dataset: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("parse dataset: trailing data after the document")
+	}
+	return &d, nil
+}
+
+// DocumentVersion is the content hash that identifies a dataset document.
+func DocumentVersion(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
