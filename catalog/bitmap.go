@@ -69,3 +69,5 @@ func (b bitmap) each(fn func(int) bool) {
 		}
 	}
 }
+
+func (b bitmap) clear(i int) { b[i>>6] &^= 1 << (uint(i) & 63) }

@@ -1,233 +1,264 @@
+// Package catalog is the query engine: an immutable in-memory snapshot of the evidence
+// base with its indexes (a bitmap per tag value, sorted orders, a BM25 search index), the
+// filter grammar, search, facets, sorting, paging and cursors, the evidence map and
+// coverage statistics. It knows nothing of SQL or HTTP: the store hands it a
+// models.Dataset, and a write hands it a Change, from which Apply derives the next
+// snapshot while readers keep theirs.
 package catalog
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
 // Catalog is an immutable snapshot of the evidence base with its query indexes.
+//
+// Records are numbered by ordinal. A full build numbers them in id order; later,
+// Apply updates a record in place (same ordinal), appends a new one, and marks a deleted
+// one dead. Every bitmap is sized to the collection's capacity, so appending never
+// reallocates them; when the headroom is used up, Apply builds afresh.
 type Catalog struct {
-	version       string
-	dataset       *models.Dataset // records sorted by id: ordinal i is Studies[i]
+	version string
+	vocab   *models.Dataset // themes, strands and disadvantages; no records
+	// records by ordinal; nil where the record was deleted
+	studyRecs []*models.Study
+	ivRecs    []*models.Intervention
+	// the study–intervention relation, by ordinal: a study's own list plus the
+	// interventions whose evidence cites it, and its reverse
+	studyIvs      [][]int32
+	ivStudies     [][]int32
 	studies       *collection
 	interventions *collection
 	themeIdx      map[string]int
+	dataset       func() *models.Dataset // the live records as a dataset, built on first use
 }
 
+// New builds a snapshot of d. It takes d's records as its own: the caller must not
+// change them afterwards.
 func New(d *models.Dataset, version string) *Catalog {
-	slices.SortFunc(d.Studies, func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(d.Interventions, func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) })
-	cat := &Catalog{version: version, dataset: d, themeIdx: map[string]int{}}
+	studies := slices.Clone(d.Studies)
+	ivs := slices.Clone(d.Interventions)
+	slices.SortFunc(studies, func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(ivs, func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) })
+	cat := &Catalog{
+		version: version,
+		vocab:   &models.Dataset{FormatVersion: d.FormatVersion, Themes: d.Themes, Strands: d.Strands, Disadvantages: d.Disadvantages},
+	}
+	cat.studyRecs = make([]*models.Study, len(studies))
+	for i := range studies {
+		cat.studyRecs[i] = &studies[i]
+	}
+	cat.ivRecs = make([]*models.Intervention, len(ivs))
+	for i := range ivs {
+		cat.ivRecs[i] = &ivs[i]
+	}
+	cat.themeIdx = map[string]int{}
 	for i, t := range d.Themes {
 		cat.themeIdx[t.Slug] = i
 	}
-	themes, themeLabels := vocabulary(len(d.Themes), func(i int) (string, string) { return d.Themes[i].Slug, d.Themes[i].Name })
-	strands, strandLabels := vocabulary(len(d.Strands), func(i int) (string, string) { return d.Strands[i].Slug, d.Strands[i].Name })
-	disadvantages, disLabels := vocabulary(len(d.Disadvantages), func(i int) (string, string) {
-		return d.Disadvantages[i].Slug, d.Disadvantages[i].Name
-	})
+	cat.linkAll()
+	cat.studies = buildCollection(cat, studySchema, len(studies), func(o int) string { return cat.studyRecs[o].ID })
+	cat.interventions = buildCollection(cat, interventionSchema, len(ivs), func(o int) string { return cat.ivRecs[o].ID })
+	cat.studies.fields["intervention"].rel.target = cat.interventions
+	cat.interventions.fields["study"].rel.target = cat.studies
+	cat.dataset = sync.OnceValue(cat.liveDataset)
+	return cat
+}
 
-	studies, ivs := d.Studies, d.Interventions
-	ivOrd := map[string]int32{}
-	for i, iv := range ivs {
+// linkAll computes the study–intervention relation from every record.
+func (cat *Catalog) linkAll() {
+	ivOrd := make(map[string]int32, len(cat.ivRecs))
+	for i, iv := range cat.ivRecs {
 		ivOrd[iv.ID] = int32(i)
 	}
-	studyOrd := map[string]int32{}
-	for i, s := range studies {
+	studyOrd := make(map[string]int32, len(cat.studyRecs))
+	for i, s := range cat.studyRecs {
 		studyOrd[s.ID] = int32(i)
 	}
-
-	sc := newCollection("study", "studies", len(studies), func(i int) string { return studies[i].ID })
-	sc.tag("theme", themes, themeLabels, false, true, func(i int) []string { return studies[i].Themes })
-	sc.tag("strand", strands, strandLabels, false, true, func(i int) []string { return studies[i].Strands })
-	sc.tag("disadvantage", disadvantages, disLabels, false, true, func(i int) []string { return studies[i].DisadvantageFocus })
-	sc.tag("design", models.Designs, nil, true, true, func(i int) []string { return opt(studies[i].Design) })
-	sc.tag("stage", models.Stages, nil, true, true, func(i int) []string { return opt(studies[i].Stage) })
-	sc.tag("country", models.Countries, nil, true, true, func(i int) []string { return opt(studies[i].Country) })
-	sc.tag("type", models.PublicationTypes, nil, false, true, func(i int) []string { return []string{studies[i].Type} })
-	sc.number("year", true, func(i int) float64 { return float64(studies[i].Year) })
-	sc.number("sample_size", false, func(i int) float64 { return optNumber(studies[i].SampleSize) })
-	sc.number("effect_size", false, func(i int) float64 { return optFloat(studies[i].EffectSize) })
-	sc.flag("has_doi", func(i int) bool { return studies[i].DOI != nil })
-	sc.flag("has_url", func(i int) bool { return studies[i].URL != nil })
-	sc.flag("has_sample_size", func(i int) bool { return studies[i].SampleSize != nil })
-	sc.flag("has_effect_size", func(i int) bool { return studies[i].EffectSize != nil })
-	sc.key("author", func(i int) []string { return authorKeys(studies[i].Authors) })
-	sc.key("doi", func(i int) []string { return opt(studies[i].DOI) })
-
-	ic := newCollection("intervention", "interventions", len(ivs), func(i int) string { return ivs[i].ID })
-	ic.tag("theme", themes, themeLabels, false, true, func(i int) []string { return ivs[i].Themes })
-	ic.tag("strand", strands, strandLabels, false, true, func(i int) []string { return ivs[i].Strands })
-	ic.tag("disadvantage", disadvantages, disLabels, false, true, func(i int) []string { return ivs[i].DisadvantageFocus })
-	ic.tag("stage", models.Stages, nil, true, true, func(i int) []string { return opt(ivs[i].Stage) })
-	ic.tag("setting", models.Settings, nil, true, true, func(i int) []string { return opt(ivs[i].Setting) })
-	ic.tag("country", models.Countries, nil, true, true, func(i int) []string { return opt(ivs[i].CountryOfOrigin) })
-	ic.flag("has_outside_window_evidence", func(i int) bool {
-		return slices.ContainsFunc(ivs[i].Evidence, func(e models.Evidence) bool { return e.OutsideWindow })
-	})
-
-	// Study ↔ intervention links: a study's own list, plus evidence items that cite it.
-	links := make([][]int32, len(studies))
-	for i, s := range studies {
+	cat.studyIvs = make([][]int32, len(cat.studyRecs))
+	for i, s := range cat.studyRecs {
 		for _, id := range s.Interventions {
-			links[i] = appendUnique(links[i], ivOrd[id])
+			if o, ok := ivOrd[id]; ok {
+				cat.studyIvs[i] = appendUnique(cat.studyIvs[i], o)
+			}
 		}
 	}
-	for j, iv := range ivs {
+	for j, iv := range cat.ivRecs {
 		for _, e := range iv.Evidence {
 			if e.StudyID != nil {
 				if o, ok := studyOrd[*e.StudyID]; ok {
-					links[o] = appendUnique(links[o], int32(j))
+					cat.studyIvs[o] = appendUnique(cat.studyIvs[o], int32(j))
 				}
 			}
 		}
 	}
-	sc.relation("intervention", ic, func(i int) []int32 { return links[i] })
-	ic.relation("study", sc, nil)
-	ic.number("study_count", false, func(i int) float64 { return float64(len(sc.fields["intervention"].rel.byTarget[i])) })
-
-	sc.sort("year", func(i int) float64 { return float64(studies[i].Year) })
-	sc.sort("sample_size", func(i int) float64 { return optNumber(studies[i].SampleSize) })
-	sc.sort("effect_size", func(i int) float64 { return optFloat(studies[i].EffectSize) })
-	sc.sortText("title", func(i int) string { return studies[i].Title })
-	sc.sortText("author", func(i int) string { return firstOr(studies[i].Authors) })
-	sc.sortText("id", func(i int) string { return studies[i].ID })
-	ic.sortText("name", func(i int) string { return ivs[i].Name })
-	ic.sortText("id", func(i int) string { return ivs[i].ID })
-	ic.sort("study_count", func(i int) float64 { return float64(len(ic.fields["study"].rel.bySource[i])) })
-
-	sc.text = buildTextIndex(len(studies), []string{"title", "authors", "summary", "key_findings"}, []float64{3, 2, 1, 1},
-		func(d, f int) string {
-			s := &studies[d]
-			switch f {
-			case 0:
-				return s.Title
-			case 1:
-				return strings.Join(s.Authors, "; ")
-			case 2:
-				return s.Summary
-			}
-			return strings.Join(s.KeyFindings, " ")
-		})
-	ic.text = buildTextIndex(len(ivs), []string{"name", "aliases", "summary", "evidence"}, []float64{3, 2, 1, 1},
-		func(d, f int) string {
-			iv := &ivs[d]
-			switch f {
-			case 0:
-				return iv.Name
-			case 1:
-				return strings.Join(iv.Aliases, "; ")
-			case 2:
-				return iv.Summary
-			}
-			parts := make([]string, len(iv.Evidence))
-			for i, e := range iv.Evidence {
-				parts[i] = e.Finding
-			}
-			return strings.Join(parts, " ")
-		})
-	cat.studies, cat.interventions = sc, ic
-	return cat
+	cat.ivStudies = reverseLinks(cat.studyIvs, len(cat.ivRecs))
 }
 
-func newCollection(kind, plural string, n int, id func(int) string) *collection {
-	c := &collection{kind: kind, plural: plural, n: n, ids: make([]string, n), byID: make(map[string]int, n), fields: map[string]*field{}, sorts: map[string]sortKey{}}
-	for i := 0; i < n; i++ {
-		c.ids[i] = id(i)
-		c.byID[c.ids[i]] = i
-	}
-	c.key("id", func(i int) []string { return []string{c.ids[i]} })
-	return c
-}
-
-func (c *collection) add(f *field) {
-	c.fields[f.name] = f
-	c.names = append(c.names, f.name)
-}
-
-func (c *collection) tag(name string, vocabulary []string, labels map[string]string, nullable, facet bool, values func(int) []string) {
-	t := newTagIndex(vocabulary, nullable)
-	t.build(c.n, values)
-	c.add(&field{name: name, kind: kindTag, facet: facet, tags: t, labels: labels})
-}
-
-func (c *collection) flag(name string, value func(int) bool) {
-	t := newTagIndex([]string{"true", "false"}, false)
-	t.build(c.n, func(i int) []string { return []string{strconv.FormatBool(value(i))} })
-	c.add(&field{name: name, kind: kindBool, tags: t})
-}
-
-// number adds a numeric field; a faceted one also indexes its distinct values.
-func (c *collection) number(name string, facet bool, value func(int) float64) {
-	values := make([]float64, c.n)
-	for i := range values {
-		values[i] = value(i)
-	}
-	f := &field{name: name, kind: kindNumber, facet: facet, num: newNumColumn(values)}
-	if facet {
-		var distinct []string
-		for _, o := range f.num.sorted {
-			if v := formatNumber(values[o]); len(distinct) == 0 || distinct[len(distinct)-1] != v {
-				distinct = append(distinct, v)
-			}
-		}
-		f.tags = newTagIndex(distinct, false)
-		f.tags.build(c.n, func(i int) []string {
-			if math.IsNaN(values[i]) {
-				return nil
-			}
-			return []string{formatNumber(values[i])}
-		})
-	}
-	c.add(f)
-}
-
-func (c *collection) key(name string, values func(int) []string) {
-	keys := map[string][]int32{}
-	for i := 0; i < c.n; i++ {
-		for _, v := range values(i) {
-			k := strings.ToLower(v)
-			keys[k] = append(keys[k], int32(i))
+// reverseLinks turns per-source target lists into per-target source lists, in source order.
+func reverseLinks(bySource [][]int32, targets int) [][]int32 {
+	byTarget := make([][]int32, targets)
+	for s, ts := range bySource {
+		for _, t := range ts {
+			byTarget[t] = append(byTarget[t], int32(s))
 		}
 	}
-	c.add(&field{name: name, kind: kindKey, keys: keys})
+	return byTarget
 }
 
-// relation links this collection to target. With links nil, it is the reverse of the
-// target's relation back to this collection.
-func (c *collection) relation(name string, target *collection, links func(int) []int32) {
-	if links == nil {
-		for _, back := range target.fields {
-			if back.kind == kindRelation && back.rel.target() == c {
-				links = func(i int) []int32 { return back.rel.byTarget[i] }
-			}
+// Version identifies the dataset this snapshot was built from; it is part of every cursor
+// and ETag, so neither outlives the data it describes.
+func (cat *Catalog) Version() string { return cat.version }
+
+// Dataset returns the whole evidence base of this snapshot, records in id order. It is
+// built on first use and shared: callers must not modify it.
+func (cat *Catalog) Dataset() *models.Dataset { return cat.dataset() }
+
+func (cat *Catalog) liveDataset() *models.Dataset {
+	d := &models.Dataset{FormatVersion: cat.vocab.FormatVersion, Themes: cat.vocab.Themes, Strands: cat.vocab.Strands,
+		Disadvantages: cat.vocab.Disadvantages, Studies: []models.Study{}, Interventions: []models.Intervention{}}
+	for _, o := range cat.studies.byRank {
+		if s := cat.studyRecs[o]; s != nil {
+			d.Studies = append(d.Studies, *s)
 		}
 	}
-	c.add(&field{name: name, kind: kindRelation, rel: newRelation(c.n, target.n, func() *collection { return target }, links)})
+	for _, o := range cat.interventions.byRank {
+		if iv := cat.ivRecs[o]; iv != nil {
+			d.Interventions = append(d.Interventions, *iv)
+		}
+	}
+	return d
 }
 
-func (c *collection) sort(name string, value func(int) float64) {
-	values := make([]float64, c.n)
-	for i := range values {
-		values[i] = value(i)
+// The schemas: every filterable, facetable and sortable attribute of a record kind, with
+// how to read it from the record at an ordinal. A full build and Apply both read them, so
+// an attribute is defined once.
+var (
+	studySchema = &schema{
+		kind: "study", plural: "studies",
+		fields: []fieldSpec{
+			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.studyRecs[o].Themes }),
+			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.studyRecs[o].Strands }),
+			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.studyRecs[o].DisadvantageFocus }),
+			closedTag("design", models.Designs, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Design) }),
+			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Stage) }),
+			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Country) }),
+			{name: "type", kind: kindTag, facet: true, vocabulary: staticVocab(models.PublicationTypes),
+				strs: func(cat *Catalog, o int) []string { return []string{cat.studyRecs[o].Type} }},
+			{name: "year", kind: kindNumber, facet: true, num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs[o].Year) }},
+			{name: "sample_size", kind: kindNumber, num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
+			{name: "effect_size", kind: kindNumber, num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
+			flag("has_doi", func(cat *Catalog, o int) bool { return cat.studyRecs[o].DOI != nil }),
+			flag("has_url", func(cat *Catalog, o int) bool { return cat.studyRecs[o].URL != nil }),
+			flag("has_sample_size", func(cat *Catalog, o int) bool { return cat.studyRecs[o].SampleSize != nil }),
+			flag("has_effect_size", func(cat *Catalog, o int) bool { return cat.studyRecs[o].EffectSize != nil }),
+			{name: "author", kind: kindKey, strs: func(cat *Catalog, o int) []string { return authorKeys(cat.studyRecs[o].Authors) }},
+			{name: "doi", kind: kindKey, strs: func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].DOI) }},
+			{name: "intervention", kind: kindRelation, links: func(cat *Catalog) [][]int32 { return cat.studyIvs }},
+		},
+		sorts: []orderSpec{
+			{name: "year", num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs[o].Year) }},
+			{name: "sample_size", num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
+			{name: "effect_size", num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
+			{name: "title", text: func(cat *Catalog, o int) string { return cat.studyRecs[o].Title }},
+			{name: "author", text: func(cat *Catalog, o int) string { return firstOr(cat.studyRecs[o].Authors) }},
+			{name: "id", text: func(cat *Catalog, o int) string { return cat.studyRecs[o].ID }},
+		},
+		text: textSpec{
+			fields:  []string{"title", "authors", "summary", "key_findings"},
+			weights: []float64{3, 2, 1, 1},
+			read: func(cat *Catalog, o, f int) string {
+				s := cat.studyRecs[o]
+				switch f {
+				case 0:
+					return s.Title
+				case 1:
+					return strings.Join(s.Authors, "; ")
+				case 2:
+					return s.Summary
+				}
+				return strings.Join(s.KeyFindings, " ")
+			},
+		},
 	}
-	c.sorts[name] = sortKey{
-		compare: func(a, b int32) int { return cmp.Compare(values[a], values[b]) },
-		present: func(a int32) bool { return !math.IsNaN(values[a]) },
+	interventionSchema = &schema{
+		kind: "intervention", plural: "interventions",
+		fields: []fieldSpec{
+			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Themes }),
+			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Strands }),
+			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.ivRecs[o].DisadvantageFocus }),
+			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) }),
+			closedTag("setting", models.Settings, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Setting) }),
+			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].CountryOfOrigin) }),
+			flag("has_outside_window_evidence", func(cat *Catalog, o int) bool {
+				return slices.ContainsFunc(cat.ivRecs[o].Evidence, func(e models.Evidence) bool { return e.OutsideWindow })
+			}),
+			{name: "study", kind: kindRelation, links: func(cat *Catalog) [][]int32 { return cat.ivStudies }},
+			{name: "study_count", kind: kindNumber, num: studyCount},
+		},
+		sorts: []orderSpec{
+			{name: "name", text: func(cat *Catalog, o int) string { return cat.ivRecs[o].Name }},
+			{name: "id", text: func(cat *Catalog, o int) string { return cat.ivRecs[o].ID }},
+			{name: "study_count", num: studyCount},
+		},
+		text: textSpec{
+			fields:  []string{"name", "aliases", "summary", "evidence"},
+			weights: []float64{3, 2, 1, 1},
+			read: func(cat *Catalog, o, f int) string {
+				iv := cat.ivRecs[o]
+				switch f {
+				case 0:
+					return iv.Name
+				case 1:
+					return strings.Join(iv.Aliases, "; ")
+				case 2:
+					return iv.Summary
+				}
+				parts := make([]string, len(iv.Evidence))
+				for i, e := range iv.Evidence {
+					parts[i] = e.Finding
+				}
+				return strings.Join(parts, " ")
+			},
+		},
 	}
+)
+
+func studyCount(cat *Catalog, o int) float64 { return float64(len(cat.ivStudies[o])) }
+
+// vocabTag is a tag from one of the dataset's own vocabularies (themes, strands,
+// disadvantages), labelled with their names.
+func vocabTag(name string, values func(cat *Catalog, o int) []string) fieldSpec {
+	return fieldSpec{name: name, kind: kindTag, facet: true, strs: values, vocabulary: func(cat *Catalog) ([]string, map[string]string) {
+		switch name {
+		case "theme":
+			return vocabulary(len(cat.vocab.Themes), func(i int) (string, string) { return cat.vocab.Themes[i].Slug, cat.vocab.Themes[i].Name })
+		case "strand":
+			return vocabulary(len(cat.vocab.Strands), func(i int) (string, string) { return cat.vocab.Strands[i].Slug, cat.vocab.Strands[i].Name })
+		}
+		return vocabulary(len(cat.vocab.Disadvantages), func(i int) (string, string) {
+			return cat.vocab.Disadvantages[i].Slug, cat.vocab.Disadvantages[i].Name
+		})
+	}}
 }
 
-func (c *collection) sortText(name string, value func(int) string) {
-	keys := make([]string, c.n)
-	for i := range keys {
-		keys[i] = collationKey(value(i))
-	}
-	c.sorts[name] = sortKey{compare: func(a, b int32) int { return strings.Compare(keys[a], keys[b]) }}
+// closedTag is an optional single value from a fixed vocabulary; "null" finds the records
+// that do not state it.
+func closedTag(name string, values []string, value func(cat *Catalog, o int) []string) fieldSpec {
+	return fieldSpec{name: name, kind: kindTag, facet: true, nullable: true, vocabulary: staticVocab(values), strs: value}
+}
+
+func staticVocab(values []string) func(*Catalog) ([]string, map[string]string) {
+	return func(*Catalog) ([]string, map[string]string) { return values, nil }
+}
+
+func flag(name string, value func(cat *Catalog, o int) bool) fieldSpec {
+	return fieldSpec{name: name, kind: kindBool, flag: value}
 }
 
 // collationKey orders text the way a reader expects: case- and accent-insensitive,
@@ -299,10 +330,4 @@ func appendUnique(s []int32, v int32) []int32 {
 	return append(s, v)
 }
 
-// Version identifies the dataset this snapshot was built from; it is part of every cursor
-// and ETag, so neither outlives the data it describes.
-func (cat *Catalog) Version() string { return cat.version }
-
-// Dataset returns the whole evidence base of this snapshot, records in id order. It is the
-// catalogue's own copy: callers must not modify it.
-func (cat *Catalog) Dataset() *models.Dataset { return cat.dataset }
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

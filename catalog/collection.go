@@ -1,26 +1,68 @@
 package catalog
 
 import (
+	"cmp"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
 // A collection is the in-memory query index of one record kind (studies or interventions).
-// SQLite is the store of record; the collection is rebuilt from it at start-up and is
-// immutable afterwards, so every read is lock-free.
+// It is immutable once built, so every read is lock-free; a write derives a new one that
+// shares whatever the write did not touch.
 type collection struct {
-	kind   string // "study" or "intervention", for messages
-	plural string
-	n      int
-	ids    []string
-	byID   map[string]int
-	fields map[string]*field
-	names  []string // filterable field names, for error messages
-	sorts  map[string]sortKey
-	text   *textIndex
-	perms  permCache
+	schema   *schema
+	kind     string // "study" or "intervention", for messages
+	plural   string
+	n        int    // ordinals in use, live or dead
+	capacity int    // the size of every bitmap, in records: room to append without reallocating
+	live     bitmap // ordinals that hold a record
+	ids      []string
+	byID     map[string]int // live records only
+	byRank   []int32        // every ordinal, in id order
+	rank     []int32        // rank[o] is o's index in byRank: ties in any sort break by id
+	fields   map[string]*field
+	names    []string // filterable field names, for error messages
+	sorts    map[string]*sortKey
+	text     *textIndex
+	perms    *permCache
+}
+
+// schema describes a record kind: its id, its fields, its sort keys and its text.
+type schema struct {
+	kind, plural string
+	fields       []fieldSpec
+	sorts        []orderSpec
+	text         textSpec
+}
+
+// fieldSpec defines one filterable attribute and how to read it from the record at an
+// ordinal; the reader is only called for ordinals that hold a record.
+type fieldSpec struct {
+	name       string
+	kind       fieldKind
+	facet      bool
+	nullable   bool                                        // a tag that may be missing: value "null"
+	vocabulary func(cat *Catalog) ([]string, map[string]string) // tags: values in order, and labels
+	strs       func(cat *Catalog, o int) []string          // tags and keys
+	num        func(cat *Catalog, o int) float64           // numbers; NaN is null
+	flag       func(cat *Catalog, o int) bool              // booleans
+	links      func(cat *Catalog) [][]int32                // relations: targets per record
+}
+
+type orderSpec struct {
+	name string
+	num  func(cat *Catalog, o int) float64
+	text func(cat *Catalog, o int) string
+}
+
+type textSpec struct {
+	fields  []string
+	weights []float64
+	read    func(cat *Catalog, o, field int) string
 }
 
 type fieldKind int
@@ -36,6 +78,7 @@ const (
 // field is one filterable attribute. A number may also carry a tag index (its distinct
 // values) so it can be faceted; a relation knows, for each target record, its sources.
 type field struct {
+	spec   *fieldSpec
 	name   string
 	kind   fieldKind
 	facet  bool
@@ -44,6 +87,155 @@ type field struct {
 	rel    *relation
 	keys   map[string][]int32 // kindKey: lower-cased value → records
 	labels map[string]string  // value → display label, for facets
+}
+
+// headroom is how many records a collection of n can take in before it is built afresh.
+func headroom(n int) int { return max(64, n/8) }
+
+// record reports whether ordinal o of cat holds a record of this kind.
+func (s *schema) record(cat *Catalog, o int) bool {
+	if s == studySchema {
+		return o < len(cat.studyRecs) && cat.studyRecs[o] != nil
+	}
+	return o < len(cat.ivRecs) && cat.ivRecs[o] != nil
+}
+
+// buildCollection indexes the n records of cat that s describes.
+func buildCollection(cat *Catalog, s *schema, n int, id func(int) string) *collection {
+	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n),
+		ids: make([]string, n), byID: make(map[string]int, n), fields: map[string]*field{},
+		sorts: map[string]*sortKey{}, perms: &permCache{}}
+	c.live = newBitmap(c.capacity)
+	for o := 0; o < n; o++ {
+		c.ids[o] = id(o)
+		c.byID[c.ids[o]] = o
+		c.live.set(o)
+	}
+	c.byRank = make([]int32, n)
+	for i := range c.byRank {
+		c.byRank[i] = int32(i)
+	}
+	slices.SortFunc(c.byRank, func(a, b int32) int { return strings.Compare(c.ids[a], c.ids[b]) })
+	c.rank = ranks(c.byRank, n)
+	for _, sp := range c.specs() {
+		f := &field{spec: sp, name: sp.name, kind: sp.kind, facet: sp.facet}
+		switch sp.kind {
+		case kindTag, kindBool:
+			var vocab []string
+			if sp.kind == kindBool {
+				vocab = []string{"true", "false"}
+			} else {
+				vocab, f.labels = sp.vocabulary(cat)
+			}
+			f.tags = newTagIndex(vocab, sp.nullable)
+			for _, v := range f.tags.order {
+				f.tags.sets[v] = newBitmap(c.capacity)
+			}
+			for o := 0; o < n; o++ {
+				for _, v := range tagValues(cat, sp, o) {
+					f.tags.add(v, o, c.capacity)
+				}
+			}
+		case kindNumber:
+			values := make([]float64, n)
+			for o := range values {
+				values[o] = sp.num(cat, o)
+			}
+			f.num = newNumColumn(values)
+			if sp.facet {
+				var distinct []string
+				for _, o := range f.num.sorted {
+					if v := formatNumber(values[o]); len(distinct) == 0 || distinct[len(distinct)-1] != v {
+						distinct = append(distinct, v)
+					}
+				}
+				f.tags = newTagIndex(distinct, false)
+				for _, v := range distinct {
+					f.tags.sets[v] = newBitmap(c.capacity)
+				}
+				for o := 0; o < n; o++ {
+					for _, v := range numberTag(values[o]) {
+						f.tags.add(v, o, c.capacity)
+					}
+				}
+			}
+		case kindKey:
+			f.keys = map[string][]int32{}
+			for o := 0; o < n; o++ {
+				for _, k := range keyValues(cat, sp, o) {
+					f.keys[k] = append(f.keys[k], int32(o))
+				}
+			}
+		case kindRelation:
+			f.rel = &relation{bySource: sp.links(cat)}
+		}
+		c.fields[f.name] = f
+		c.names = append(c.names, f.name)
+	}
+	for i := range s.sorts {
+		sp := &s.sorts[i]
+		k := &sortKey{}
+		if sp.num != nil {
+			k.nums = make([]float64, n)
+			for o := range k.nums {
+				k.nums[o] = sp.num(cat, o)
+			}
+		} else {
+			k.texts = make([]string, n)
+			for o := range k.texts {
+				k.texts[o] = collationKey(sp.text(cat, o))
+			}
+		}
+		c.sorts[sp.name] = k
+	}
+	c.text = buildTextIndex(n, c.capacity, s.text.fields, s.text.weights, func(o, f int) string { return s.text.read(cat, o, f) })
+	return c
+}
+
+// specs are the schema's fields, after the id every collection has.
+func (c *collection) specs() []*fieldSpec {
+	id := &fieldSpec{name: "id", kind: kindKey, strs: func(_ *Catalog, o int) []string { return []string{c.ids[o]} }}
+	out := []*fieldSpec{id}
+	for i := range c.schema.fields {
+		out = append(out, &c.schema.fields[i])
+	}
+	return out
+}
+
+// tagValues are a record's values of a tag or flag field; a missing optional value is "null".
+func tagValues(cat *Catalog, sp *fieldSpec, o int) []string {
+	if sp.kind == kindBool {
+		return []string{strconv.FormatBool(sp.flag(cat, o))}
+	}
+	vs := sp.strs(cat, o)
+	if len(vs) == 0 && sp.nullable {
+		return []string{nullValue}
+	}
+	return vs
+}
+
+func numberTag(v float64) []string {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return []string{formatNumber(v)}
+}
+
+func keyValues(cat *Catalog, sp *fieldSpec, o int) []string {
+	vs := sp.strs(cat, o)
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.ToLower(v)
+	}
+	return out
+}
+
+func ranks(byRank []int32, n int) []int32 {
+	rank := make([]int32, n)
+	for i, o := range byRank {
+		rank[o] = int32(i)
+	}
+	return rank
 }
 
 // tagIndex maps each value of a field to the bitmap of records carrying it.
@@ -75,24 +267,14 @@ func (t *tagIndex) declare(v string) {
 	t.canonical[strings.ToLower(v)] = v
 }
 
-// build allocates the bitmaps once the collection size is known.
-func (t *tagIndex) build(n int, valuesOf func(i int) []string) {
-	for _, v := range t.order {
-		t.sets[v] = newBitmap(n)
+// add sets o in v's bitmap, declaring v if the vocabulary lacks it. Only for a tag index
+// being built, which no reader sees yet.
+func (t *tagIndex) add(v string, o, capacity int) {
+	if _, ok := t.sets[v]; !ok {
+		t.declare(v)
+		t.sets[v] = newBitmap(capacity)
 	}
-	for i := 0; i < n; i++ {
-		vs := valuesOf(i)
-		if len(vs) == 0 && t.nullable {
-			t.sets[nullValue].set(i)
-		}
-		for _, v := range vs {
-			if _, ok := t.sets[v]; !ok {
-				t.declare(v)
-				t.sets[v] = newBitmap(n)
-			}
-			t.sets[v].set(i)
-		}
-	}
+	t.sets[v].set(o)
 }
 
 // numColumn holds a nullable number per record, and the non-null records sorted by value
@@ -114,8 +296,8 @@ func newNumColumn(values []float64) *numColumn {
 }
 
 // rangeSet returns the records whose value lies in [lo, hi].
-func (c *numColumn) rangeSet(n int, lo, hi float64) bitmap {
-	b := newBitmap(n)
+func (c *numColumn) rangeSet(capacity int, lo, hi float64) bitmap {
+	b := newBitmap(capacity)
 	start := sort.Search(len(c.sorted), func(i int) bool { return c.values[c.sorted[i]] >= lo })
 	for _, o := range c.sorted[start:] {
 		if c.values[o] > hi {
@@ -126,38 +308,37 @@ func (c *numColumn) rangeSet(n int, lo, hi float64) bitmap {
 	return b
 }
 
-func (c *numColumn) present(n int) bitmap {
-	b := newBitmap(n)
+func (c *numColumn) present(capacity int) bitmap {
+	b := newBitmap(capacity)
 	for _, o := range c.sorted {
 		b.set(int(o))
 	}
 	return b
 }
 
-// relation links each record of a collection to records of another. bySource lists, per
-// record here, its targets; byTarget lists, per target, the records here linked to it.
+// relation links each record of a collection to records of another: bySource lists, per
+// record here, its targets; the target's reverse relation lists, per target, its sources.
 type relation struct {
-	target   func() *collection // resolved lazily: the two collections refer to each other
+	target   *collection
 	bySource [][]int32
-	byTarget [][]int32
 }
 
-func newRelation(n, targetN int, target func() *collection, linksOf func(i int) []int32) *relation {
-	r := &relation{target: target, bySource: make([][]int32, n), byTarget: make([][]int32, targetN)}
-	for i := 0; i < n; i++ {
-		r.bySource[i] = linksOf(i)
-		for _, t := range r.bySource[i] {
-			r.byTarget[t] = append(r.byTarget[t], int32(i))
+// byTarget lists, per record of the target collection, the records here linked to it.
+func (r *relation) byTarget() [][]int32 {
+	for _, back := range r.target.fields {
+		if back.kind == kindRelation {
+			return back.rel.bySource
 		}
 	}
-	return r
+	return nil
 }
 
 // sources returns the records here linked to any target in targets.
-func (r *relation) sources(n int, targets bitmap) bitmap {
-	b := newBitmap(n)
+func (r *relation) sources(capacity int, targets bitmap) bitmap {
+	b := newBitmap(capacity)
+	byTarget := r.byTarget()
 	targets.each(func(t int) bool {
-		for _, s := range r.byTarget[t] {
+		for _, s := range byTarget[t] {
 			b.set(int(s))
 		}
 		return true
@@ -165,4 +346,21 @@ func (r *relation) sources(n int, targets bitmap) bitmap {
 	return b
 }
 
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// sortKey orders records by one attribute, ascending, with missing values last: a
+// number per record (NaN is missing) or a collation key.
+type sortKey struct {
+	nums  []float64
+	texts []string
+}
+
+func (k *sortKey) present(o int32) bool { return k.nums == nil || !math.IsNaN(k.nums[o]) }
+
+func (k *sortKey) compare(a, b int32) int {
+	if k.nums != nil {
+		return cmp.Compare(k.nums[a], k.nums[b])
+	}
+	return strings.Compare(k.texts[a], k.texts[b])
+}
+
+// clone copies a map and its slices' headers: a write then replaces entries in the copy.
+func cloneMap[K comparable, V any](m map[K]V) map[K]V { return maps.Clone(m) }

@@ -42,7 +42,7 @@ func (cat *Catalog) CrossTab(rows, cols, filter, search string) (*CrossTab, erro
 	rowValues := mapValues(c, rf)
 	colValues := mapValues(c, cf)
 	m.Cells = make([][]int, len(rowValues))
-	cell := newBitmap(c.n)
+	cell := newBitmap(c.capacity)
 	for i, rv := range rowValues {
 		inRow := matched.clone()
 		inRow.and(rf.tags.sets[rv])
@@ -128,25 +128,26 @@ type ProvisionalTag struct {
 // Stats summarises the whole evidence base.
 func (cat *Catalog) Coverage() *Coverage {
 	c := cat.studies
-	all := fullBitmap(c.n)
-	st := &Coverage{Studies: c.n, Interventions: cat.interventions.n}
+	all := c.live
+	studies := all.count()
+	st := &Coverage{Studies: studies, Interventions: cat.interventions.live.count()}
 	for _, name := range []string{"theme", "strand", "disadvantage", "design", "stage", "year", "type", "country"} {
 		st.Counts = append(st.Counts, c.facet(c.fields[name], all))
 	}
 	for _, f := range []struct{ field, flag string }{{"doi", "has_doi"}, {"sample_size", "has_sample_size"}, {"effect_size", "has_effect_size"}, {"url", "has_url"}} {
-		n := c.fields[f.flag].tags.sets["true"].count()
+		n := c.fields[f.flag].tags.sets["true"].andCount(all)
 		share := 0.0
-		if c.n > 0 {
-			share = float64(n) / float64(c.n)
+		if studies > 0 {
+			share = float64(n) / float64(studies)
 		}
 		st.Completeness = append(st.Completeness, FieldCoverage{Field: f.field, Count: n, Share: share})
 	}
-	for _, t := range cat.dataset.Themes {
+	for _, t := range cat.vocab.Themes {
 		if t.Provisional {
 			st.Provisional = append(st.Provisional, ProvisionalTag{"theme", t.Slug, t.Name, deref(t.Note)})
 		}
 	}
-	for _, t := range cat.dataset.Strands {
+	for _, t := range cat.vocab.Strands {
 		if t.Provisional {
 			st.Provisional = append(st.Provisional, ProvisionalTag{"strand", t.Slug, t.Name, deref(t.Note)})
 		}
@@ -186,7 +187,7 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 		return []Completion{}, nil
 	}
 	var out []Completion
-	for _, t := range cat.dataset.Themes {
+	for _, t := range cat.vocab.Themes {
 		if wordsStartWith(t.Name, toks) {
 			out = append(out, Completion{"theme", t.Slug, t.Name, "Theme"})
 		}
@@ -197,14 +198,14 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 		words[i] = t.word
 	}
 	query := strings.Join(words, " ") + "*"
-	ivs, err := suggest(cat.interventions, query, cat.version, limit, cat.dataset.Interventions,
+	ivs, err := suggest(cat.interventions, query, cat.version, limit, cat.ivRecs,
 		func(iv models.Intervention) Completion {
 			return Completion{"intervention", iv.ID, iv.Name, "Intervention"}
 		})
 	if err != nil {
 		return nil, err
 	}
-	studies, err := suggest(cat.studies, query, cat.version, limit, cat.dataset.Studies,
+	studies, err := suggest(cat.studies, query, cat.version, limit, cat.studyRecs,
 		func(st models.Study) Completion {
 			return Completion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
 		})
@@ -219,7 +220,7 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 }
 
 // suggest returns the best matches of a prefix search in one collection, by relevance.
-func suggest[T any](c *collection, query, version string, limit int, records []T, toSuggestion func(T) Completion) ([]Completion, error) {
+func suggest[T any](c *collection, query, version string, limit int, records []*T, toSuggestion func(T) Completion) ([]Completion, error) {
 	res, err := c.run(Query{Search: query, PerPage: limit}, relevanceKey, version)
 	if err != nil {
 		return nil, err
@@ -227,7 +228,7 @@ func suggest[T any](c *collection, query, version string, limit int, records []T
 	res.search.release(c.text)
 	out := make([]Completion, len(res.ordinals))
 	for i, o := range res.ordinals {
-		out[i] = toSuggestion(records[o])
+		out[i] = toSuggestion(*records[o])
 	}
 	return out, nil
 }

@@ -53,7 +53,8 @@ type result struct {
 }
 
 type permutation struct {
-	order []int32 // records in sort order
+	terms []sortTerm
+	order []int32 // live records in sort order
 	pos   []int32 // pos[record] = its index in order
 }
 
@@ -61,6 +62,39 @@ type permutation struct {
 type permCache struct {
 	mu sync.Mutex
 	m  map[string]*permutation
+}
+
+// apply returns the cache for c, the collection after a write: each cached order with
+// the touched records taken out and the live ones put back in their place, so a write
+// costs no full sort.
+func (pc *permCache) apply(c *collection, touched []int) *permCache {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	out := &permCache{m: make(map[string]*permutation, len(pc.m))}
+	gone := make(map[int32]bool, len(touched))
+	for _, o := range touched {
+		gone[int32(o)] = true
+	}
+	for key, p := range pc.m {
+		order := slices.DeleteFunc(slices.Clone(p.order), func(o int32) bool { return gone[o] })
+		compare := c.comparator(p.terms, nil)
+		for _, o := range touched {
+			if c.live.has(o) {
+				at := sortSearch(order, func(x int32) bool { return compare(x, int32(o)) > 0 })
+				order = slices.Insert(order, at, int32(o))
+			}
+		}
+		out.m[key] = newPermutation(p.terms, order, c.n)
+	}
+	return out
+}
+
+func newPermutation(terms []sortTerm, order []int32, n int) *permutation {
+	p := &permutation{terms: terms, order: order, pos: make([]int32, n)}
+	for i, o := range order {
+		p.pos[o] = int32(i)
+	}
+	return p
 }
 
 const maxCachedOrders = 64
@@ -72,14 +106,10 @@ func (c *collection) permutation(terms []sortTerm) *permutation {
 	if p, ok := c.perms.m[key]; ok {
 		return p
 	}
-	p := &permutation{order: make([]int32, c.n), pos: make([]int32, c.n)}
-	for i := range p.order {
-		p.order[i] = int32(i)
-	}
-	slices.SortFunc(p.order, c.comparator(terms, nil))
-	for i, o := range p.order {
-		p.pos[o] = int32(i)
-	}
+	order := make([]int32, 0, c.live.count())
+	c.live.each(func(o int) bool { order = append(order, int32(o)); return true })
+	slices.SortFunc(order, c.comparator(terms, nil))
+	p := newPermutation(terms, order, c.n)
 	if c.perms.m == nil || len(c.perms.m) >= maxCachedOrders {
 		c.perms.m = map[string]*permutation{}
 	}
@@ -210,7 +240,7 @@ func (c *collection) walkOrder(matched bitmap, p *permutation, after int32, skip
 func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) []int32 {
 	cmp := c.comparator(terms, scores)
 	if len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc {
-		cmp = byScore(scores) // the common case, without the general comparator's loop
+		cmp = byScore(scores, c.rank) // the common case, without the general comparator's loop
 	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
@@ -237,9 +267,9 @@ func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float
 	return out[skip:]
 }
 
-// byScore orders by descending score, then by ordinal: what relevance alone means.
-func byScore(scores []float64) func(a, b int32) int {
-	return func(a, b int32) int { return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(a, b)) }
+// byScore orders by descending score, then by id: what relevance alone means.
+func byScore(scores []float64, rank []int32) func(a, b int32) int {
+	return func(a, b int32) int { return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(rank[a], rank[b])) }
 }
 
 // worstFirst is a heap whose root is the record that sorts last.

@@ -109,7 +109,9 @@ func (c *collection) evaluate(clauses []clause) (bitmap, error) {
 		}
 	}
 	if result == nil {
-		result = fullBitmap(c.n)
+		result = c.live.clone()
+	} else {
+		result.and(c.live) // indexes may still name records since deleted
 	}
 	for _, set := range negated {
 		result.andNot(set)
@@ -148,13 +150,13 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		if len(sets) == 1 {
 			return sets[0], nil
 		}
-		set := newBitmap(c.n)
+		set := newBitmap(c.capacity)
 		for _, s := range sets {
 			set.or(s)
 		}
 		return set, nil
 	case kindNumber:
-		set := newBitmap(c.n)
+		set := newBitmap(c.capacity)
 		for _, v := range cl.values {
 			s, err := c.numberSet(f, v)
 			if err != nil {
@@ -164,7 +166,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		}
 		return set, nil
 	case kindKey:
-		set := newBitmap(c.n)
+		set := newBitmap(c.capacity)
 		for _, v := range cl.values {
 			for _, o := range f.keys[strings.ToLower(v)] {
 				set.set(int(o))
@@ -172,10 +174,10 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		}
 		return set, nil
 	default: // kindRelation
-		target := f.rel.target()
+		target := f.rel.target
 		var targets bitmap
 		if cl.sub == "" {
-			targets = newBitmap(target.n)
+			targets = newBitmap(target.capacity)
 			for _, id := range cl.values {
 				o, ok := target.byID[id]
 				if !ok {
@@ -196,15 +198,15 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 				return nil, err
 			}
 		}
-		return f.rel.sources(c.n, targets), nil
+		return f.rel.sources(c.capacity, targets), nil
 	}
 }
 
 // numberSet parses one numeric alternative: N, N-M, >N, >=N, <N, <=N, or null.
 func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 	if v == nullValue {
-		all := fullBitmap(c.n)
-		all.andNot(f.num.present(c.n))
+		all := c.live.clone()
+		all.andNot(f.num.present(c.capacity))
 		return all, nil
 	}
 	lo, hi := math.Inf(-1), math.Inf(1)
@@ -248,9 +250,9 @@ func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 		return nil, bad
 	}
 	if f.tags != nil && len(f.tags.order) <= maxValueUnion {
-		return f.valueUnion(c.n, lo, hi), nil
+		return f.valueUnion(c.capacity, lo, hi), nil
 	}
-	return f.num.rangeSet(c.n, lo, hi), nil
+	return f.num.rangeSet(c.capacity, lo, hi), nil
 }
 
 // maxValueUnion is how many distinct values a numeric field may have for a range to be
@@ -266,12 +268,6 @@ func (f *field) valueUnion(n int, lo, hi float64) bitmap {
 		}
 	}
 	return set
-}
-
-// sortKey compares two records by one attribute, ascending, with missing values last.
-type sortKey struct {
-	compare func(a, b int32) int
-	present func(a int32) bool // nil: never missing
 }
 
 type sortTerm struct {
@@ -315,8 +311,8 @@ func (c *collection) sortNames() []string {
 	return append(names, relevanceKey)
 }
 
-// comparator orders records by terms, then by ordinal (records are numbered in id order),
-// which makes every order total and stable. scores is used for the relevance key.
+// comparator orders records by terms, then by id, which makes every order total and
+// stable. scores is used for the relevance key.
 func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b int32) int {
 	return func(a, b int32) int {
 		for _, t := range terms {
@@ -328,17 +324,15 @@ func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b in
 				}
 			} else {
 				k := c.sorts[t.key]
-				if k.present != nil {
-					pa, pb := k.present(a), k.present(b)
-					if pa != pb { // missing values last, whatever the direction
-						if pa {
-							return -1
-						}
-						return 1
+				pa, pb := k.present(a), k.present(b)
+				if pa != pb { // missing values last, whatever the direction
+					if pa {
+						return -1
 					}
-					if !pa {
-						continue
-					}
+					return 1
+				}
+				if !pa {
+					continue
 				}
 				r = k.compare(a, b)
 				if t.desc {
@@ -349,7 +343,7 @@ func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b in
 				return r
 			}
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(c.rank[a], c.rank[b])
 	}
 }
 

@@ -28,22 +28,22 @@ const (
 
 // Studies answers a list query over studies.
 func (cat *Catalog) Studies(q Query) (*Page[models.Study], error) {
-	return runPage(cat.studies, q, DefaultStudySort, cat.version, cat.dataset.Studies)
+	return runPage(cat.studies, q, DefaultStudySort, cat.version, cat.studyRecs)
 }
 
 // Interventions answers a list query over interventions.
 func (cat *Catalog) Interventions(q Query) (*Page[models.Intervention], error) {
-	return runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.dataset.Interventions)
+	return runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.ivRecs)
 }
 
-func runPage[T any](c *collection, q Query, defaultSort, version string, records []T) (*Page[T], error) {
+func runPage[T any](c *collection, q Query, defaultSort, version string, records []*T) (*Page[T], error) {
 	res, err := c.run(q, defaultSort, version)
 	if err != nil {
 		return nil, err
 	}
 	p := &Page[T]{Items: make([]T, len(res.ordinals)), Total: res.total, NextCursor: res.nextCursor, Facets: res.facets}
 	for i, o := range res.ordinals {
-		p.Items[i] = records[o]
+		p.Items[i] = *records[o]
 	}
 	if res.search != nil {
 		p.Matches = make([]Hit, len(res.ordinals))
@@ -70,10 +70,10 @@ func (cat *Catalog) Study(id string) (*StudyRecord, error) {
 	if !ok {
 		return nil, models.NotFound("study", id)
 	}
-	st := cat.dataset.Studies[o]
+	st := *cat.studyRecs[o]
 	d := &StudyRecord{Study: st, Themes: cat.themes(st.Themes), Strands: cat.strands(st.Strands), Disadvantages: cat.disadvantages(st.DisadvantageFocus)}
 	for _, iv := range cat.studies.fields["intervention"].rel.bySource[o] {
-		d.Interventions = append(d.Interventions, cat.dataset.Interventions[iv])
+		d.Interventions = append(d.Interventions, *cat.ivRecs[iv])
 	}
 	return d, nil
 }
@@ -93,10 +93,10 @@ func (cat *Catalog) Intervention(id string) (*InterventionRecord, error) {
 	if !ok {
 		return nil, models.NotFound("intervention", id)
 	}
-	iv := cat.dataset.Interventions[o]
+	iv := *cat.ivRecs[o]
 	d := &InterventionRecord{Intervention: iv, Themes: cat.themes(iv.Themes), Strands: cat.strands(iv.Strands), Disadvantages: cat.disadvantages(iv.DisadvantageFocus)}
 	for _, st := range cat.interventions.fields["study"].rel.bySource[o] {
-		d.Studies = append(d.Studies, cat.dataset.Studies[st])
+		d.Studies = append(d.Studies, *cat.studyRecs[st])
 	}
 	return d, nil
 }
@@ -110,8 +110,8 @@ type ThemeCount struct {
 
 // Themes lists the six themes in the review's order, with their counts.
 func (cat *Catalog) Themes() []ThemeCount {
-	out := make([]ThemeCount, len(cat.dataset.Themes))
-	for i, t := range cat.dataset.Themes {
+	out := make([]ThemeCount, len(cat.vocab.Themes))
+	for i, t := range cat.vocab.Themes {
 		out[i] = cat.themeCount(t)
 	}
 	return out
@@ -123,7 +123,7 @@ func (cat *Catalog) Theme(slug string) (*ThemeCount, error) {
 	if !ok {
 		return nil, models.NotFound("theme", slug)
 	}
-	tc := cat.themeCount(cat.dataset.Themes[i])
+	tc := cat.themeCount(cat.vocab.Themes[i])
 	return &tc, nil
 }
 
@@ -136,21 +136,21 @@ func (cat *Catalog) themeCount(t models.Theme) ThemeCount {
 }
 
 // Strands lists the four strands.
-func (cat *Catalog) Strands() []models.Strand { return cat.dataset.Strands }
+func (cat *Catalog) Strands() []models.Strand { return cat.vocab.Strands }
 
 // Disadvantages lists the disadvantage-focus vocabulary.
-func (cat *Catalog) Disadvantages() []models.DisadvantageFocus { return cat.dataset.Disadvantages }
+func (cat *Catalog) Disadvantages() []models.DisadvantageFocus { return cat.vocab.Disadvantages }
 
 func (cat *Catalog) themes(slugs []string) []models.Theme {
-	return pick(cat.dataset.Themes, slugs, func(t models.Theme) string { return t.Slug })
+	return pick(cat.vocab.Themes, slugs, func(t models.Theme) string { return t.Slug })
 }
 
 func (cat *Catalog) strands(slugs []string) []models.Strand {
-	return pick(cat.dataset.Strands, slugs, func(t models.Strand) string { return t.Slug })
+	return pick(cat.vocab.Strands, slugs, func(t models.Strand) string { return t.Slug })
 }
 
 func (cat *Catalog) disadvantages(slugs []string) []models.DisadvantageFocus {
-	return pick(cat.dataset.Disadvantages, slugs, func(t models.DisadvantageFocus) string { return t.Slug })
+	return pick(cat.vocab.Disadvantages, slugs, func(t models.DisadvantageFocus) string { return t.Slug })
 }
 
 // pick returns the vocabulary records named by slugs, in the order of slugs.

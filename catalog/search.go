@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"html"
 	"math"
 	"sort"
@@ -31,17 +32,31 @@ const (
 // textIndex is an in-memory inverted index with BM25 ranking over weighted fields. Words are
 // case- and diacritic-folded and stemmed (Snowball English), so "parent" finds "parents" and
 // "parental"; positions make phrase queries exact.
+//
+// It numbers its own documents. A full build gives record ordinal o the document o; a
+// write appends a new document for each record it changes, and the record's old document
+// goes stale (postings are append-only, so a write never copies a long postings list).
+// IDF counts stale documents until the next full build, and the average length is the
+// build's: between builds, scores drift by a little, never by a record's whole weight.
 type textIndex struct {
-	n         int
+	n         int // documents, current or stale
+	capacity  int // bitmap size in documents: a write that would pass it rebuilds the catalogue
+	ordCap    int // bitmap size of the collection, in ordinals
 	fields    []string
 	weights   []float64
-	text      func(doc, field int) string
+	text      func(o, field int) string // the record at ordinal o, for highlights
 	terms     map[string]*postings
 	words     []string          // every indexed word before stemming, sorted: prefixes match words
 	stems     map[string]string // word → stem for every indexed word: stemming is the slow part
-	scorePool sync.Pool
+	scorePool *sync.Pool
+	ordPool   *sync.Pool
 	docLen    []float32
 	avgLen    float64
+	ordOf     []int32 // the record ordinal of each document
+	docOf     []int32 // the current document of each ordinal; -1 for none
+	current   bitmap  // documents that are some record's current text
+	live      int     // how many documents are current
+	identity  bool    // documents are ordinals and all are current: no write since the build
 }
 
 type postings struct {
@@ -51,51 +66,28 @@ type postings struct {
 	pos    []int32
 }
 
-// buildTextIndex indexes n documents whose fields are read through text.
-func buildTextIndex(n int, fields []string, weights []float64, text func(doc, field int) string) *textIndex {
-	t := &textIndex{n: n, fields: fields, weights: weights, text: text, terms: map[string]*postings{}, docLen: make([]float32, n)}
-	stems := map[string]string{}
-	t.stems = stems
-	type occ struct {
-		tf  float32
-		pos []int32
-	}
-	doc := map[string]*occ{}
+// occurrence is one term's weighted frequency and positions in one document.
+type occurrence struct {
+	tf  float32
+	pos []int32
+}
+
+// buildTextIndex indexes records 0..n-1, whose fields are read through text.
+func buildTextIndex(n, capacity int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
+	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
+		terms: map[string]*postings{}, stems: map[string]string{}, docLen: make([]float32, n),
+		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n), docOf: make([]int32, n),
+		current: newBitmap(capacity), live: n, identity: true}
+	doc := map[string]*occurrence{}
 	var total float64
 	for d := 0; d < n; d++ {
-		clear(doc)
-		var length float32
-		for f := range fields {
-			p := int32(f * fieldGap)
-			for _, tok := range tokenize(text(d, f)) {
-				s, ok := stems[tok.word]
-				if !ok {
-					s = stem(tok.word)
-					stems[tok.word] = s
-				}
-				o := doc[s]
-				if o == nil {
-					o = &occ{}
-					doc[s] = o
-				}
-				o.tf += float32(weights[f])
-				o.pos = append(o.pos, p)
-				p++
-				length += float32(weights[f])
-			}
-		}
+		t.ordOf[d], t.docOf[d] = int32(d), int32(d)
+		t.current.set(d)
+		length := t.tokens(d, doc, nil)
 		t.docLen[d] = length
 		total += float64(length)
 		for s, o := range doc {
-			pl := t.terms[s]
-			if pl == nil {
-				pl = &postings{posOff: []int32{0}}
-				t.terms[s] = pl
-			}
-			pl.docs = append(pl.docs, int32(d))
-			pl.weight = append(pl.weight, o.tf)
-			pl.pos = append(pl.pos, o.pos...)
-			pl.posOff = append(pl.posOff, int32(len(pl.pos)))
+			t.terms[s] = t.appendPosting(t.terms[s], int32(d), o.tf, o.pos)
 		}
 	}
 	if n > 0 {
@@ -103,17 +95,121 @@ func buildTextIndex(n int, fields []string, weights []float64, text func(doc, fi
 	}
 	for _, pl := range t.terms {
 		for i, d := range pl.docs {
-			tf := float64(pl.weight[i])
-			norm := 1 - bm25B + bm25B*float64(t.docLen[d])/t.avgLen
-			pl.weight[i] = float32(tf * (bm25K1 + 1) / (tf + bm25K1*norm))
+			pl.weight[i] = t.bm25(pl.weight[i], t.docLen[d])
 		}
 	}
-	for w := range stems {
+	for w := range t.stems {
 		t.words = append(t.words, w)
 	}
 	sort.Strings(t.words)
 	return t
 }
+
+// tokens fills doc with the terms of record o (cleared first) and returns its weighted
+// length. A word not yet in the stem memo is added to it, and to newWords when given.
+func (t *textIndex) tokens(o int, doc map[string]*occurrence, newWords *[]string) float32 {
+	clear(doc)
+	var length float32
+	for f := range t.fields {
+		p := int32(f * fieldGap)
+		for _, tok := range tokenize(t.text(o, f)) {
+			s, ok := t.stems[tok.word]
+			if !ok {
+				s = stem(tok.word)
+				t.stems[tok.word] = s
+				if newWords != nil {
+					*newWords = append(*newWords, tok.word)
+				}
+			}
+			oc := doc[s]
+			if oc == nil {
+				oc = &occurrence{}
+				doc[s] = oc
+			}
+			oc.tf += float32(t.weights[f])
+			oc.pos = append(oc.pos, p)
+			p++
+			length += float32(t.weights[f])
+		}
+	}
+	return length
+}
+
+// appendPosting returns pl with document d appended. The arrays are appended to in place:
+// a snapshot reads only as far as its own postings' lengths, so earlier snapshots are
+// unaffected, provided each snapshot derives at most one successor that is kept.
+func (t *textIndex) appendPosting(pl *postings, d int32, weight float32, pos []int32) *postings {
+	var np postings
+	if pl == nil {
+		np.posOff = []int32{0}
+	} else {
+		np = *pl
+	}
+	np.docs = append(np.docs, d)
+	np.weight = append(np.weight, weight)
+	np.pos = append(np.pos, pos...)
+	np.posOff = append(np.posOff, int32(len(np.pos)))
+	return &np
+}
+
+// bm25 turns a weighted term frequency into the term's BM25 weight in a document.
+func (t *textIndex) bm25(tf, docLen float32) float32 {
+	norm := 1 - bm25B + bm25B*float64(docLen)/t.avgLen
+	return float32(float64(tf) * (bm25K1 + 1) / (float64(tf) + bm25K1*norm))
+}
+
+// apply returns the index with the touched ordinals' text read afresh: each record still
+// alive gets a new document, and its old one goes stale. ordinals is how many the
+// collection now uses, and live which of them hold a record.
+func (t *textIndex) apply(touched []int, ordinals int, live bitmap, text func(o, field int) string) *textIndex {
+	nt := *t
+	nt.text = text
+	nt.identity = false
+	nt.ordCap = len(live) * 64
+	nt.scorePool, nt.ordPool = &sync.Pool{}, &sync.Pool{}
+	nt.docOf = grow(slices.Clone(t.docOf), ordinals, -1)
+	nt.current = t.current.clone()
+	nt.terms = cloneMap(t.terms)
+	var newWords []string
+	stemsCopied := false
+	doc := map[string]*occurrence{}
+	for _, o := range touched {
+		if old := nt.docOf[o]; old >= 0 {
+			nt.current.clear(int(old))
+			nt.docOf[o] = -1
+			nt.live--
+		}
+		if !live.has(o) {
+			continue
+		}
+		if !stemsCopied { // tokens may memoise new words
+			nt.stems, stemsCopied = cloneMap(t.stems), true
+		}
+		d := int32(nt.n)
+		nt.n++
+		length := nt.tokens(o, doc, &newWords)
+		nt.docLen = append(nt.docLen, length)
+		for s, oc := range doc {
+			nt.terms[s] = nt.appendPosting(nt.terms[s], d, nt.bm25(oc.tf, length), oc.pos)
+		}
+		nt.ordOf = append(nt.ordOf, int32(o))
+		nt.docOf[o] = d
+		nt.current.set(int(d))
+		nt.live++
+	}
+	if len(newWords) > 0 {
+		nt.words = slices.Clone(t.words)
+		for _, w := range newWords {
+			if at, found := slices.BinarySearch(nt.words, w); !found {
+				nt.words = slices.Insert(nt.words, at, w)
+			}
+		}
+	}
+	return &nt
+}
+
+// room reports whether the index can take k more documents without a rebuild.
+func (t *textIndex) room(k int) bool { return t.n+k <= t.capacity }
 
 type token struct {
 	word       string // folded, lower-cased
@@ -176,9 +272,10 @@ func stem(w string) string {
 // can re-filter it), matched within the filters, a dense score per record, and the terms
 // to highlight.
 type searchResult struct {
-	hits     bitmap
-	matched  bitmap
-	scores   []float64
+	hits      bitmap    // records, by ordinal
+	matched   bitmap    // hits within the filters
+	scores    []float64 // per ordinal
+	docScores []float64 // per document: the same buffer as scores until a write
 	stems    map[string]bool
 	prefixes []string
 }
@@ -194,35 +291,54 @@ func (t *textIndex) search(q string, within bitmap) (*searchResult, error) {
 	if p.terms > maxSearchTerms {
 		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, maxSearchTerms))
 	}
-	sr := &searchResult{stems: map[string]bool{}, scores: t.scoreBuffer()}
-	if root == nil {
-		sr.hits = newBitmap(t.n)
-	} else {
-		sr.hits = t.eval(root, sr, false)
+	sr := &searchResult{stems: map[string]bool{}, docScores: pooled(t.scorePool, t.capacity)}
+	hits := newBitmap(t.capacity)
+	if root != nil {
+		hits = t.eval(root, sr, false)
+	}
+	if t.identity {
+		sr.hits, sr.scores = hits, sr.docScores
+	} else { // from documents to the records whose current text they are
+		hits.and(t.current)
+		sr.hits, sr.scores = newBitmap(t.ordCap), pooled(t.ordPool, t.ordCap)
+		hits.each(func(d int) bool {
+			o := t.ordOf[d]
+			sr.hits.set(int(o))
+			sr.scores[o] = sr.docScores[d]
+			return true
+		})
 	}
 	sr.matched = sr.hits.clone()
 	sr.matched.and(within)
 	return sr, nil
 }
 
-// scoreBuffer returns a zeroed score per record. Buffers are pooled: at 100,000 records
+// pooled returns a zeroed score buffer of size n. Buffers are pooled: at 100,000 records
 // each is 800 KB, and allocating one per search would keep the collector busy under load.
-func (t *textIndex) scoreBuffer() []float64 {
-	if b, ok := t.scorePool.Get().(*[]float64); ok {
+func pooled(pool *sync.Pool, n int) []float64 {
+	if b, ok := pool.Get().(*[]float64); ok {
 		return *b
 	}
-	return make([]float64, t.n)
+	return make([]float64, n)
 }
 
-// release returns the result's score buffer to the pool; the result must not be used after.
+// release returns the result's score buffers to their pools; the result must not be used after.
 func (sr *searchResult) release(t *textIndex) {
-	if sr == nil || sr.scores == nil {
+	if sr == nil || sr.docScores == nil {
 		return
 	}
-	buf := sr.scores
-	sr.scores = nil
-	clear(buf)
-	t.scorePool.Put(&buf)
+	for _, b := range []struct {
+		buf  []float64
+		pool *sync.Pool
+	}{{sr.docScores, t.scorePool}, {sr.scores, t.ordPool}} {
+		if b.buf == nil || b.pool == t.ordPool && t.identity {
+			continue
+		}
+		buf := b.buf
+		clear(buf)
+		b.pool.Put(&buf)
+	}
+	sr.docScores, sr.scores = nil, nil
 }
 
 // eval returns the records matching node; positive terms add their BM25 score to the
@@ -242,13 +358,13 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 		if !negated && !node.prefix {
 			sr.stems[node.words[0]] = true
 		}
-		set := newBitmap(t.n)
+		set := newBitmap(t.capacity)
 		for _, pl := range pls {
 			for _, d := range pl.docs {
 				set.set(int(d))
 			}
 			if !negated {
-				t.score(pl, sr.scores)
+				t.score(pl, sr.docScores)
 			}
 		}
 		return set
@@ -258,23 +374,23 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 			for _, w := range node.words {
 				sr.stems[w] = true
 				if pl := t.terms[w]; pl != nil {
-					t.scoreWithin(pl, sr.scores, set)
+					t.scoreWithin(pl, sr.docScores, set)
 				}
 			}
 		}
 		return set
 	case opNot:
-		set := fullBitmap(t.n)
+		set := t.current.clone()
 		set.andNot(t.eval(node.kids[0], sr, !negated))
 		return set
 	case opOr:
-		set := newBitmap(t.n)
+		set := newBitmap(t.capacity)
 		for _, k := range node.kids {
 			set.or(t.eval(k, sr, negated))
 		}
 		return set
 	default: // opAnd
-		set := fullBitmap(t.n)
+		set := t.current.clone()
 		for _, k := range node.kids {
 			set.and(t.eval(k, sr, negated))
 		}
@@ -284,7 +400,7 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 
 func (t *textIndex) idf(pl *postings) float64 {
 	df := float64(len(pl.docs))
-	return math.Log(1 + (float64(t.n)-df+0.5)/(df+0.5))
+	return math.Log(1 + (float64(t.live)-df+0.5)/(df+0.5))
 }
 
 func (t *textIndex) score(pl *postings, scores []float64) {
@@ -321,7 +437,7 @@ func (t *textIndex) prefixPostings(prefix string) []*postings {
 
 // phrase returns the records where the words stand next to each other, in order.
 func (t *textIndex) phrase(words []string) bitmap {
-	set := newBitmap(t.n)
+	set := newBitmap(t.capacity)
 	pls := make([]*postings, len(words))
 	for i, w := range words {
 		if pls[i] = t.terms[w]; pls[i] == nil {
@@ -329,9 +445,9 @@ func (t *textIndex) phrase(words []string) bitmap {
 		}
 	}
 	// only documents holding every word can hold the phrase
-	candidates := fullBitmap(t.n)
+	candidates := t.current.clone()
 	for _, pl := range pls {
-		words := newBitmap(t.n)
+		words := newBitmap(t.capacity)
 		for _, d := range pl.docs {
 			words.set(int(d))
 		}
