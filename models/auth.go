@@ -49,6 +49,6 @@ type TokenInfo struct {
 	Role       Role       `json:"role"`
 	Prefix     string     `json:"prefix"` // the token's first characters, to recognise it by
 	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"` // to the minute; nil if never used
+	LastUsedAt *time.Time `json:"last_used_at"` // within a minute; nil if never used
 	RevokedAt  *time.Time `json:"revoked_at"`   // nil while the token is valid
 }
