@@ -16,6 +16,10 @@
 //	@tag.description			The whole evidence base in one document, for reproducible analyses
 //	@tag.name					operations
 //	@tag.description			Health probes
+//	@securityDefinitions.apikey	BearerToken
+//	@in							header
+//	@name						Authorization
+//	@description				Requests that write need "Authorization: Bearer <token>", with a token made by `evidence-kb token create` (role curator or admin). Reading needs no token.
 package main
 
 import (
