@@ -246,3 +246,29 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensOutliveReseeding: replacing the dataset replaces the evidence, not the tokens.
+func TestTokensOutliveReseeding(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kb.db")
+	s, err := store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
+	before := s.DatasetVersion()
+	s.Close()
+
+	other := append(bytes.Clone(store.EmbeddedDataset()), '\n') // same records, another version
+	s, err = store.Open(ctx, store.Options{Path: path, Dataset: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.DatasetVersion() == before {
+		t.Fatal("the store was not reseeded")
+	}
+	if _, err := s.Authenticate(ctx, tok); err != nil {
+		t.Errorf("after reseeding, the token is refused: %v", err)
+	}
+}
