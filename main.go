@@ -16,6 +16,10 @@
 //	@tag.description			The whole evidence base in one document, for reproducible analyses
 //	@tag.name					operations
 //	@tag.description			Health probes
+//	@securityDefinitions.apikey	BearerToken
+//	@in							header
+//	@name						Authorization
+//	@description				Requests that write need "Authorization: Bearer <token>", with a token made by `evidence-kb token create` (role curator or admin). Reading needs no token.
 package main
 
 import (
@@ -74,8 +78,9 @@ func exitCode(err error) int {
 
 type usageError struct{ error }
 
-// run is the whole program: it parses args, and either validates a dataset or serves until
-// ctx ends. ready, when not nil, receives the address the server listens on.
+// run is the whole program: it parses args, and either runs a subcommand (validate,
+// generate, token) or serves until ctx ends. ready, when not nil, receives the address the
+// server listens on.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -83,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return validate(args[1:], stdout)
 		case "generate":
 			return generate(args[1:], stdout, stderr)
+		case "token":
+			return token(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
@@ -96,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		dataset   = fs.String("dataset", "", "serve this dataset file instead of the embedded one; it must validate (env KB_DATASET)")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {

@@ -179,8 +179,8 @@ func (s *Server) recover(c *gin.Context, v any) {
 func (s *Server) corsConfig() cors.Config {
 	cfg := cors.Config{
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-		AllowHeaders:  []string{"Accept", "If-None-Match", "Content-Type"},
-		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID", "X-Dataset-Version", "Content-Disposition"},
+		AllowHeaders:  []string{"Accept", "If-None-Match", "Content-Type", "Authorization"},
+		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID", "X-Dataset-Version", "Content-Disposition", "WWW-Authenticate"},
 		MaxAge:        12 * time.Hour,
 	}
 	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {

@@ -12,6 +12,12 @@ const (
 	EInternal = "internal"  // anything else; never shown to clients
 )
 
+// Error codes of access control, for requests that write.
+const (
+	EUnauthorized = "unauthorized" // no valid credentials: no token, or an unknown or revoked one
+	EForbidden    = "forbidden"    // valid credentials whose role does not allow the request
+)
+
 // Error is a domain error: a code, a human message, and the fields it concerns.
 type Error struct {
 	Code    string

@@ -37,6 +37,10 @@ func StatusOf(code string) int {
 		return http.StatusBadRequest
 	case models.ENotFound:
 		return http.StatusNotFound
+	case models.EUnauthorized:
+		return http.StatusUnauthorized
+	case models.EForbidden:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

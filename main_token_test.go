@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// runToken runs `evidence-kb token ARGS…` and returns its output.
+func runToken(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), append([]string{"token"}, args...), &out, &errOut, nil)
+	return out.String(), errOut.String(), err
+}
+
+func authenticate(t *testing.T, db, token string) (*models.Principal, error) {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{Path: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	return st.Authenticate(context.Background(), token)
+}
+
+func TestTokenCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kb.db")
+	out, stderr, err := runToken(t, "create", "-db", db, "-name", "alice", "-role", "curator")
+	if err != nil {
+		t.Fatalf("token create: %v; stderr %s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	tok := lines[len(lines)-1]
+	if !strings.HasPrefix(tok, store.TokenPrefix) {
+		t.Fatalf("last line of output %q is not a token", tok)
+	}
+	p, err := authenticate(t, db, tok)
+	if err != nil || *p != (models.Principal{Name: "alice", Role: models.RoleCurator}) {
+		t.Fatalf("the token printed authenticates as %+v, %v; want alice, curator", p, err)
+	}
+	if _, _, err := runToken(t, "create", "-db", db, "-name", "root", "-role", "admin"); err != nil {
+		t.Fatal(err)
+	}
+
+	out, _, err = runToken(t, "list", "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(rows) != 3 || !strings.HasPrefix(rows[0], "NAME") {
+		t.Fatalf("token list:\n%s\nwant a header and two rows", out)
+	}
+	alice := strings.Fields(rows[1])
+	if alice[0] != "alice" || alice[1] != "curator" || !strings.HasPrefix(tok, strings.TrimSuffix(alice[2], "…")) || alice[5] != "-" {
+		t.Errorf("alice's row %q: want name, role, the token's prefix and not revoked", rows[1])
+	}
+	if strings.Contains(out, tok[len(store.TokenPrefix)+8:]) {
+		t.Error("token list shows a token")
+	}
+	if root := strings.Fields(rows[2]); root[0] != "root" || root[1] != "admin" {
+		t.Errorf("second row %q: want root, admin", rows[2])
+	}
+
+	if _, stderr, err := runToken(t, "revoke", "-db", db, "alice"); err != nil {
+		t.Fatalf("token revoke: %v; stderr %s", err, stderr)
+	}
+	if _, err := authenticate(t, db, tok); err == nil {
+		t.Error("the revoked token still authenticates")
+	}
+	out, _, _ = runToken(t, "list", "-db", db)
+	if row := strings.Fields(strings.Split(out, "\n")[1]); row[0] != "alice" || row[5] == "-" {
+		t.Errorf("alice's row %v does not show the revocation", row)
+	}
+	// -name works too, and so do flags after the name
+	if _, _, err := runToken(t, "revoke", "-name", "root", "-db", db); err != nil {
+		t.Errorf("token revoke -name: %v", err)
+	}
+	if _, _, err := runToken(t, "revoke", "root", "-db", db); err != nil {
+		t.Errorf("token revoke NAME -db: %v", err)
+	}
+	if _, _, err := runToken(t, "revoke", "-db", db, "nobody"); err == nil || exitCode(err) != 1 {
+		t.Errorf("revoking an unknown token: %v; want exit status 1", err)
+	}
+}
+
+func TestTokenUsageErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kb.db")
+	if _, _, err := runToken(t, "create", "-db", db, "-name", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{},
+		{"rename"},
+		{"create", "-db", db}, // no name
+		{"create", "-db", db, "-name", "bob", "-role", "root"}, // no such role
+		{"create", "-db", db, "-name", "bob smith"},            // not a token name
+		{"create", "-db", db, "-name", "alice"},                // taken
+		{"create", "-db", db, "-name", "bob", "extra"},
+		{"create", "-db", db, "-nmae", "bob"},
+		{"list", "-db", db, "extra"},
+		{"revoke", "-db", db},
+		{"revoke", "-db", db, "alice", "bob"},
+		{"revoke", "-db", db, "-name", "alice", "bob"},
+	} {
+		_, _, err := runToken(t, args...)
+		var u usageError
+		if !errors.As(err, &u) || exitCode(err) != 2 {
+			t.Errorf("token %q: %v; want a usage error (exit status 2)", args, err)
+		}
+	}
+	out, _, _ := runToken(t, "list", "-db", db)
+	if strings.Count(out, "\n") != 2 {
+		t.Errorf("after refused commands, token list:\n%s\nwant alice's token alone", out)
+	}
+}
