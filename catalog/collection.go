@@ -45,12 +45,12 @@ type fieldSpec struct {
 	name       string
 	kind       fieldKind
 	facet      bool
-	nullable   bool                                        // a tag that may be missing: value "null"
+	nullable   bool                                             // a tag that may be missing: value "null"
 	vocabulary func(cat *Catalog) ([]string, map[string]string) // tags: values in order, and labels
-	strs       func(cat *Catalog, o int) []string          // tags and keys
-	num        func(cat *Catalog, o int) float64           // numbers; NaN is null
-	flag       func(cat *Catalog, o int) bool              // booleans
-	links      func(cat *Catalog) [][]int32                // relations: targets per record
+	strs       func(cat *Catalog, o int) []string               // tags and keys
+	num        func(cat *Catalog, o int) float64                // numbers; NaN is null
+	flag       func(cat *Catalog, o int) bool                   // booleans
+	links      func(cat *Catalog) [][]int32                     // relations: targets per record
 }
 
 type orderSpec struct {

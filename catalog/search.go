@@ -2,9 +2,9 @@ package catalog
 
 import (
 	"fmt"
-	"slices"
 	"html"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -276,8 +276,8 @@ type searchResult struct {
 	matched   bitmap    // hits within the filters
 	scores    []float64 // per ordinal
 	docScores []float64 // per document: the same buffer as scores until a write
-	stems    map[string]bool
-	prefixes []string
+	stems     map[string]bool
+	prefixes  []string
 }
 
 // search runs a query in the search grammar (words, "phrases", prefix*, AND, OR, NOT, -word,
