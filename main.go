@@ -137,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return err
 		}
 	}
-	st, err := store.Open(ctx, store.Options{Path: *dbPath, Dataset: raw, Logger: log})
+	st, err := store.Open(ctx, store.Options{Path: *dbPath, Seed: raw, Logger: log})
 	if err != nil {
 		return err
 	}

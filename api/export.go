@@ -329,8 +329,13 @@ func (s *Server) getDataset(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	doc := s.store.DatasetDocument()
-	version := s.snapshot(c).Version()
+	cat := s.snapshot(c)
+	doc, err := s.store.DatasetDocument(cat)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	version := cat.Version()
 	c.Header("X-Dataset-Version", version)
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "dataset-"+version+".json"))
 	c.Data(http.StatusOK, "application/json", doc)

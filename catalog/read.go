@@ -1,6 +1,13 @@
 package catalog
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
@@ -170,4 +177,90 @@ func pick[T any](all []T, slugs []string, slug func(T) string) []T {
 // FilterFields lists the filter fields of studies and interventions, for documentation.
 func (cat *Catalog) FilterFields() (studies, interventions []string) {
 	return cat.studies.names, cat.interventions.names
+}
+
+// ETag is the record's strong entity tag: a hash of the record and of the related records
+// embedded with it, so it changes whenever its detail representation does. A write names
+// it in If-Match.
+func (r *StudyRecord) ETag() string { return entityTag(r) }
+
+// ETag is the intervention's strong entity tag; see StudyRecord.ETag.
+func (r *InterventionRecord) ETag() string { return entityTag(r) }
+
+func entityTag(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // records are plain data: they always encode
+	}
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
+}
+
+// Records answers what checking a record needs to know of this snapshot.
+func (cat *Catalog) Records() models.Records { return catalogRecords{cat} }
+
+type catalogRecords struct{ cat *Catalog }
+
+func (r catalogRecords) HasTheme(slug string) bool {
+	return slices.ContainsFunc(r.cat.vocab.Themes, func(t models.Theme) bool { return t.Slug == slug })
+}
+func (r catalogRecords) HasStrand(slug string) bool {
+	return slices.ContainsFunc(r.cat.vocab.Strands, func(s models.Strand) bool { return s.Slug == slug })
+}
+func (r catalogRecords) HasDisadvantage(slug string) bool {
+	return slices.ContainsFunc(r.cat.vocab.Disadvantages, func(d models.DisadvantageFocus) bool { return d.Slug == slug })
+}
+func (r catalogRecords) HasStudy(id string) bool {
+	_, ok := r.cat.studies.byID[id]
+	return ok
+}
+func (r catalogRecords) HasIntervention(id string) bool {
+	_, ok := r.cat.interventions.byID[id]
+	return ok
+}
+func (r catalogRecords) DOIOwner(doi string) (string, bool) {
+	for _, o := range r.cat.studies.fields["doi"].keys[strings.ToLower(doi)] {
+		if r.cat.studyRecs[o] != nil {
+			return r.cat.studyRecs[o].ID, true
+		}
+	}
+	return "", false
+}
+
+// Link is a reference from one record to another: the record that holds it, and where.
+type Link struct {
+	Kind  string // models.KindStudy or models.KindIntervention
+	ID    string
+	Field string // e.g. "evidence[2].study_id" or "interventions"
+}
+
+// LinksTo lists the references other records hold to the record kind/id: the evidence
+// items that cite a study, or the studies that name an intervention.
+func (cat *Catalog) LinksTo(kind, id string) []Link {
+	var out []Link
+	switch kind {
+	case models.KindStudy:
+		o, ok := cat.studies.byID[id]
+		if !ok {
+			return nil
+		}
+		for _, iv := range cat.studyIvs[o] {
+			for j, e := range cat.ivRecs[iv].Evidence {
+				if e.StudyID != nil && *e.StudyID == id {
+					out = append(out, Link{models.KindIntervention, cat.ivRecs[iv].ID, fmt.Sprintf("evidence[%d].study_id", j)})
+				}
+			}
+		}
+	case models.KindIntervention:
+		o, ok := cat.interventions.byID[id]
+		if !ok {
+			return nil
+		}
+		for _, s := range cat.ivStudies[o] {
+			if slices.Contains(cat.studyRecs[s].Interventions, id) {
+				out = append(out, Link{models.KindStudy, cat.studyRecs[s].ID, "interventions"})
+			}
+		}
+	}
+	return out
 }

@@ -29,3 +29,16 @@ func DocumentVersion(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
+
+// EncodeDataset writes a dataset document as the curated file is written: two-space
+// indents, no HTML escaping, a final newline.
+func EncodeDataset(d *Dataset) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encode dataset: %w", err)
+	}
+	return buf.Bytes(), nil
+}

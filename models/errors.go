@@ -18,6 +18,14 @@ const (
 	EForbidden    = "forbidden"    // valid credentials whose role does not allow the request
 )
 
+// Error codes of writes.
+const (
+	EUnprocessable        = "unprocessable"         // a record that does not validate
+	EConflict             = "conflict"              // the write clashes with the data: an id taken, a record still linked
+	EPreconditionFailed   = "precondition_failed"   // If-Match names a version that is no longer current
+	EPreconditionRequired = "precondition_required" // a change to an existing record without If-Match
+)
+
 // Error is a domain error: a code, a human message, and the fields it concerns.
 type Error struct {
 	Code    string

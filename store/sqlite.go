@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-
 	"embed"
 	"fmt"
 	"io/fs"
+	"strconv"
 
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/sqlite"
@@ -148,81 +148,162 @@ var (
 	interventionDisadvantages = linkTable{"intervention_disadvantages", "intervention_id", "slug"}
 )
 
-const versionKey = "dataset_version"
+// Keys of the meta table.
+const (
+	versionKey     = "dataset_version" // what every response reports; changes with every write
+	revisionKey    = "revision"        // counts writes since the store was first seeded
+	seedVersionKey = "seed_version"    // content hash of the dataset document the store was seeded from
+)
 
-// storedVersion returns the dataset version the database holds, or "" when it is empty.
-func storedVersion(ctx context.Context, db *gorm.DB) (string, error) {
-	var rows []metaRow
-	if err := db.WithContext(ctx).Where("key = ?", versionKey).Find(&rows).Error; err != nil {
-		return "", err
-	}
-	if len(rows) == 0 {
-		return "", nil
-	}
-	return rows[0].Value, nil
+// meta is the store's own state: its revision and the version it reports.
+type meta struct {
+	version     string
+	revision    int64
+	seedVersion string
 }
 
-// seed replaces the whole evidence base with d, in one transaction: a failure leaves the
-// previous contents untouched.
-func seed(ctx context.Context, db *gorm.DB, d *models.Dataset, version string) error {
+// readMeta returns the store's meta; version "" means the store has never been seeded.
+func readMeta(ctx context.Context, db *gorm.DB) (meta, error) {
+	var rows []metaRow
+	if err := db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return meta{}, fmt.Errorf("read meta: %w", err)
+	}
+	var m meta
+	for _, r := range rows {
+		switch r.Key {
+		case versionKey:
+			m.version = r.Value
+		case revisionKey:
+			m.revision, _ = strconv.ParseInt(r.Value, 10, 64)
+		case seedVersionKey:
+			m.seedVersion = r.Value
+		}
+	}
+	if m.version != "" && m.seedVersion == "" { // a store seeded before edits were possible
+		m.seedVersion, m.revision = m.version, max(m.revision, 1)
+	}
+	return m, nil
+}
+
+func writeMeta(tx *gorm.DB, m meta) error {
+	for k, v := range map[string]string{versionKey: m.version, revisionKey: strconv.FormatInt(m.revision, 10), seedVersionKey: m.seedVersion} {
+		if err := tx.Save(&metaRow{Key: k, Value: v}).Error; err != nil {
+			return fmt.Errorf("write meta: %w", err)
+		}
+	}
+	return nil
+}
+
+// recordTables are the tables that hold records, children before parents, so that
+// clearing them in this order never breaks a foreign key.
+var recordTables = []string{"intervention_disadvantages", "intervention_strands", "intervention_themes",
+	"study_interventions", "study_disadvantages", "study_strands", "study_themes", "evidence",
+	"interventions", "studies", "disadvantages", "strands", "themes"}
+
+// seed fills an empty store with d, in one transaction: a failure leaves it empty.
+func seed(ctx context.Context, db *gorm.DB, d *models.Dataset, m meta) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"intervention_disadvantages", "intervention_strands", "intervention_themes",
-			"study_interventions", "study_disadvantages", "study_strands", "study_themes", "evidence",
-			"interventions", "studies", "disadvantages", "strands", "themes", "meta"} {
-			if err := tx.Exec("DELETE FROM " + table).Error; err != nil {
-				return fmt.Errorf("clear %s: %w", table, err)
-			}
+		if err := replaceAll(tx, d); err != nil {
+			return err
 		}
-		var themes []themeRow
-		for i, t := range d.Themes {
-			themes = append(themes, themeRow{t.Slug, i, t.Name, t.Description, t.Provisional, t.Note, t.SourceURL})
-		}
-		var strands []strandRow
-		for i, s := range d.Strands {
-			strands = append(strands, strandRow{s.Slug, i, s.Name, s.Description, s.Provisional, s.Note})
-		}
-		var disadvantages []disadvantageRow
-		for i, x := range d.Disadvantages {
-			disadvantages = append(disadvantages, disadvantageRow{x.Slug, i, x.Name, x.Description})
-		}
-		studies := make([]studyRow, len(d.Studies))
-		links := map[linkTable][]linkRow{}
-		for i, s := range d.Studies {
-			studies[i] = studyRow{s.ID, i, s.Title, s.Authors, s.Year, s.Type, s.Venue, s.DOI, s.URL, s.Country, s.Design,
-				s.Stage, s.SampleSize, s.EffectSize, s.EffectSizeMeasure, s.Summary, s.KeyFindings, s.VerifiedIn}
-			addLinks(links, studyThemes, s.ID, s.Themes)
-			addLinks(links, studyStrands, s.ID, s.Strands)
-			addLinks(links, studyDisadvantages, s.ID, s.DisadvantageFocus)
-			addLinks(links, studyInterventions, s.ID, s.Interventions)
-		}
-		interventions := make([]interventionRow, len(d.Interventions))
-		var evidence []evidenceRow
-		for i, iv := range d.Interventions {
-			interventions[i] = interventionRow{iv.ID, i, iv.Name, iv.Aliases, iv.Origin, iv.CountryOfOrigin, iv.Summary,
-				iv.Stage, iv.Setting, iv.URL, iv.VerifiedIn}
-			for j, e := range iv.Evidence {
-				evidence = append(evidence, evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.OutsideWindow})
-			}
-			addLinks(links, interventionThemes, iv.ID, iv.Themes)
-			addLinks(links, interventionStrands, iv.ID, iv.Strands)
-			addLinks(links, interventionDisadvantages, iv.ID, iv.DisadvantageFocus)
-		}
-		for _, rows := range []any{&themes, &strands, &disadvantages, &studies, &interventions, &evidence} {
-			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
-				return fmt.Errorf("seed %T: %w", rows, err)
-			}
-		}
-		for _, t := range []linkTable{studyThemes, studyStrands, studyDisadvantages, studyInterventions,
-			interventionThemes, interventionStrands, interventionDisadvantages} {
-			for start := 0; start < len(links[t]); start += 300 {
-				batch := links[t][start:min(start+300, len(links[t]))]
-				if err := insertLinks(tx, t, batch); err != nil {
-					return fmt.Errorf("seed %s: %w", t.name, err)
-				}
-			}
-		}
-		return tx.Create(&metaRow{Key: versionKey, Value: version}).Error
+		return writeMeta(tx, m)
 	})
+}
+
+// replaceAll replaces every record of the store with d's, within tx.
+func replaceAll(tx *gorm.DB, d *models.Dataset) error {
+	for _, table := range recordTables {
+		if err := tx.Exec("DELETE FROM " + table).Error; err != nil {
+			return fmt.Errorf("clear %s: %w", table, err)
+		}
+	}
+	if err := insertVocabulary(tx, d); err != nil {
+		return err
+	}
+	studies := make([]studyRow, len(d.Studies))
+	links := map[linkTable][]linkRow{}
+	for i := range d.Studies {
+		studies[i] = studyRowOf(&d.Studies[i], i)
+		addStudyLinks(links, &d.Studies[i])
+	}
+	interventions := make([]interventionRow, len(d.Interventions))
+	var evidence []evidenceRow
+	for i := range d.Interventions {
+		interventions[i] = interventionRowOf(&d.Interventions[i], i)
+		evidence = append(evidence, evidenceRowsOf(&d.Interventions[i])...)
+		addInterventionLinks(links, &d.Interventions[i])
+	}
+	for _, rows := range []any{&studies, &interventions, &evidence} {
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+			return fmt.Errorf("store %T: %w", rows, err)
+		}
+	}
+	return insertAllLinks(tx, links)
+}
+
+func insertVocabulary(tx *gorm.DB, d *models.Dataset) error {
+	var themes []themeRow
+	for i, t := range d.Themes {
+		themes = append(themes, themeRow{t.Slug, i, t.Name, t.Description, t.Provisional, t.Note, t.SourceURL})
+	}
+	var strands []strandRow
+	for i, s := range d.Strands {
+		strands = append(strands, strandRow{s.Slug, i, s.Name, s.Description, s.Provisional, s.Note})
+	}
+	var disadvantages []disadvantageRow
+	for i, x := range d.Disadvantages {
+		disadvantages = append(disadvantages, disadvantageRow{x.Slug, i, x.Name, x.Description})
+	}
+	for _, rows := range []any{&themes, &strands, &disadvantages} {
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+			return fmt.Errorf("store %T: %w", rows, err)
+		}
+	}
+	return nil
+}
+
+func studyRowOf(s *models.Study, pos int) studyRow {
+	return studyRow{s.ID, pos, s.Title, s.Authors, s.Year, s.Type, s.Venue, s.DOI, s.URL, s.Country, s.Design,
+		s.Stage, s.SampleSize, s.EffectSize, s.EffectSizeMeasure, s.Summary, s.KeyFindings, s.VerifiedIn}
+}
+
+func interventionRowOf(iv *models.Intervention, pos int) interventionRow {
+	return interventionRow{iv.ID, pos, iv.Name, iv.Aliases, iv.Origin, iv.CountryOfOrigin, iv.Summary,
+		iv.Stage, iv.Setting, iv.URL, iv.VerifiedIn}
+}
+
+func evidenceRowsOf(iv *models.Intervention) []evidenceRow {
+	rows := make([]evidenceRow, len(iv.Evidence))
+	for j, e := range iv.Evidence {
+		rows[j] = evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.OutsideWindow}
+	}
+	return rows
+}
+
+func addStudyLinks(links map[linkTable][]linkRow, s *models.Study) {
+	addLinks(links, studyThemes, s.ID, s.Themes)
+	addLinks(links, studyStrands, s.ID, s.Strands)
+	addLinks(links, studyDisadvantages, s.ID, s.DisadvantageFocus)
+	addLinks(links, studyInterventions, s.ID, s.Interventions)
+}
+
+func addInterventionLinks(links map[linkTable][]linkRow, iv *models.Intervention) {
+	addLinks(links, interventionThemes, iv.ID, iv.Themes)
+	addLinks(links, interventionStrands, iv.ID, iv.Strands)
+	addLinks(links, interventionDisadvantages, iv.ID, iv.DisadvantageFocus)
+}
+
+func insertAllLinks(tx *gorm.DB, links map[linkTable][]linkRow) error {
+	for _, t := range []linkTable{studyThemes, studyStrands, studyDisadvantages, studyInterventions,
+		interventionThemes, interventionStrands, interventionDisadvantages} {
+		for start := 0; start < len(links[t]); start += 300 {
+			batch := links[t][start:min(start+300, len(links[t]))]
+			if err := insertLinks(tx, t, batch); err != nil {
+				return fmt.Errorf("store %s: %w", t.name, err)
+			}
+		}
+	}
+	return nil
 }
 
 func addLinks(links map[linkTable][]linkRow, t linkTable, owner string, targets []string) {

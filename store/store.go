@@ -8,8 +8,8 @@ package store
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -27,27 +27,39 @@ func EmbeddedDataset() []byte { return embeddedDataset }
 // Store is the evidence base.
 type Store struct {
 	db      *gorm.DB
+	log     *slog.Logger
 	current atomic.Pointer[snapshot]
+	writeMu sync.Mutex // one write at a time: each starts from the snapshot the last one made
 }
 
-// snapshot is what readers see at one moment: the query engine and the document it was
-// built from, swapped together so they never disagree.
+// snapshot is what readers see at one moment: the query engine over the store at one
+// revision, and that revision's dataset document, made on first request.
 type snapshot struct {
-	cat *catalog.Catalog
-	raw []byte // the dataset document being served, as given
+	cat      *catalog.Catalog
+	revision int64
+	document func() ([]byte, error)
 }
 
-// Options configure Open. The zero value of Dataset means the embedded dataset.
+func newSnapshot(cat *catalog.Catalog, revision int64) *snapshot {
+	return &snapshot{cat: cat, revision: revision, document: sync.OnceValues(func() ([]byte, error) {
+		return models.EncodeDataset(cat.Dataset())
+	})}
+}
+
+// Options configure Open.
 type Options struct {
-	Path    string // SQLite file; created if missing
-	Dataset []byte // dataset document to serve; nil for the embedded one
-	Logger  *slog.Logger
+	Path   string       // SQLite file; created if missing
+	Seed   []byte       // dataset document an empty store is seeded from; nil for the embedded one
+	Logger *slog.Logger // where Open says what it did; nil for nowhere
 }
 
-// Open opens (creating and migrating if needed) the SQLite store at opts.Path, seeds it in
-// one transaction when it is empty or holds another dataset version, and loads the catalogue.
+// Open opens (creating and migrating if needed) the SQLite store at opts.Path and loads
+// the catalogue. The database is the source of truth: the seed document fills an empty
+// store, and only that. When the store already holds data and the seed differs from the
+// one it was seeded with, Open keeps the store as it is and logs that a newer dataset is
+// available; it is applied only by an explicit import.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	raw := opts.Dataset
+	raw := opts.Seed
 	if raw == nil {
 		raw = embeddedDataset
 	}
@@ -59,42 +71,73 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db}
-	if err := s.init(ctx, raw, log); err != nil {
+	s := &Store{db: db, log: log}
+	if err := s.init(ctx, raw); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, raw []byte, log *slog.Logger) error {
+func (s *Store) init(ctx context.Context, raw []byte) error {
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
-	version := models.DocumentVersion(raw)
-	stored, err := storedVersion(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("read dataset version: %w", err)
-	}
-	if stored != version {
-		d, err := models.ParseDataset(raw)
-		if err != nil {
-			return err
-		}
-		if errs := d.Validate(); len(errs) > 0 {
-			return &models.Error{Code: models.EInvalid, Message: "dataset does not validate", Fields: errs}
-		}
-		if err := seed(ctx, s.db, d, version); err != nil {
-			return err
-		}
-		log.Info("seeded store", "dataset_version", version, "replaced", stored, "studies", len(d.Studies), "interventions", len(d.Interventions))
-	}
-	d, err := load(ctx, s.db)
+	m, err := readMeta(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	s.current.Store(&snapshot{cat: catalog.New(d, version), raw: raw})
+	seedVersion := models.DocumentVersion(raw)
+	switch {
+	case m.version == "":
+		d, err := ParseValidDataset(raw)
+		if err != nil {
+			return err
+		}
+		m = meta{version: seedVersion, revision: 1, seedVersion: seedVersion}
+		if err := seed(ctx, s.db, d, m); err != nil {
+			return err
+		}
+		s.log.Info("seeded an empty store", "dataset_version", m.version, "studies", len(d.Studies), "interventions", len(d.Interventions))
+	case m.seedVersion != seedVersion:
+		s.log.Info("the store keeps its data; a different seed dataset is available: apply it with import",
+			"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision)
+	}
+	return s.reload(ctx)
+}
+
+// reload builds the catalogue afresh from the database.
+func (s *Store) reload(ctx context.Context) error {
+	var (
+		m   meta
+		d   *models.Dataset
+		err error
+	)
+	// one read transaction, so the records and the revision agree
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if m, err = readMeta(ctx, tx); err != nil {
+			return err
+		}
+		d, err = load(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.current.Store(newSnapshot(catalog.New(d, m.version), m.revision))
 	return nil
+}
+
+// ParseValidDataset reads a dataset document strictly and validates it.
+func ParseValidDataset(raw []byte) (*models.Dataset, error) {
+	d, err := models.ParseDataset(raw)
+	if err != nil {
+		return nil, &models.Error{Code: models.EUnprocessable, Message: err.Error()}
+	}
+	if errs := d.Validate(); len(errs) > 0 {
+		return nil, &models.Error{Code: models.EUnprocessable, Message: "dataset does not validate", Fields: errs}
+	}
+	return d, nil
 }
 
 // Close releases the database.
@@ -117,9 +160,18 @@ func (s *Store) Ping(ctx context.Context) error {
 // from the same version.
 func (s *Store) Catalog() *catalog.Catalog { return s.current.Load().cat }
 
-// DatasetVersion is the content hash of the dataset being served.
+// DatasetVersion is the version of the evidence base being served: the seed document's
+// content hash until the first write, then a new value with every write.
 func (s *Store) DatasetVersion() string { return s.Catalog().Version() }
 
-// DatasetDocument returns the dataset document being served, byte for byte: its
-// content hash is DatasetVersion.
-func (s *Store) DatasetDocument() []byte { return s.current.Load().raw }
+// Revision counts the writes the store has taken since it was seeded (1 when seeded).
+func (s *Store) Revision() int64 { return s.current.Load().revision }
+
+// DatasetDocument returns the evidence base of the snapshot cat as one dataset document:
+// it validates, and importing it changes nothing. It is encoded once per snapshot.
+func (s *Store) DatasetDocument(cat *catalog.Catalog) ([]byte, error) {
+	if snap := s.current.Load(); snap.cat == cat {
+		return snap.document()
+	}
+	return models.EncodeDataset(cat.Dataset())
+}

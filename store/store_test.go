@@ -1,8 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -72,26 +75,54 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
-// A dataset that fails validation must leave the store as it was: seeding is one transaction
-// and only runs after validation.
-func TestOpenRejectsInvalidDatasetAndKeepsOldData(t *testing.T) {
+// An invalid seed document is refused, and leaves an empty store empty.
+func TestOpenRefusesInvalidSeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kb.db")
+	ctx := context.Background()
+	bad := []byte(`{"format_version":1,"themes":[],"strands":[],"disadvantages":[],"studies":[{"id":"x","year":1999}],"interventions":[]}`)
+	if _, err := store.Open(ctx, store.Options{Path: path, Seed: bad}); err == nil {
+		t.Fatal("Open with an invalid seed succeeded")
+	}
+	s, err := store.Open(ctx, store.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if p := mustStudies(t, s, catalog.Query{}); p.Total != 110 {
+		t.Fatalf("after the refused seed, the embedded one gave %d studies", p.Total)
+	}
+}
+
+// The database is the source of truth: a store that holds data keeps it when it is opened
+// with another seed document, and says that a newer dataset is available.
+func TestOpenKeepsStoreWhenSeedChanges(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kb.db")
 	ctx := context.Background()
 	s, err := store.Open(ctx, store.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
+	version := s.DatasetVersion()
 	s.Close()
-	bad := []byte(`{"format_version":1,"themes":[],"strands":[],"disadvantages":[],"studies":[{"id":"x","year":1999}],"interventions":[]}`)
-	if _, err := store.Open(ctx, store.Options{Path: path, Dataset: bad}); err == nil {
-		t.Fatal("Open with an invalid dataset succeeded")
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
 	}
-	s, err = store.Open(ctx, store.Options{Path: path})
+	d.Studies = d.Studies[:10]
+	other, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	s, err = store.Open(ctx, store.Options{Path: path, Seed: other, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if p := mustStudies(t, s, catalog.Query{}); p.Total == 0 {
-		t.Fatal("the old data was lost")
+	if p := mustStudies(t, s, catalog.Query{}); p.Total != 110 || s.DatasetVersion() != version {
+		t.Fatalf("the store changed on open: %d studies, version %s (was %s)", p.Total, s.DatasetVersion(), version)
+	}
+	if !strings.Contains(logged.String(), "apply it with import") {
+		t.Errorf("Open did not say a newer dataset is available; it logged:\n%s", logged.String())
 	}
 }

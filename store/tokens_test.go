@@ -247,26 +247,30 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 	}
 }
 
-// TestTokensOutliveReseeding: replacing the dataset replaces the evidence, not the tokens.
-func TestTokensOutliveReseeding(t *testing.T) {
+// TestTokensOutliveImport: replacing the dataset replaces the evidence, not the tokens.
+func TestTokensOutliveImport(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kb.db")
-	s, err := store.Open(ctx, store.Options{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
-	before := s.DatasetVersion()
-	s.Close()
-
-	other := append(bytes.Clone(store.EmbeddedDataset()), '\n') // same records, another version
-	s, err = store.Open(ctx, store.Options{Path: path, Dataset: other})
+	s, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "kb.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
+	before := s.DatasetVersion()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies = d.Studies[1:]
+	other, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(ctx, store.Actor{Name: "alice", Role: models.RoleAdmin}, other, false); err != nil {
+		t.Fatal(err)
+	}
 	if s.DatasetVersion() == before {
-		t.Fatal("the store was not reseeded")
+		t.Fatal("the import did not change the store")
 	}
 	if _, err := s.Authenticate(ctx, tok); err != nil {
 		t.Errorf("after reseeding, the token is refused: %v", err)

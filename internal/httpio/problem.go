@@ -41,6 +41,14 @@ func StatusOf(code string) int {
 		return http.StatusUnauthorized
 	case models.EForbidden:
 		return http.StatusForbidden
+	case models.EUnprocessable:
+		return http.StatusUnprocessableEntity
+	case models.EConflict:
+		return http.StatusConflict
+	case models.EPreconditionFailed:
+		return http.StatusPreconditionFailed
+	case models.EPreconditionRequired:
+		return http.StatusPreconditionRequired
 	}
 	return http.StatusInternalServerError
 }

@@ -1,0 +1,440 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Actor is who makes a write, as the audit log records it.
+type Actor struct {
+	Name      string
+	Role      models.Role
+	RequestID string
+}
+
+// RecordWrite is one curator's change to one study or intervention.
+type RecordWrite struct {
+	Actor        Actor
+	Kind         string // models.KindStudy or models.KindIntervention
+	Op           string // models.OpCreate, OpUpdate or OpDelete
+	ID           string // the record's id: the path's for update and delete
+	Study        *models.Study
+	Intervention *models.Intervention
+	IfMatch      string // update, delete: the ETag the writer last saw; it must still be current
+	Unlink       bool   // delete: also remove the references other records hold to it
+	// IdempotencyKey, for a create: a retry with the same key and body is answered with
+	// the record the first request created. RequestHash identifies the body.
+	IdempotencyKey, RequestHash string
+}
+
+// Written is the outcome of a write: the snapshot that holds it, and whether the write
+// was a repeat of an earlier idempotent create (then nothing was written).
+type Written struct {
+	Catalog  *catalog.Catalog
+	Replayed bool
+}
+
+// errStale says the database moved on since the current snapshot was made: another
+// process sharing it wrote.
+var errStale = errors.New("store: the database has a newer revision than this process")
+
+// Write applies one record write in one transaction, with its audit entries, and returns
+// the snapshot that holds it; every read that starts after Write returns sees it.
+func (s *Store) Write(ctx context.Context, w RecordWrite) (*Written, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		out, err := s.write(ctx, w)
+		if errors.Is(err, errStale) && attempt == 0 {
+			if err := s.reload(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return out, err
+	}
+}
+
+func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
+	snap := s.current.Load()
+	cat := snap.cat
+	if w.Op == models.OpCreate && w.IdempotencyKey != "" {
+		if id, ok, err := s.idempotent(ctx, w); err != nil || ok {
+			if err != nil {
+				return nil, err
+			}
+			if _, found := recordETag(cat, w.Kind, id); !found {
+				return nil, &models.Error{Code: models.EConflict,
+					Message: fmt.Sprintf("the %s this Idempotency-Key created, %s, has since been deleted", w.Kind, id)}
+			}
+			return &Written{Catalog: cat, Replayed: true}, nil
+		}
+	}
+	change, entries, err := plan(cat, w)
+	if err != nil {
+		return nil, err
+	}
+	next, err := s.commit(ctx, snap, change, entries, func(tx *gorm.DB) error {
+		if w.Op != models.OpCreate || w.IdempotencyKey == "" {
+			return nil
+		}
+		return tx.Exec("INSERT INTO idempotency (actor, key, request_hash, kind, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			w.Actor.Name, w.IdempotencyKey, w.RequestHash, w.Kind, w.ID, formatTime(time.Now())).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Written{Catalog: next}, nil
+}
+
+// idempotent looks up an earlier create with the same key by the same token: the id it
+// created, or an error when the key came with another body.
+func (s *Store) idempotent(ctx context.Context, w RecordWrite) (string, bool, error) {
+	var rows []struct {
+		RequestHash string
+		Kind        string
+		RecordID    string
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT request_hash, kind, record_id FROM idempotency WHERE actor = ? AND key = ?",
+		w.Actor.Name, w.IdempotencyKey).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return "", false, err
+	}
+	if rows[0].RequestHash != w.RequestHash || rows[0].Kind != w.Kind {
+		return "", false, &models.Error{Code: models.EUnprocessable, Message: "this Idempotency-Key was used with another request",
+			Fields: []models.FieldError{{Field: "Idempotency-Key", Reason: "was used before with a different body or endpoint; use a new key"}}}
+	}
+	return rows[0].RecordID, true, nil
+}
+
+// recordETag is the current ETag of a record in cat; false when there is no such record.
+func recordETag(cat *catalog.Catalog, kind, id string) (string, bool) {
+	if kind == models.KindStudy {
+		r, err := cat.Study(id)
+		if err != nil {
+			return "", false
+		}
+		return r.ETag(), true
+	}
+	r, err := cat.Intervention(id)
+	if err != nil {
+		return "", false
+	}
+	return r.ETag(), true
+}
+
+// plan checks a write against the snapshot it starts from and works out the change it
+// makes and its audit entries (the revision is filled in at commit).
+func plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEntry, error) {
+	var ch catalog.Change
+	etag, exists := recordETag(cat, w.Kind, w.ID)
+	switch {
+	case w.Op == models.OpCreate && exists:
+		return ch, nil, &models.Error{Code: models.EConflict,
+			Message: fmt.Sprintf("a %s with id %q exists; PUT /%s/%s replaces it", w.Kind, w.ID, plural(w.Kind), w.ID),
+			Fields:  []models.FieldError{{Field: "id", Reason: "is taken"}}}
+	case w.Op != models.OpCreate && !exists:
+		return ch, nil, models.NotFound(w.Kind, w.ID)
+	case w.Op != models.OpCreate && w.IfMatch != etag && w.IfMatch != "*":
+		return ch, nil, &models.Error{Code: models.EPreconditionFailed,
+			Message: fmt.Sprintf("the %s %s has changed since %s; GET it again and reapply your change", w.Kind, w.ID, w.IfMatch)}
+	}
+	entry := func(op, kind, id string, before, after any) models.AuditEntry {
+		return models.AuditEntry{Actor: w.Actor.Name, Role: w.Actor.Role, RequestID: w.Actor.RequestID,
+			Operation: op, Kind: kind, RecordID: id, Before: document(before), After: document(after)}
+	}
+	records := cat.Records()
+	var entries []models.AuditEntry
+	switch w.Kind {
+	case models.KindStudy:
+		var before *models.Study
+		if exists {
+			r, _ := cat.Study(w.ID)
+			before = &r.Study
+		}
+		if w.Op == models.OpDelete {
+			ch.DeleteStudies = []string{w.ID}
+			entries = append(entries, entry(models.OpDelete, models.KindStudy, w.ID, before, nil))
+			break
+		}
+		if errs := w.Study.Check("", records); len(errs) > 0 {
+			return ch, nil, invalidRecord(w.Kind, errs)
+		}
+		ch.PutStudies = []models.Study{*w.Study}
+		entries = append(entries, entry(w.Op, models.KindStudy, w.ID, before, w.Study))
+	default:
+		var before *models.Intervention
+		if exists {
+			r, _ := cat.Intervention(w.ID)
+			before = &r.Intervention
+		}
+		if w.Op == models.OpDelete {
+			ch.DeleteInterventions = []string{w.ID}
+			entries = append(entries, entry(models.OpDelete, models.KindIntervention, w.ID, before, nil))
+			break
+		}
+		if errs := w.Intervention.Check("", records); len(errs) > 0 {
+			return ch, nil, invalidRecord(w.Kind, errs)
+		}
+		ch.PutInterventions = []models.Intervention{*w.Intervention}
+		entries = append(entries, entry(w.Op, models.KindIntervention, w.ID, before, w.Intervention))
+	}
+	if w.Op != models.OpDelete {
+		return ch, entries, nil
+	}
+	links := cat.LinksTo(w.Kind, w.ID)
+	if len(links) > 0 && !w.Unlink {
+		e := &models.Error{Code: models.EConflict,
+			Message: fmt.Sprintf("%d references to the %s %s would dangle; remove them first, or delete with unlink=true", len(links), w.Kind, w.ID)}
+		for _, l := range links {
+			e.Fields = append(e.Fields, models.FieldError{Field: l.Kind + "/" + l.ID + "." + l.Field, Reason: "refers to " + w.ID})
+		}
+		return ch, nil, e
+	}
+	// unlink: each referring record loses its references, and is audited as updated
+	seen := map[string]bool{}
+	for _, l := range links {
+		if seen[l.Kind+"/"+l.ID] {
+			continue
+		}
+		seen[l.Kind+"/"+l.ID] = true
+		if l.Kind == models.KindIntervention {
+			r, _ := cat.Intervention(l.ID)
+			after := r.Intervention
+			after.Evidence = slices.Clone(after.Evidence)
+			for j, e := range after.Evidence {
+				if e.StudyID != nil && *e.StudyID == w.ID {
+					after.Evidence[j].StudyID = nil
+				}
+			}
+			ch.PutInterventions = append(ch.PutInterventions, after)
+			entries = append(entries, entry(models.OpUpdate, models.KindIntervention, l.ID, r.Intervention, after))
+		} else {
+			r, _ := cat.Study(l.ID)
+			after := r.Study
+			after.Interventions = slices.DeleteFunc(slices.Clone(after.Interventions), func(id string) bool { return id == w.ID })
+			ch.PutStudies = append(ch.PutStudies, after)
+			entries = append(entries, entry(models.OpUpdate, models.KindStudy, l.ID, r.Study, after))
+		}
+	}
+	return ch, entries, nil
+}
+
+func plural(kind string) string {
+	if kind == models.KindStudy {
+		return "studies"
+	}
+	return "interventions"
+}
+
+func invalidRecord(kind string, errs []models.FieldError) error {
+	return &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", kind), Fields: errs}
+}
+
+// document encodes a record for the audit log; nil stays nil.
+func document(v any) json.RawMessage {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *models.Study:
+		if x == nil {
+			return nil
+		}
+	case *models.Intervention:
+		if x == nil {
+			return nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // records are plain data: they always encode
+	}
+	return b
+}
+
+// commit writes change and its audit entries in one transaction that also moves the
+// revision on, then publishes the snapshot that follows. extra runs inside the
+// transaction (the idempotency record).
+func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Change, entries []models.AuditEntry, extra func(*gorm.DB) error) (*catalog.Catalog, error) {
+	now := time.Now().UTC()
+	var next meta
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m, err := readMeta(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if m.revision != snap.revision {
+			return errStale
+		}
+		next = meta{version: nextVersion(m.version, m.revision+1), revision: m.revision + 1, seedVersion: m.seedVersion}
+		if err := applyChange(tx, change); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, entries, next.revision, now); err != nil {
+			return err
+		}
+		if err := extra(tx); err != nil {
+			return err
+		}
+		return writeMeta(tx, next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cat := snap.cat.Apply(change, next.version)
+	s.current.Store(newSnapshot(cat, next.revision))
+	return cat, nil
+}
+
+// nextVersion derives the version a write produces from the one before it: every process
+// sharing the database computes the same one for the same revision.
+func nextVersion(prev string, revision int64) string {
+	sum := sha256.Sum256([]byte(prev + "\n" + strconv.FormatInt(revision, 10)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// applyChange writes the records of change: each put record's rows replaced, each deleted
+// record's rows gone, keeping a replaced record's position.
+func applyChange(tx *gorm.DB, ch catalog.Change) error {
+	for i := range ch.PutStudies {
+		st := &ch.PutStudies[i]
+		pos, err := positionOf(tx, "studies", st.ID)
+		if err != nil {
+			return err
+		}
+		if err := deleteStudyRows(tx, st.ID); err != nil {
+			return err
+		}
+		if err := tx.Create(ptr(studyRowOf(st, pos))).Error; err != nil {
+			return fmt.Errorf("store study %s: %w", st.ID, err)
+		}
+		links := map[linkTable][]linkRow{}
+		addStudyLinks(links, st)
+		if err := insertAllLinks(tx, links); err != nil {
+			return err
+		}
+	}
+	for i := range ch.PutInterventions {
+		iv := &ch.PutInterventions[i]
+		pos, err := positionOf(tx, "interventions", iv.ID)
+		if err != nil {
+			return err
+		}
+		if err := deleteInterventionRows(tx, iv.ID); err != nil {
+			return err
+		}
+		if err := tx.Create(ptr(interventionRowOf(iv, pos))).Error; err != nil {
+			return fmt.Errorf("store intervention %s: %w", iv.ID, err)
+		}
+		if rows := evidenceRowsOf(iv); len(rows) > 0 {
+			if err := tx.Create(&rows).Error; err != nil {
+				return fmt.Errorf("store evidence of %s: %w", iv.ID, err)
+			}
+		}
+		links := map[linkTable][]linkRow{}
+		addInterventionLinks(links, iv)
+		if err := insertAllLinks(tx, links); err != nil {
+			return err
+		}
+	}
+	for _, id := range ch.DeleteStudies {
+		if err := deleteStudyRows(tx, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range ch.DeleteInterventions {
+		if err := deleteInterventionRows(tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// positionOf is a record's position, or the next free one for a new record.
+func positionOf(tx *gorm.DB, table, id string) (int, error) {
+	var pos []int
+	if err := tx.Raw("SELECT position FROM "+table+" WHERE id = ?", id).Scan(&pos).Error; err != nil {
+		return 0, err
+	}
+	if len(pos) > 0 {
+		return pos[0], nil
+	}
+	var next int
+	err := tx.Raw("SELECT COALESCE(MAX(position), -1) + 1 FROM " + table).Scan(&next).Error
+	return next, err
+}
+
+func deleteStudyRows(tx *gorm.DB, id string) error {
+	for _, t := range []linkTable{studyThemes, studyStrands, studyDisadvantages, studyInterventions} {
+		if err := tx.Exec("DELETE FROM "+t.name+" WHERE "+t.owner+" = ?", id).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Exec("DELETE FROM studies WHERE id = ?", id).Error
+}
+
+func deleteInterventionRows(tx *gorm.DB, id string) error {
+	for _, t := range []linkTable{interventionThemes, interventionStrands, interventionDisadvantages} {
+		if err := tx.Exec("DELETE FROM "+t.name+" WHERE "+t.owner+" = ?", id).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Exec("DELETE FROM evidence WHERE intervention_id = ?", id).Error; err != nil {
+		return err
+	}
+	return tx.Exec("DELETE FROM interventions WHERE id = ?", id).Error
+}
+
+// auditRow is a row of the audit table.
+type auditRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	At        string
+	Revision  int64
+	Actor     string
+	Role      string
+	RequestID string
+	Operation string
+	Kind      string
+	RecordID  string
+	BeforeDoc *string
+	AfterDoc  *string
+}
+
+func (auditRow) TableName() string { return "audit" }
+
+func appendAudit(tx *gorm.DB, entries []models.AuditEntry, revision int64, at time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	rows := make([]auditRow, len(entries))
+	for i, e := range entries {
+		rows[i] = auditRow{At: formatTime(at), Revision: revision, Actor: e.Actor, Role: string(e.Role), RequestID: e.RequestID,
+			Operation: e.Operation, Kind: e.Kind, RecordID: e.RecordID, BeforeDoc: text(e.Before), AfterDoc: text(e.After)}
+	}
+	if err := tx.CreateInBatches(&rows, 200).Error; err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+func text(doc json.RawMessage) *string {
+	if doc == nil {
+		return nil
+	}
+	s := string(doc)
+	return &s
+}
