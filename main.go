@@ -14,6 +14,8 @@
 //	@tag.description			Themes, strands and disadvantage focus
 //	@tag.name					dataset
 //	@tag.description			The whole evidence base in one document, for reproducible analyses
+//	@tag.name					curation
+//	@tag.description			Writes (with a token), record histories, the audit log and imports
 //	@tag.name					operations
 //	@tag.description			Health probes
 //	@securityDefinitions.apikey	BearerToken

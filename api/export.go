@@ -211,7 +211,7 @@ func (s *Server) answeredAsExport(c *gin.Context, offers []format, exportAs func
 // exportStudies answers a studies list in an export or citation format.
 func (s *Server) exportStudies(c *gin.Context, f format) {
 	streamList(s, c, f, "studies", s.snapshot(c).Studies, func(w io.Writer, bom bool) export.Encoder[models.Study] {
-		return s.studyEncoder(f, w, bom)
+		return s.studyEncoder(s.snapshot(c), f, w, bom)
 	})
 }
 
@@ -225,7 +225,7 @@ func (s *Server) exportInterventions(c *gin.Context, f format) {
 	})
 }
 
-func (s *Server) studyEncoder(f format, w io.Writer, bom bool) export.Encoder[models.Study] {
+func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom bool) export.Encoder[models.Study] {
 	switch f {
 	case formatCSV:
 		return export.NewCSV(w, export.StudyColumns, bom)
@@ -235,7 +235,7 @@ func (s *Server) studyEncoder(f format, w io.Writer, bom bool) export.Encoder[mo
 		return export.NewAPA(w)
 	}
 	// Keys are made over the whole dataset, so a study is cited alike in every export.
-	keys := s.citationKeys()
+	keys := s.citationKeys(cat)
 	switch f {
 	case formatBibTeX:
 		return export.NewBibTeX(w, keys)
@@ -276,7 +276,7 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 // writeCitation answers one study in a citation format.
 func (s *Server) writeCitation(c *gin.Context, f format, st models.Study) {
 	s.startDownload(c, f, "inline", st.ID)
-	enc := s.studyEncoder(f, c.Writer, false)
+	enc := s.studyEncoder(s.snapshot(c), f, c.Writer, false)
 	s.finishDownload(c, enc, enc.Encode(st))
 }
 

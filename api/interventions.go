@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -79,12 +81,7 @@ func (s *Server) getIntervention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d, err := s.snapshot(c).Intervention(id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	httpio.WriteJSON(c, 200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta(c)})
+	s.writeDetail(c, http.StatusOK, models.KindIntervention, id)
 }
 
 // interventionIncluded gathers the relations a list request asked to embed.

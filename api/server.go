@@ -34,8 +34,10 @@ type Options struct {
 	Spec         []byte   // the OpenAPI document (YAML) served at /openapi.yaml
 	CORSOrigins  []string // origins allowed to read; "*" for any
 	MaxBodyBytes int64    // requests with larger bodies are refused with 413
-	CacheMaxAge  time.Duration
-	Site         Site // the pages for people, served beside the API; nil for none
+	// MaxImportBytes bounds an import's body, a whole dataset document
+	MaxImportBytes int64
+	CacheMaxAge    time.Duration
+	Site           Site // the pages for people, served beside the API; nil for none
 }
 
 // Site is the server-rendered web finder (package web): it adds its own routes, and
@@ -54,8 +56,13 @@ type Server struct {
 	specJSON []byte
 	engine   *gin.Engine
 	records  recordCache // encoded records, for list pages
-	// citationKeys are made over the whole dataset, once: a study keeps its key in every export
-	citationKeys func() export.Keys
+	// citations keeps the citation keys of the latest snapshot an export used: keys are made
+	// over the whole dataset, so a study keeps its key in every export of one version
+	citations struct {
+		sync.Mutex
+		cat  *catalog.Catalog
+		keys export.Keys
+	}
 }
 
 // NewServer builds the HTTP handler over a store.
@@ -69,6 +76,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
+	if opts.MaxImportBytes == 0 {
+		opts.MaxImportBytes = 512 << 20
+	}
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = 5 * time.Minute
 	}
@@ -76,8 +86,7 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
-	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON,
-		citationKeys: sync.OnceValue(func() export.Keys { return export.NewKeys(st.Catalog().Dataset().Studies) })}
+	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
 	s.routes()
 	return s, nil
 }
@@ -113,7 +122,7 @@ func (s *Server) routes() {
 		httpio.WriteProblem(c, http.StatusNotFound, "no such endpoint: "+c.Request.URL.Path+"; see /docs", nil)
 	})
 	r.NoMethod(func(c *gin.Context) {
-		httpio.WriteProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed here; the API is read-only", nil)
+		httpio.WriteProblem(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
 
 	r.GET("/healthz", s.healthz)
@@ -126,8 +135,10 @@ func (s *Server) routes() {
 	v1 := r.Group("/api/v1", wellFormedQuery, s.cacheable)
 	v1.GET("/studies", s.listStudies)
 	v1.GET("/studies/:id", s.getStudy)
+	v1.GET("/studies/:id/history", s.studyHistory)
 	v1.GET("/interventions", s.listInterventions)
 	v1.GET("/interventions/:id", s.getIntervention)
+	v1.GET("/interventions/:id/history", s.interventionHistory)
 	v1.GET("/themes", s.listThemes)
 	v1.GET("/themes/:slug", s.getTheme)
 	v1.GET("/strands", s.listStrands)
@@ -136,6 +147,20 @@ func (s *Server) routes() {
 	v1.GET("/stats", s.stats)
 	v1.GET("/evidence-map", s.evidenceMap)
 	v1.GET("/autocomplete", s.autocomplete)
+
+	// Writes need a token; the audit log and imports an admin's, and they are never cached.
+	curator := r.Group("/api/v1", wellFormedQuery, s.requireRole(models.RoleCurator))
+	curator.POST("/studies", s.createStudy)
+	curator.PUT("/studies/:id", s.replaceStudy)
+	curator.PATCH("/studies/:id", s.patchStudy)
+	curator.DELETE("/studies/:id", s.deleteStudy)
+	curator.POST("/interventions", s.createIntervention)
+	curator.PUT("/interventions/:id", s.replaceIntervention)
+	curator.PATCH("/interventions/:id", s.patchIntervention)
+	curator.DELETE("/interventions/:id", s.deleteIntervention)
+	admin := r.Group("/api/v1", wellFormedQuery, s.requireRole(models.RoleAdmin))
+	admin.GET("/audit", s.listAudit)
+	admin.POST("/imports", s.createImport)
 	if s.opts.Site != nil {
 		s.opts.Site.Register(r)
 	}
@@ -178,10 +203,12 @@ func (s *Server) recover(c *gin.Context, v any) {
 
 func (s *Server) corsConfig() cors.Config {
 	cfg := cors.Config{
-		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-		AllowHeaders:  []string{"Accept", "If-None-Match", "Content-Type", "Authorization"},
-		ExposeHeaders: []string{"ETag", "Link", "X-Request-ID", "X-Dataset-Version", "Content-Disposition", "WWW-Authenticate"},
-		MaxAge:        12 * time.Hour,
+		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions,
+			http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowHeaders: []string{"Accept", "If-None-Match", "If-Match", "Content-Type", "Authorization", "Idempotency-Key"},
+		ExposeHeaders: []string{"ETag", "Link", "Location", "X-Request-ID", "X-Dataset-Version", "Content-Disposition",
+			"WWW-Authenticate", "Idempotent-Replayed"},
+		MaxAge: 12 * time.Hour,
 	}
 	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {
 		cfg.AllowAllOrigins = true
@@ -191,13 +218,18 @@ func (s *Server) corsConfig() cors.Config {
 	return cfg
 }
 
-// limitBody refuses oversized request bodies before any handler reads them.
+// limitBody refuses oversized request bodies before any handler reads them. An import
+// carries the whole evidence base, so it has a limit of its own.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.opts.MaxBodyBytes {
-		httpio.WriteProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.opts.MaxBodyBytes), nil)
+	limit := s.opts.MaxBodyBytes
+	if c.Request.URL.Path == "/api/v1/imports" {
+		limit = s.opts.MaxImportBytes
+	}
+	if c.Request.ContentLength > limit {
+		httpio.WriteProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", limit), nil)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 
@@ -270,4 +302,14 @@ func (s *Server) snapshot(c *gin.Context) *catalog.Catalog {
 	cat := s.store.Catalog()
 	c.Set(snapshotKey, cat)
 	return cat
+}
+
+// citationKeys are the citation keys of the snapshot cat, made once per snapshot.
+func (s *Server) citationKeys(cat *catalog.Catalog) export.Keys {
+	s.citations.Lock()
+	defer s.citations.Unlock()
+	if s.citations.cat != cat {
+		s.citations.cat, s.citations.keys = cat, export.NewKeys(cat.Dataset().Studies)
+	}
+	return s.citations.keys
 }

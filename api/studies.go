@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -108,7 +110,7 @@ func (s *Server) getStudy(c *gin.Context) {
 		s.writeCitation(c, f, d.Study)
 		return
 	}
-	httpio.WriteJSON(c, 200, StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta(c)})
+	s.writeDetail(c, http.StatusOK, models.KindStudy, id)
 }
 
 // studyIncluded gathers the relations a list request asked to embed.

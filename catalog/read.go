@@ -187,6 +187,22 @@ func (r *StudyRecord) ETag() string { return entityTag(r) }
 // ETag is the intervention's strong entity tag; see StudyRecord.ETag.
 func (r *InterventionRecord) ETag() string { return entityTag(r) }
 
+// ETag is the current entity tag of the record kind/id; false when there is none.
+func (cat *Catalog) ETag(kind, id string) (string, bool) {
+	if kind == models.KindStudy {
+		r, err := cat.Study(id)
+		if err != nil {
+			return "", false
+		}
+		return r.ETag(), true
+	}
+	r, err := cat.Intervention(id)
+	if err != nil {
+		return "", false
+	}
+	return r.ETag(), true
+}
+
 func entityTag(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {

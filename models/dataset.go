@@ -42,3 +42,24 @@ func EncodeDataset(d *Dataset) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Normalize makes a record's absent lists empty, as the store returns them.
+func (s *Study) Normalize() {
+	for _, l := range []*[]string{&s.Authors, &s.KeyFindings, &s.Themes, &s.Strands, &s.DisadvantageFocus, &s.Interventions, &s.VerifiedIn} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+}
+
+// Normalize makes an intervention's absent lists empty, as the store returns them.
+func (iv *Intervention) Normalize() {
+	for _, l := range []*[]string{&iv.Aliases, &iv.Themes, &iv.Strands, &iv.DisadvantageFocus, &iv.VerifiedIn} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if iv.Evidence == nil {
+		iv.Evidence = []Evidence{}
+	}
+}

@@ -32,8 +32,8 @@ type RecordWrite struct {
 	ID           string // the record's id: the path's for update and delete
 	Study        *models.Study
 	Intervention *models.Intervention
-	IfMatch      string // update, delete: the ETag the writer last saw; it must still be current
-	Unlink       bool   // delete: also remove the references other records hold to it
+	IfMatch      []string // update, delete: the ETags the writer accepts (If-Match); one must be current, or "*"
+	Unlink       bool     // delete: also remove the references other records hold to it
 	// IdempotencyKey, for a create: a retry with the same key and body is answered with
 	// the record the first request created. RequestHash identifies the body.
 	IdempotencyKey, RequestHash string
@@ -75,7 +75,7 @@ func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, found := recordETag(cat, w.Kind, id); !found {
+			if _, found := cat.ETag(w.Kind, id); !found {
 				return nil, &models.Error{Code: models.EConflict,
 					Message: fmt.Sprintf("the %s this Idempotency-Key created, %s, has since been deleted", w.Kind, id)}
 			}
@@ -119,27 +119,11 @@ func (s *Store) idempotent(ctx context.Context, w RecordWrite) (string, bool, er
 	return rows[0].RecordID, true, nil
 }
 
-// recordETag is the current ETag of a record in cat; false when there is no such record.
-func recordETag(cat *catalog.Catalog, kind, id string) (string, bool) {
-	if kind == models.KindStudy {
-		r, err := cat.Study(id)
-		if err != nil {
-			return "", false
-		}
-		return r.ETag(), true
-	}
-	r, err := cat.Intervention(id)
-	if err != nil {
-		return "", false
-	}
-	return r.ETag(), true
-}
-
 // plan checks a write against the snapshot it starts from and works out the change it
 // makes and its audit entries (the revision is filled in at commit).
 func plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEntry, error) {
 	var ch catalog.Change
-	etag, exists := recordETag(cat, w.Kind, w.ID)
+	etag, exists := cat.ETag(w.Kind, w.ID)
 	switch {
 	case w.Op == models.OpCreate && exists:
 		return ch, nil, &models.Error{Code: models.EConflict,
@@ -147,9 +131,9 @@ func plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEn
 			Fields:  []models.FieldError{{Field: "id", Reason: "is taken"}}}
 	case w.Op != models.OpCreate && !exists:
 		return ch, nil, models.NotFound(w.Kind, w.ID)
-	case w.Op != models.OpCreate && w.IfMatch != etag && w.IfMatch != "*":
+	case w.Op != models.OpCreate && !slices.Contains(w.IfMatch, etag) && !slices.Contains(w.IfMatch, "*"):
 		return ch, nil, &models.Error{Code: models.EPreconditionFailed,
-			Message: fmt.Sprintf("the %s %s has changed since %s; GET it again and reapply your change", w.Kind, w.ID, w.IfMatch)}
+			Message: fmt.Sprintf("the %s %s has changed since you read it (its ETag is now %s); GET it again and reapply your change", w.Kind, w.ID, etag)}
 	}
 	entry := func(op, kind, id string, before, after any) models.AuditEntry {
 		return models.AuditEntry{Actor: w.Actor.Name, Role: w.Actor.Role, RequestID: w.Actor.RequestID,
@@ -314,10 +298,11 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 		if err != nil {
 			return err
 		}
-		if err := deleteStudyRows(tx, st.ID); err != nil {
+		if err := deleteLinks(tx, st.ID, studyThemes, studyStrands, studyDisadvantages, studyInterventions); err != nil {
 			return err
 		}
-		if err := tx.Create(ptr(studyRowOf(st, pos))).Error; err != nil {
+		// updated in place: other records' references to it stay valid throughout
+		if err := tx.Save(ptr(studyRowOf(st, pos))).Error; err != nil {
 			return fmt.Errorf("store study %s: %w", st.ID, err)
 		}
 		links := map[linkTable][]linkRow{}
@@ -332,10 +317,13 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 		if err != nil {
 			return err
 		}
-		if err := deleteInterventionRows(tx, iv.ID); err != nil {
+		if err := deleteLinks(tx, iv.ID, interventionThemes, interventionStrands, interventionDisadvantages); err != nil {
 			return err
 		}
-		if err := tx.Create(ptr(interventionRowOf(iv, pos))).Error; err != nil {
+		if err := tx.Exec("DELETE FROM evidence WHERE intervention_id = ?", iv.ID).Error; err != nil {
+			return err
+		}
+		if err := tx.Save(ptr(interventionRowOf(iv, pos))).Error; err != nil {
 			return fmt.Errorf("store intervention %s: %w", iv.ID, err)
 		}
 		if rows := evidenceRowsOf(iv); len(rows) > 0 {
@@ -378,24 +366,23 @@ func positionOf(tx *gorm.DB, table, id string) (int, error) {
 	return next, err
 }
 
-func deleteStudyRows(tx *gorm.DB, id string) error {
-	for _, t := range []linkTable{studyThemes, studyStrands, studyDisadvantages, studyInterventions} {
+// deleteLinks removes a record's own rows in its link tables.
+func deleteLinks(tx *gorm.DB, id string, tables ...linkTable) error {
+	for _, t := range tables {
 		if err := tx.Exec("DELETE FROM "+t.name+" WHERE "+t.owner+" = ?", id).Error; err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// A deleted record's link rows and evidence go with it (ON DELETE CASCADE); the records
+// that referred to it were unlinked first, in the same change.
+func deleteStudyRows(tx *gorm.DB, id string) error {
 	return tx.Exec("DELETE FROM studies WHERE id = ?", id).Error
 }
 
 func deleteInterventionRows(tx *gorm.DB, id string) error {
-	for _, t := range []linkTable{interventionThemes, interventionStrands, interventionDisadvantages} {
-		if err := tx.Exec("DELETE FROM "+t.name+" WHERE "+t.owner+" = ?", id).Error; err != nil {
-			return err
-		}
-	}
-	if err := tx.Exec("DELETE FROM evidence WHERE intervention_id = ?", id).Error; err != nil {
-		return err
-	}
 	return tx.Exec("DELETE FROM interventions WHERE id = ?", id).Error
 }
 

@@ -206,3 +206,47 @@ func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// NewWritableServer returns the server over a fresh store of its own, seeded with the
+// embedded dataset, for tests that write.
+func NewWritableServer(tb testing.TB) (*api.Server, *store.Store) {
+	tb.Helper()
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(tb.TempDir(), "kb.db")})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	spec, _ := Contract(tb)
+	srv, err := api.NewServer(st, api.Options{Spec: spec, Site: web.New(st, nil)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, st
+}
+
+// Token makes an API token with a role in st.
+func Token(tb testing.TB, st *store.Store, name string, role models.Role) string {
+	tb.Helper()
+	tok, err := st.CreateToken(context.Background(), name, role)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// Send sends a request with a body, bearer token and headers (name, value pairs) through
+// the server, checking the response against the contract.
+func Send(tb testing.TB, srv http.Handler, method, target, token, contentType string, body []byte, headers ...string) *httptest.ResponseRecorder {
+	tb.Helper()
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return Do(tb, srv, req)
+}

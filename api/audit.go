@@ -1,0 +1,205 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// AuditList is a page of audit entries, newest first.
+type AuditList struct {
+	Data  []models.AuditEntry `json:"data"`
+	Meta  ListMeta            `json:"meta"`
+	Links Links               `json:"links"`
+} // @name AuditList
+
+// studyHistory godoc
+//
+//	@Summary		A study's history
+//	@ID				studyHistory
+//	@Description	Every change made to the study since the store was seeded, newest first: when, by which token (name and role), in which request, and the record before and after. A deleted study's history stays readable.
+//	@Tags			curation
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			id			path		string	true	"Study id"	example(lindsay-2008)
+//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
+//	@Success		200			{object}	AuditList
+//	@Failure		400			{object}	Problem	"Malformed id or parameter"
+//	@Failure		404			{object}	Problem	"No study with that id, now or in the past"
+//	@Router			/api/v1/studies/{id}/history [get]
+func (s *Server) studyHistory(c *gin.Context) { s.history(c, models.KindStudy) }
+
+// interventionHistory godoc
+//
+//	@Summary		An intervention's history
+//	@ID				interventionHistory
+//	@Description	Every change made to the intervention (its evidence items included), newest first, as for studies.
+//	@Tags			curation
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Param			id			path		string	true	"Intervention id"	example(triple-p)
+//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
+//	@Success		200			{object}	AuditList
+//	@Failure		400			{object}	Problem	"Malformed id or parameter"
+//	@Failure		404			{object}	Problem	"No intervention with that id, now or in the past"
+//	@Router			/api/v1/interventions/{id}/history [get]
+func (s *Server) interventionHistory(c *gin.Context) { s.history(c, models.KindIntervention) }
+
+func (s *Server) history(c *gin.Context, kind string) {
+	id := c.Param("id")
+	if err := httpio.ValidID(kind, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "page", "per_page")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q := store.AuditQuery{Kind: kind, RecordID: id}
+	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, total, err := s.store.Audit(c.Request.Context(), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if total == 0 {
+		if _, exists := s.snapshot(c).ETag(kind, id); !exists {
+			s.fail(c, models.NotFound(kind, id))
+			return
+		}
+	}
+	s.writeAudit(c, q, entries, total)
+}
+
+// listAudit godoc
+//
+//	@Summary		The audit log
+//	@ID				listAudit
+//	@Description	Every change to the evidence base, newest first, filtered by any of `kind`, `record_id`, `actor` (a token name) and `operation`. Admins only. The log is append-only: no endpoint changes it.
+//	@Tags			curation
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Security		BearerToken
+//	@Param			kind		query		string	false	"Record kind"	Enums(study, intervention, theme, strand, disadvantage)
+//	@Param			record_id	query		string	false	"Record id or slug"	example(lindsay-2008)
+//	@Param			actor		query		string	false	"Token name"	example(alice)
+//	@Param			operation	query		string	false	"Operation"	Enums(create, update, delete, import)
+//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
+//	@Success		200			{object}	AuditList
+//	@Failure		400			{object}	Problem	"Malformed parameter"
+//	@Failure		401			{object}	Problem	"No valid token"
+//	@Failure		403			{object}	Problem	"The token is not an admin's"
+//	@Router			/api/v1/audit [get]
+func (s *Server) listAudit(c *gin.Context) {
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "kind", "record_id", "actor", "operation", "page", "per_page")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	q := store.AuditQuery{Kind: p.Str("kind"), RecordID: p.Str("record_id"), Actor: p.Str("actor"), Operation: p.Str("operation")}
+	for name, v := range map[string][]string{
+		"kind":      {q.Kind, models.KindStudy, models.KindIntervention, models.KindTheme, models.KindStrand, models.KindDisadvantage},
+		"operation": {q.Operation, models.OpCreate, models.OpUpdate, models.OpDelete, models.OpImport},
+	} {
+		if v[0] != "" && !models.Contains(v[1:], v[0]) {
+			s.fail(c, models.Invalid(name, fmt.Sprintf("%q is not one of the values", v[0]), v[1:]...))
+			return
+		}
+	}
+	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, total, err := s.store.Audit(c.Request.Context(), q)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.writeAudit(c, q, entries, total)
+}
+
+func auditPage(p httpio.Params) (page, perPage int, err error) {
+	if page, err = p.Int("page"); err != nil {
+		return 0, 0, err
+	}
+	if perPage, err = p.Int("per_page"); err != nil {
+		return 0, 0, err
+	}
+	if perPage > catalog.MaxPerPage {
+		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
+	}
+	return max(page, 1), cmpOr(perPage, catalog.DefaultPerPage), nil
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models.AuditEntry, total int) {
+	if entries == nil {
+		entries = []models.AuditEntry{}
+	}
+	meta, links := pageMeta(c, listRequest{query: catalog.Query{Page: q.Page, PerPage: q.PerPage}, total: true}, total, "", s.snapshot(c).Version())
+	c.Header("Cache-Control", "no-store")
+	httpio.WriteJSON(c, http.StatusOK, AuditList{Data: entries, Meta: meta, Links: links})
+}
+
+// createImport godoc
+//
+//	@Summary		Import a dataset
+//	@ID				createImport
+//	@Description	Makes the evidence base hold exactly the dataset document in the body (the format `GET /api/v1/dataset` returns and `validate` checks): records it adds, changes (with the fields) and removes, vocabularies included. With `dry_run=true` nothing changes and the report says what would, with every validation error by record and field. Without it the change is applied in one transaction and audited record by record; a document that does not validate is refused with 422 and changes nothing. Admins only.
+//	@Tags			curation
+//	@Accept			json
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Security		BearerToken
+//	@Param			dry_run	query		bool			false	"Report without changing anything"	default(false)
+//	@Param			dataset	body		models.Dataset	true	"The whole evidence base"
+//	@Success		200		{object}	models.ImportReport
+//	@Failure		400		{object}	Problem	"Malformed parameter"
+//	@Failure		401		{object}	Problem	"No valid token"
+//	@Failure		403		{object}	Problem	"The token is not an admin's"
+//	@Failure		413		{object}	Problem	"The body is too large"
+//	@Failure		415		{object}	Problem	"The body is not application/json"
+//	@Failure		422		{object}	Problem	"The document does not validate; errors lists every problem"
+//	@Router			/api/v1/imports [post]
+func (s *Server) createImport(c *gin.Context) {
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "dry_run")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	dryRun, err := p.Bool("dry_run", false)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body, ok := readBody(s, c, mediaJSON)
+	if !ok {
+		return
+	}
+	report, err := s.store.Import(c.Request.Context(), actor(c), body, dryRun)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	httpio.WriteJSON(c, http.StatusOK, report)
+}
