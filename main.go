@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return generate(args[1:], stdout, stderr)
 		case "token":
 			return token(ctx, args[1:], stdout, stderr)
+		case "import":
+			return importDataset(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
@@ -102,10 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
 		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
-		dataset   = fs.String("dataset", "", "serve this dataset file instead of the embedded one; it must validate (env KB_DATASET)")
+		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
 	)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n  evidence-kb import [-dry-run] FILE     make the store hold exactly this dataset (audited)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +120,50 @@ func TestTokenUsageErrors(t *testing.T) {
 	out, _, _ := runToken(t, "list", "-db", db)
 	if strings.Count(out, "\n") != 2 {
 		t.Errorf("after refused commands, token list:\n%s\nwant alice's token alone", out)
+	}
+}
+
+// import from the command line: a dry run changes nothing, the real one applies and audits.
+func TestImportCommand(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "kb.db")
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies[0].Title = "A title corrected by import"
+	raw, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "batch.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"import", "-db", db, "-dry-run", file}, &out, io.Discard, nil); err != nil {
+		t.Fatalf("import -dry-run: %v", err)
+	}
+	if !strings.Contains(out.String(), "change   study "+d.Studies[0].ID+" (title)") || !strings.Contains(out.String(), "dry run: 0 to add, 1 to change") {
+		t.Fatalf("dry run printed:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"import", "-db", db, "-as", "batch-2026", file}, &out, io.Discard, nil); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	st, err := store.Open(ctx, store.Options{Path: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if r, err := st.Catalog().Study(d.Studies[0].ID); err != nil || r.Study.Title != "A title corrected by import" {
+		t.Errorf("after import the title is %q (%v)", r.Study.Title, err)
+	}
+	entries, _, err := st.Audit(ctx, store.AuditQuery{Actor: "batch-2026", Page: 1, PerPage: 10})
+	if err != nil || len(entries) != 1 || entries[0].Operation != models.OpImport {
+		t.Errorf("audit of the import: %+v, %v", entries, err)
+	}
+	if err := run(ctx, []string{"import", "-db", db}, io.Discard, io.Discard, nil); exitCode(err) != 2 {
+		t.Errorf("import without a file: %v", err)
 	}
 }
