@@ -34,6 +34,7 @@ var layout = map[string]packageRule{
 	"internal/specgen":             {ours: []string{"export"}, neverReaches: []string{"gorm.io/"}},
 	"internal/specgen/cmd/specgen": {ours: []string{"internal/specgen"}},
 	"internal/cmd/trivial":         {},
+	"internal/cmd/writeload":       {},
 	"internal/apitest":             {ours: []string{"models", "store", "api", "web", "internal/httpio"}},
 	"":                             {ours: []string{"models", "store", "api", "web", "internal/synth"}},
 }
