@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,14 +158,12 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 			}
 		}
 	}
-	next.studyIvs = slices.Clone(prev.studyIvs)
-	for len(next.studyIvs) < len(next.studyRecs) {
-		next.studyIvs = append(next.studyIvs, nil)
+	// the link lists are shared with prev until one of them changes
+	next.studyIvs, next.ivStudies = prev.studyIvs, prev.ivStudies
+	if len(next.studyRecs) > len(prev.studyIvs) || len(next.ivRecs) > len(prev.ivStudies) {
+		next.copyLinks(prev)
 	}
-	next.ivStudies = slices.Clone(prev.ivStudies)
-	for len(next.ivStudies) < len(next.ivRecs) {
-		next.ivStudies = append(next.ivStudies, nil)
-	}
+	copied := len(next.studyIvs) != len(prev.studyIvs) || len(next.ivStudies) != len(prev.ivStudies)
 	changedIvs := map[int32]bool{}
 	for s := range affected {
 		var links []int32
@@ -194,6 +193,10 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 		if slices.Equal(before, links) {
 			continue
 		}
+		if !copied {
+			next.copyLinks(prev)
+			copied = true
+		}
 		next.studyIvs[s] = links
 		for _, iv := range before {
 			changedIvs[iv] = true
@@ -215,6 +218,12 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 		out = append(out, int(iv))
 	}
 	return out
+}
+
+// copyLinks gives next link lists of its own, long enough for its records.
+func (next *Catalog) copyLinks(prev *Catalog) {
+	next.studyIvs = grow(slices.Clone(prev.studyIvs), len(next.studyRecs), nil)
+	next.ivStudies = grow(slices.Clone(prev.ivStudies), len(next.ivRecs), nil)
 }
 
 // studyIvsAt is a study's interventions, or none for an ordinal past the end.
@@ -301,31 +310,51 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 	for i := range c.schema.sorts {
 		sp := &c.schema.sorts[i]
 		k := c.sorts[sp.name]
-		nk := &sortKey{}
 		if sp.num != nil {
-			nk.nums = grow(slices.Clone(k.nums), n, nan)
-			for _, o := range touched {
-				nk.nums[o] = nan
-				if c.schema.record(next, o) {
-					nk.nums[o] = sp.num(next, o)
+			nc.sorts[sp.name] = &sortKey{nums: applyColumn(k.nums, touched, n, nan, func(o int) float64 {
+				if !c.schema.record(next, o) {
+					return nan
 				}
-			}
+				return sp.num(next, o)
+			}, sameNumber)}
 		} else {
-			nk.texts = grow(slices.Clone(k.texts), n, "")
-			for _, o := range touched {
-				if c.schema.record(next, o) {
-					nk.texts[o] = collationKey(sp.text(next, o))
+			nc.sorts[sp.name] = &sortKey{texts: applyColumn(k.texts, touched, n, "", func(o int) string {
+				if !c.schema.record(next, o) {
+					return ""
 				}
-			}
+				return collationKey(sp.text(next, o))
+			}, func(a, b string) bool { return a == b })}
 		}
-		nc.sorts[sp.name] = nk
 	}
 	nc.text = c.text.apply(rewritten, n, nc.live, func(o, f int) string { return c.schema.text.read(next, o, f) })
 	nc.perms = c.perms.apply(&nc, touched)
 	return &nc
 }
 
-var nan = func() float64 { var z float64; return z / z }()
+var nan = math.NaN()
+
+func sameNumber(a, b float64) bool { return a == b || a != a && b != b }
+
+// applyColumn returns values with the touched ordinals read afresh and room for n: the
+// same slice when nothing changed, a copy otherwise.
+func applyColumn[T any](values []T, touched []int, n int, zero T, read func(o int) T, same func(a, b T) bool) []T {
+	out := values
+	copied := false
+	for _, o := range touched {
+		v := read(o)
+		if o < len(values) && same(values[o], v) {
+			continue
+		}
+		if !copied {
+			out, copied = grow(slices.Clone(values), n, zero), true
+		}
+		out[o] = v
+	}
+	if !copied && len(out) < n {
+		out = grow(slices.Clone(values), n, zero)
+	}
+	return out
+}
 
 func grow[T any](s []T, n int, zero T) []T {
 	for len(s) < n {
@@ -383,21 +412,18 @@ func (t *tagIndex) apply(touched []int, capacity int, before, after func(o int) 
 // apply returns the column with the touched ordinals' values read afresh, and the
 // facet's tag index (nil when the field has none) to match.
 func (c *numColumn) apply(touched []int, n, capacity int, tags *tagIndex, value func(o int) float64) (*numColumn, *tagIndex) {
-	nc := &numColumn{values: grow(slices.Clone(c.values), n, nan)}
+	nc := &numColumn{values: applyColumn(c.values, touched, n, nan, value, sameNumber)}
 	changed := map[int32]bool{}
 	var facetTouched []int
 	for _, o := range touched {
-		v := value(o)
 		old := nan
 		if o < len(c.values) {
 			old = c.values[o]
 		}
-		if v == old || v != v && old != old {
-			continue
+		if !sameNumber(nc.values[o], old) {
+			changed[int32(o)] = true
+			facetTouched = append(facetTouched, o)
 		}
-		nc.values[o] = v
-		changed[int32(o)] = true
-		facetTouched = append(facetTouched, o)
 	}
 	if len(changed) == 0 {
 		nc.sorted = c.sorted
