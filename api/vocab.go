@@ -5,6 +5,7 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
+	"github.com/evidence-kb/parental-engagement/models"
 )
 
 // listThemes godoc
@@ -43,6 +44,7 @@ func (s *Server) listThemes(c *gin.Context) {
 //	@Success	200		{object}	ThemeDetail
 //	@Failure	400		{object}	Problem	"Malformed slug"
 //	@Failure	404		{object}	Problem	"No theme with that slug"
+//	@Header		200		{string}	ETag	"The theme's entity tag, for an admin's change"
 //	@Router		/api/v1/themes/{slug} [get]
 func (s *Server) getTheme(c *gin.Context) {
 	slug := c.Param("slug")
@@ -59,6 +61,8 @@ func (s *Server) getTheme(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	_, etag, _ := s.snapshot(c).VocabularyItem(models.KindTheme, slug)
+	c.Header("ETag", etag)
 	httpio.WriteJSON(c, 200, ThemeDetail{Data: themeItem(*t), Meta: s.versionMeta(c)})
 }
 

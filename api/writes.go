@@ -421,18 +421,27 @@ func deleteRecord(s *Server, c *gin.Context, kind string) {
 // ifMatch reads the If-Match header: its entity tags, or "*". Without it the request is
 // refused with 428: an unconditional change could overwrite one its author never saw.
 func ifMatch(s *Server, c *gin.Context) ([]string, bool) {
-	h := strings.TrimSpace(c.GetHeader("If-Match"))
-	if h == "" {
+	tags := ifMatchTags(c)
+	if tags == nil {
 		s.fail(c, &models.Error{Code: models.EPreconditionRequired,
 			Message: "send If-Match with the record's ETag (from GET), so that no change is lost",
 			Fields:  []models.FieldError{{Field: "If-Match", Reason: "is required"}}})
 		return nil, false
 	}
+	return tags, true
+}
+
+// ifMatchTags is the list of entity tags in If-Match; nil when it is absent.
+func ifMatchTags(c *gin.Context) []string {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		return nil
+	}
 	var tags []string
 	for _, t := range strings.Split(h, ",") {
 		tags = append(tags, strings.TrimSpace(t))
 	}
-	return tags, true
+	return tags
 }
 
 // readBody reads a request body of the given media type; it answers 415 for another.

@@ -439,3 +439,42 @@ func TestImportDryRunAndApply(t *testing.T) {
 		t.Errorf("invalid dry run: %s", resp)
 	}
 }
+
+func TestVocabularyWrites(t *testing.T) {
+	k := newCuration(t)
+	theme := models.Theme{Slug: "community-learning", Name: "Community learning", Description: "Learning in community settings.", Provisional: true}
+	// admins only
+	code, _, body := k.do(http.MethodPut, "/api/v1/themes/community-learning", k.curator, jsonType, theme)
+	wantStatus(t, code, body, http.StatusForbidden, "")
+	code, h, body := k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme)
+	wantStatus(t, code, body, http.StatusOK, "")
+	// the new theme is a filter value and a facet value at once
+	code, _, body = k.do(http.MethodGet, "/api/v1/studies?filter=theme:community-learning&facets=theme", "", "", nil)
+	wantStatus(t, code, body, http.StatusOK, "")
+	if !strings.Contains(string(body), `"label":"Community learning"`) {
+		t.Errorf("the new theme is not a facet value: %.300s", body)
+	}
+	// a change needs the current ETag; a mismatched slug or a bad value is refused
+	theme.Name = "Learning in the community"
+	code, _, body = k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme)
+	wantStatus(t, code, body, http.StatusPreconditionRequired, "If-Match")
+	code, h, body = k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme, "If-Match", h.Get("ETag"))
+	wantStatus(t, code, body, http.StatusOK, "")
+	code, _, body = k.do(http.MethodPut, "/api/v1/themes/other-slug", k.admin, jsonType, theme)
+	wantStatus(t, code, body, http.StatusUnprocessableEntity, "slug")
+	theme.Name = ""
+	code, _, body = k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme, "If-Match", h.Get("ETag"))
+	wantStatus(t, code, body, http.StatusUnprocessableEntity, "")
+	// a value in use cannot go; an unused one can
+	_, strandETag, _ := k.do(http.MethodGet, "/api/v1/strands/information-for-parents", "", "", nil)
+	code, _, body = k.do(http.MethodDelete, "/api/v1/strands/information-for-parents", k.admin, "", nil, "If-Match", strandETag.Get("ETag"))
+	wantStatus(t, code, body, http.StatusConflict, "")
+	code, _, body = k.do(http.MethodDelete, "/api/v1/themes/community-learning", k.admin, "", nil, "If-Match", h.Get("ETag"))
+	wantStatus(t, code, body, http.StatusNoContent, "")
+	code, _, body = k.do(http.MethodGet, "/api/v1/themes/community-learning", "", "", nil)
+	wantStatus(t, code, body, http.StatusNotFound, "")
+	entries, total, err := k.st.Audit(t.Context(), store.AuditQuery{Kind: models.KindTheme, RecordID: "community-learning", Page: 1, PerPage: 10})
+	if err != nil || total != 3 || entries[0].Operation != models.OpDelete || entries[2].Operation != models.OpCreate {
+		t.Errorf("theme audit: %d entries, %v", total, err)
+	}
+}

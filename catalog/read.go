@@ -280,3 +280,42 @@ func (cat *Catalog) LinksTo(kind, id string) []Link {
 	}
 	return out
 }
+
+// VocabularyItem returns a theme, strand or disadvantage-focus value by slug, with its
+// entity tag; false when there is none.
+func (cat *Catalog) VocabularyItem(kind, slug string) (item any, etag string, ok bool) {
+	switch kind {
+	case models.KindTheme:
+		if i := slices.IndexFunc(cat.vocab.Themes, func(t models.Theme) bool { return t.Slug == slug }); i >= 0 {
+			item = cat.vocab.Themes[i]
+		}
+	case models.KindStrand:
+		if i := slices.IndexFunc(cat.vocab.Strands, func(t models.Strand) bool { return t.Slug == slug }); i >= 0 {
+			item = cat.vocab.Strands[i]
+		}
+	case models.KindDisadvantage:
+		if i := slices.IndexFunc(cat.vocab.Disadvantages, func(t models.DisadvantageFocus) bool { return t.Slug == slug }); i >= 0 {
+			item = cat.vocab.Disadvantages[i]
+		}
+	}
+	if item == nil {
+		return nil, "", false
+	}
+	return item, entityTag(item), true
+}
+
+// Vocabulary is the snapshot's themes, strands and disadvantage-focus values, as a dataset
+// without records. Callers must not modify it.
+func (cat *Catalog) Vocabulary() *models.Dataset { return cat.vocab }
+
+// TagUse counts the live studies and interventions tagged with a vocabulary value.
+func (cat *Catalog) TagUse(kind, slug string) (studies, interventions int) {
+	field := map[string]string{models.KindTheme: "theme", models.KindStrand: "strand", models.KindDisadvantage: "disadvantage"}[kind]
+	count := func(c *collection) int {
+		if set, ok := c.fields[field].tags.sets[slug]; ok {
+			return set.andCount(c.live)
+		}
+		return 0
+	}
+	return count(cat.studies), count(cat.interventions)
+}
