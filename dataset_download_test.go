@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -19,7 +20,7 @@ import (
 // `evidence-kb validate FILE` would, and `import -dry-run FILE` finds nothing to change: a
 // researcher's download is the evidence base the API served, exactly.
 func TestValidateAcceptsDatasetDownload(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "kb.db")})
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

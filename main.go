@@ -141,7 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return err
 		}
 	}
-	st, err := store.Open(ctx, store.Options{Path: *dbPath, Seed: raw, Logger: log})
+	st, err := store.Open(ctx, store.Options{DB: *dbPath, Seed: raw, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func importDataset(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Options{Path: *dbPath})
+	st, err := store.Open(ctx, store.Options{DB: *dbPath})
 	if err != nil {
 		return err
 	}

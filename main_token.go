@@ -81,7 +81,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	st, err := store.Open(ctx, store.Options{Path: *dbPath})
+	st, err := store.Open(ctx, store.Options{DB: *dbPath})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -24,7 +25,7 @@ func runToken(t *testing.T, args ...string) (stdout, stderr string, err error) {
 
 func authenticate(t *testing.T, db, token string) (*models.Principal, error) {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{Path: db})
+	st, err := store.Open(context.Background(), store.Options{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func authenticate(t *testing.T, db, token string) (*models.Principal, error) {
 }
 
 func TestTokenCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "kb.db")
+	db := storetest.Location(t)
 	out, stderr, err := runToken(t, "create", "-db", db, "-name", "alice", "-role", "curator")
 	if err != nil {
 		t.Fatalf("token create: %v; stderr %s", err, stderr)
@@ -93,7 +94,7 @@ func TestTokenCommands(t *testing.T) {
 }
 
 func TestTokenUsageErrors(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "kb.db")
+	db := storetest.Location(t)
 	if _, _, err := runToken(t, "create", "-db", db, "-name", "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func TestTokenUsageErrors(t *testing.T) {
 // import from the command line: a dry run changes nothing, the real one applies and audits.
 func TestImportCommand(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "kb.db")
+	db := storetest.Location(t)
 	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func TestImportCommand(t *testing.T) {
 	if err := run(ctx, []string{"import", "-db", db, "-as", "batch-2026", file}, &out, io.Discard, nil); err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	st, err := store.Open(ctx, store.Options{Path: db})
+	st, err := store.Open(ctx, store.Options{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

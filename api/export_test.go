@@ -11,9 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -22,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/export"
@@ -59,12 +58,12 @@ func exportServer(tb testing.TB) (*api.Server, *store.Store) {
 			}
 		}
 		raw, _ := json.Marshal(d)
-		dir, err := os.MkdirTemp("", "api-export-test")
+		loc, err := storetest.SharedLocation()
 		if err != nil {
 			exportErr = err
 			return
 		}
-		exportStore, exportErr = store.Open(context.Background(), store.Options{Path: filepath.Join(dir, "kb.db"), Seed: raw})
+		exportStore, exportErr = store.Open(context.Background(), store.Options{DB: loc, Seed: raw})
 	})
 	if exportErr != nil {
 		tb.Fatalf("open export store: %v", exportErr)

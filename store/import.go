@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -27,48 +26,37 @@ func (s *Store) Import(ctx context.Context, actor Actor, raw []byte, dryRun bool
 	} else {
 		report.Errors = append(report.Errors, d.Validate()...)
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	err = s.serialised(ctx, func() error {
+		return s.importLocked(ctx, actor, raw, d, dryRun, report)
+	})
+	return report, err
+}
+
+// importLocked is Import under the writer lock.
+func (s *Store) importLocked(ctx context.Context, actor Actor, raw []byte, d *models.Dataset, dryRun bool, report *models.ImportReport) error {
+	report.Added, report.Changed, report.Removed = []models.RecordRef{}, []models.RecordChange{}, []models.RecordRef{}
 	snap := s.current.Load()
 	report.Revision = snap.revision
 	if len(report.Errors) > 0 {
 		if dryRun {
-			return report, nil
+			return nil
 		}
-		return report, &models.Error{Code: models.EUnprocessable, Message: "the dataset does not validate; nothing was imported", Fields: report.Errors}
+		return &models.Error{Code: models.EUnprocessable, Message: "the dataset does not validate; nothing was imported", Fields: report.Errors}
 	}
 	entries := diff(snap.cat.Dataset(), d, report)
 	for i := range entries {
 		entries[i].Actor, entries[i].Role, entries[i].RequestID, entries[i].Operation = actor.Name, actor.Role, actor.RequestID, models.OpImport
 	}
 	if dryRun || len(entries) == 0 {
-		return report, nil
+		return nil
 	}
-	now := time.Now().UTC()
-	var next meta
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m, err := readMeta(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if m.revision != snap.revision {
-			return errStale
-		}
-		next = meta{version: nextVersion(m.version, m.revision+1), revision: m.revision + 1, seedVersion: models.DocumentVersion(raw)}
-		if err := replaceAll(tx, d); err != nil {
-			return err
-		}
-		if err := appendAudit(tx, entries, next.revision, now); err != nil {
-			return err
-		}
-		return writeMeta(tx, next)
-	})
+	next, err := s.transact(ctx, snap, models.DocumentVersion(raw), entries, func(tx *gorm.DB) error { return replaceAll(tx, d) })
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.current.Store(newSnapshot(catalog.New(d, next.version), next.revision))
 	report.Applied, report.Revision = true, next.revision
-	return report, nil
+	return nil
 }
 
 // diff fills report with what turning from into to changes, and returns an audit entry

@@ -48,12 +48,12 @@ func newSnapshot(cat *catalog.Catalog, revision int64) *snapshot {
 
 // Options configure Open.
 type Options struct {
-	Path   string       // SQLite file; created if missing
+	DB     string       // a SQLite file (created if missing), or a postgres:// URL
 	Seed   []byte       // dataset document an empty store is seeded from; nil for the embedded one
 	Logger *slog.Logger // where Open says what it did; nil for nowhere
 }
 
-// Open opens (creating and migrating if needed) the SQLite store at opts.Path and loads
+// Open opens (creating and migrating if needed) the store at opts.DB and loads
 // the catalogue. The database is the source of truth: the seed document fills an empty
 // store, and only that. When the store already holds data and the seed differs from the
 // one it was seeded with, Open keeps the store as it is and logs that a newer dataset is
@@ -67,7 +67,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db, err := openSQLite(opts.Path)
+	db, err := openDB(opts.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -99,9 +99,15 @@ func (s *Store) init(ctx context.Context, raw []byte) error {
 			return err
 		}
 		s.log.Info("seeded an empty store", "dataset_version", m.version, "studies", len(d.Studies), "interventions", len(d.Interventions))
-	case m.seedVersion != seedVersion:
-		s.log.Info("the store keeps its data; a different seed dataset is available: apply it with import",
-			"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision)
+	default:
+		if m.seedVersion != seedVersion {
+			s.log.Info("the store keeps its data; a different seed dataset is available: apply it with import",
+				"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision)
+		}
+		// a store seeded by an earlier release has no revision row yet: writes claim it
+		if err := writeMeta(s.db.WithContext(ctx), m); err != nil {
+			return err
+		}
 	}
 	return s.reload(ctx)
 }

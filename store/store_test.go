@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -16,7 +16,7 @@ import (
 // mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.
 func mustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{Path: filepath.Join(tb.TempDir(), "kb.db")})
+	s, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb)})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -53,15 +53,15 @@ func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 }
 
 func TestReopenKeepsData(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kb.db")
+	path := storetest.Location(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{Path: path})
+	s, err := store.Open(ctx, store.Options{DB: path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := mustStudies(t, s, catalog.Query{PerPage: 100}).Items
 	s.Close()
-	s, err = store.Open(ctx, store.Options{Path: path})
+	s, err = store.Open(ctx, store.Options{DB: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,13 +77,13 @@ func TestReopenKeepsData(t *testing.T) {
 
 // An invalid seed document is refused, and leaves an empty store empty.
 func TestOpenRefusesInvalidSeed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kb.db")
+	path := storetest.Location(t)
 	ctx := context.Background()
 	bad := []byte(`{"format_version":1,"themes":[],"strands":[],"disadvantages":[],"studies":[{"id":"x","year":1999}],"interventions":[]}`)
-	if _, err := store.Open(ctx, store.Options{Path: path, Seed: bad}); err == nil {
+	if _, err := store.Open(ctx, store.Options{DB: path, Seed: bad}); err == nil {
 		t.Fatal("Open with an invalid seed succeeded")
 	}
-	s, err := store.Open(ctx, store.Options{Path: path})
+	s, err := store.Open(ctx, store.Options{DB: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +96,9 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 // The database is the source of truth: a store that holds data keeps it when it is opened
 // with another seed document, and says that a newer dataset is available.
 func TestOpenKeepsStoreWhenSeedChanges(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kb.db")
+	path := storetest.Location(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{Path: path})
+	s, err := store.Open(ctx, store.Options{DB: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestOpenKeepsStoreWhenSeedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logged bytes.Buffer
-	s, err = store.Open(ctx, store.Options{Path: path, Seed: other, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	s, err = store.Open(ctx, store.Options{DB: path, Seed: other, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

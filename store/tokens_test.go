@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -193,7 +194,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kb.db")
-	s, err := store.Open(ctx, store.Options{Path: path})
+	s, err := store.Open(ctx, store.Options{DB: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 // TestTokensOutliveImport: replacing the dataset replaces the evidence, not the tokens.
 func TestTokensOutliveImport(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "kb.db")})
+	s, err := store.Open(ctx, store.Options{DB: storetest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -27,8 +26,15 @@ type VocabularyWrite struct {
 // WriteVocabulary applies one vocabulary change in one transaction with its audit entry.
 // Labels and facet orders change throughout, so the catalogue is built afresh.
 func (s *Store) WriteVocabulary(ctx context.Context, w VocabularyWrite) (*catalog.Catalog, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	var out *catalog.Catalog
+	err := s.serialised(ctx, func() (err error) {
+		out, err = s.writeVocabulary(ctx, w)
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) writeVocabulary(ctx context.Context, w VocabularyWrite) (*catalog.Catalog, error) {
 	snap := s.current.Load()
 	cat := snap.cat
 	before, etag, exists := cat.VocabularyItem(w.Kind, w.Slug)
@@ -74,28 +80,12 @@ func (s *Store) WriteVocabulary(ctx context.Context, w VocabularyWrite) (*catalo
 	}
 	entry := models.AuditEntry{Actor: w.Actor.Name, Role: w.Actor.Role, RequestID: w.Actor.RequestID, Operation: op,
 		Kind: w.Kind, RecordID: w.Slug, Before: document(before), After: document(w.Item)}
-	now := time.Now().UTC()
-	var next meta
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m, err := readMeta(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if m.revision != snap.revision {
-			return errStale
-		}
-		next = meta{version: nextVersion(m.version, m.revision+1), revision: m.revision + 1, seedVersion: m.seedVersion}
-		deleted := ""
-		if w.Delete {
-			deleted = w.Slug
-		}
-		if err := writeVocabulary(tx, w.Kind, &vocab, deleted); err != nil {
-			return err
-		}
-		if err := appendAudit(tx, []models.AuditEntry{entry}, next.revision, now); err != nil {
-			return err
-		}
-		return writeMeta(tx, next)
+	deleted := ""
+	if w.Delete {
+		deleted = w.Slug
+	}
+	next, err := s.transact(ctx, snap, "", []models.AuditEntry{entry}, func(tx *gorm.DB) error {
+		return storeVocabulary(tx, w.Kind, &vocab, deleted)
 	})
 	if err != nil {
 		return nil, err
@@ -127,10 +117,10 @@ func vocabularyErrors(vocab *models.Dataset, kind, slug string) []models.FieldEr
 	return out
 }
 
-// writeVocabulary stores one kind's values in their order, within tx: each row updated in
+// storeVocabulary stores one kind's values in their order, within tx: each row updated in
 // place or added, and a deleted value's row removed (no record uses it), so the records'
 // tags refer to a value at every moment.
-func writeVocabulary(tx *gorm.DB, kind string, vocab *models.Dataset, deleted string) error {
+func storeVocabulary(tx *gorm.DB, kind string, vocab *models.Dataset, deleted string) error {
 	var rows []any
 	switch kind {
 	case models.KindTheme:

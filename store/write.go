@@ -53,18 +53,12 @@ var errStale = errors.New("store: the database has a newer revision than this pr
 // Write applies one record write in one transaction, with its audit entries, and returns
 // the snapshot that holds it; every read that starts after Write returns sees it.
 func (s *Store) Write(ctx context.Context, w RecordWrite) (*Written, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	for attempt := 0; ; attempt++ {
-		out, err := s.write(ctx, w)
-		if errors.Is(err, errStale) && attempt == 0 {
-			if err := s.reload(ctx); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		return out, err
-	}
+	var out *Written
+	err := s.serialised(ctx, func() (err error) {
+		out, err = s.write(ctx, w)
+		return err
+	})
+	return out, err
 }
 
 func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
@@ -252,27 +246,11 @@ func document(v any) json.RawMessage {
 // revision on, then publishes the snapshot that follows. extra runs inside the
 // transaction (the idempotency record).
 func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Change, entries []models.AuditEntry, extra func(*gorm.DB) error) (*catalog.Catalog, error) {
-	now := time.Now().UTC()
-	var next meta
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m, err := readMeta(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if m.revision != snap.revision {
-			return errStale
-		}
-		next = meta{version: nextVersion(m.version, m.revision+1), revision: m.revision + 1, seedVersion: m.seedVersion}
+	next, err := s.transact(ctx, snap, "", entries, func(tx *gorm.DB) error {
 		if err := applyChange(tx, change); err != nil {
 			return err
 		}
-		if err := appendAudit(tx, entries, next.revision, now); err != nil {
-			return err
-		}
-		if err := extra(tx); err != nil {
-			return err
-		}
-		return writeMeta(tx, next)
+		return extra(tx)
 	})
 	if err != nil {
 		return nil, err
@@ -280,6 +258,57 @@ func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Chang
 	cat := snap.cat.Apply(change, next.version)
 	s.current.Store(newSnapshot(cat, next.revision))
 	return cat, nil
+}
+
+// transact runs one write transaction: it moves the revision on by one, provided it is
+// still the one snap was built at (errStale otherwise: another process wrote), runs write,
+// and appends the audit entries under the new revision. seedVersion, when not "", records
+// the document the store now holds. The revision row is claimed first, so concurrent
+// writers, in this process or another, queue behind it and the revision follows the
+// order of commits.
+func (s *Store) transact(ctx context.Context, snap *snapshot, seedVersion string, entries []models.AuditEntry, write func(tx *gorm.DB) error) (meta, error) {
+	var next meta
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		claim := tx.Exec("UPDATE meta SET value = ? WHERE key = ? AND value = ?",
+			strconv.FormatInt(snap.revision+1, 10), revisionKey, strconv.FormatInt(snap.revision, 10))
+		if claim.Error != nil {
+			return claim.Error
+		}
+		if claim.RowsAffected != 1 {
+			return errStale
+		}
+		m, err := readMeta(ctx, tx)
+		if err != nil {
+			return err
+		}
+		next = meta{version: nextVersion(m.version, snap.revision+1), revision: snap.revision + 1, seedVersion: m.seedVersion}
+		if seedVersion != "" {
+			next.seedVersion = seedVersion
+		}
+		if err := write(tx); err != nil {
+			return err
+		}
+		if err := appendAudit(tx, entries, next.revision, time.Now().UTC()); err != nil {
+			return err
+		}
+		return writeMeta(tx, next)
+	})
+	return next, err
+}
+
+// serialised runs a write under the writer lock; when another process wrote first, it
+// catches up with the database and tries once more.
+func (s *Store) serialised(ctx context.Context, write func() error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	err := write()
+	if errors.Is(err, errStale) {
+		if err := s.reload(ctx); err != nil {
+			return err
+		}
+		err = write()
+	}
+	return err
 }
 
 // nextVersion derives the version a write produces from the one before it: every process

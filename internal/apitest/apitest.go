@@ -25,6 +25,7 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 	"github.com/evidence-kb/parental-engagement/web"
@@ -80,12 +81,12 @@ func Contract(tb testing.TB) ([]byte, routers.Router) {
 func SharedStore(tb testing.TB) *store.Store {
 	tb.Helper()
 	sharedOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "api-test")
+		loc, err := storetest.SharedLocation()
 		if err != nil {
 			sharedErr = err
 			return
 		}
-		shared, sharedErr = store.Open(context.Background(), store.Options{Path: filepath.Join(dir, "kb.db")})
+		shared, sharedErr = store.Open(context.Background(), store.Options{DB: loc})
 	})
 	if sharedErr != nil {
 		tb.Fatalf("open store: %v", sharedErr)
@@ -211,7 +212,7 @@ func repoRoot() string {
 // embedded dataset, for tests that write.
 func NewWritableServer(tb testing.TB) (*api.Server, *store.Store) {
 	tb.Helper()
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(tb.TempDir(), "kb.db")})
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb)})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

@@ -134,7 +134,9 @@ func (l *load) studyIDs() ([]string, error) {
 		}
 		var page struct {
 			Data []struct{ ID string }
-			Meta struct{ NextCursor *string `json:"next_cursor"` }
+			Meta struct {
+				NextCursor *string `json:"next_cursor"`
+			}
 		}
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()

@@ -2,53 +2,13 @@ package store
 
 import (
 	"context"
-	"embed"
 	"fmt"
-	"io/fs"
 	"strconv"
 
-	"github.com/pressly/goose/v3"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/evidence-kb/parental-engagement/models"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
-
-// openSQLite opens the store of record with one writer connection: WAL so readiness probes
-// never wait on a write, foreign keys on, and immediate transactions so a write never
-// fails half-way on a lock upgrade.
-func openSQLite(path string) (*gorm.DB, error) {
-	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	sqlDB.SetMaxOpenConns(1)
-	return db, nil
-}
-
-func migrate(ctx context.Context, db *gorm.DB) error {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, mustSub(migrations, "migrations"))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
 
 // Row types: private to the store, shaped like the tables.
 type (
@@ -410,12 +370,4 @@ func evidenceOrEmpty(e []models.Evidence) []models.Evidence {
 		return []models.Evidence{}
 	}
 	return e
-}
-
-func mustSub(fsys embed.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // the directory is embedded at build time; absent means a broken build
-	}
-	return sub
 }
