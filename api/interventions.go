@@ -14,10 +14,10 @@ import (
 //	@ID				listInterventions
 //	@Description	Named programmes and strategies the studies evaluate, filtered, searched, sorted and paged, in the same grammar as studies.
 //	@Description
-//	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `has_outside_window_evidence`, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
+//	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `evidence_kind` (impact, process, review, description), `evidence_result` (positive, mixed, no-effect, negative, not-reported), `evidence_window` (in, before, after) — each true when any of the intervention's evidence items has that value —, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
 //	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
 //	@Description
-//	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids` and `has_outside_window_evidence`) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
+//	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
 //	@Tags			interventions
 //	@Produce		json
 //	@Produce		text/csv
@@ -29,7 +29,7 @@ import (
 //	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
-//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, stage, setting, country"	example(stage,setting)
+//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, stage, setting, country, evidence_kind, evidence_result, evidence_window"	example(stage,setting)
 //	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)

@@ -117,7 +117,10 @@ type (
 		Position       int
 		Finding        string
 		StudyID        *string
-		OutsideWindow  bool
+		Kind           string
+		Result         *string
+		ResultFact     *string
+		Window         string `gorm:"column:window"`
 	}
 	// linkRow is a row of any many-to-many table: owner, the linked slug or id, position.
 	linkRow struct {
@@ -201,7 +204,7 @@ func seed(ctx context.Context, db *gorm.DB, d *models.Dataset, version string) e
 			interventions[i] = interventionRow{iv.ID, i, iv.Name, iv.Aliases, iv.Origin, iv.CountryOfOrigin, iv.Summary,
 				iv.Stage, iv.Setting, iv.URL, iv.VerifiedIn}
 			for j, e := range iv.Evidence {
-				evidence = append(evidence, evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.OutsideWindow})
+				evidence = append(evidence, evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.Kind, e.Result, e.ResultFact, e.Window})
 			}
 			addLinks(links, interventionThemes, iv.ID, iv.Themes)
 			addLinks(links, interventionStrands, iv.ID, iv.Strands)
@@ -301,7 +304,8 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	}
 	byIntervention := map[string][]models.Evidence{}
 	for _, e := range evidence {
-		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID, OutsideWindow: e.OutsideWindow})
+		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID,
+			Kind: e.Kind, Result: e.Result, ResultFact: e.ResultFact, Window: e.Window})
 	}
 	d.Interventions = make([]models.Intervention, len(interventions))
 	for i, iv := range interventions {

@@ -144,7 +144,7 @@ func newCard(d *catalog.InterventionRecord) interventionCard {
 func strongestFinding(notes []keyFinding) *keyFinding {
 	rank := func(k keyFinding) []int {
 		r := []int{0, len(designStrength) + 1}
-		if k.OutsideWindow {
+		if k.Window != "in" {
 			r[0] = 1
 		}
 		if k.Study != nil {

@@ -93,11 +93,11 @@ func TestHeatLevelsAndLegend(t *testing.T) {
 func TestStrongestFinding(t *testing.T) {
 	design := func(d string) *models.Study { return &models.Study{Design: &d} }
 	notes := []keyFinding{
-		{Evidence: models.Evidence{Finding: "unlinked"}},
-		{Evidence: models.Evidence{Finding: "later trial", OutsideWindow: true}, Study: design("RCT")},
-		{Evidence: models.Evidence{Finding: "pre-post"}, Study: design("pre-post")},
-		{Evidence: models.Evidence{Finding: "trial"}, Study: design("RCT")},
-		{Evidence: models.Evidence{Finding: "second trial"}, Study: design("RCT")},
+		{Evidence: models.Evidence{Finding: "unlinked", Window: "in"}},
+		{Evidence: models.Evidence{Finding: "later trial", Window: "after"}, Study: design("RCT")},
+		{Evidence: models.Evidence{Finding: "pre-post", Window: "in"}, Study: design("pre-post")},
+		{Evidence: models.Evidence{Finding: "trial", Window: "in"}, Study: design("RCT")},
+		{Evidence: models.Evidence{Finding: "second trial", Window: "in"}, Study: design("RCT")},
 	}
 	if got := strongestFinding(notes); got.Finding != "trial" {
 		t.Errorf("strongest = %q; want the first in-window trial", got.Finding)

@@ -1,0 +1,19 @@
+-- +goose Up
+-- Typed evidence (issue 10): what kind of evidence an item is, which way an impact item's
+-- result went (and the reference fact it comes from), and where it was published relative
+-- to the review window. `window` replaces the boolean outside_window, which could not say
+-- which side of the window an item falls. The evidence table is reseeded from the dataset
+-- whenever the dataset changes, so existing rows get neutral values until then.
+ALTER TABLE evidence ADD COLUMN kind TEXT NOT NULL DEFAULT 'description';
+ALTER TABLE evidence ADD COLUMN result TEXT;
+ALTER TABLE evidence ADD COLUMN result_fact TEXT;
+ALTER TABLE evidence ADD COLUMN "window" TEXT NOT NULL DEFAULT 'in';
+ALTER TABLE evidence DROP COLUMN outside_window;
+
+-- +goose Down
+ALTER TABLE evidence ADD COLUMN outside_window INTEGER NOT NULL DEFAULT 0;
+UPDATE evidence SET outside_window = ("window" <> 'in');
+ALTER TABLE evidence DROP COLUMN "window";
+ALTER TABLE evidence DROP COLUMN result_fact;
+ALTER TABLE evidence DROP COLUMN result;
+ALTER TABLE evidence DROP COLUMN kind;
