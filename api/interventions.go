@@ -15,6 +15,8 @@ import (
 //	@Description	Named programmes and strategies the studies evaluate, filtered, searched, sorted and paged, in the same grammar as studies.
 //	@Description
 //	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `evidence_kind` (impact, process, review, description), `evidence_result` (positive, mixed, no-effect, negative, not-reported), `evidence_window` (in, before, after) — each true when any of the intervention's evidence items has that value —, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
+//	@Description	**Evidence summary**: each item carries `evidence_summary`, computed from its typed evidence items, never typed in. `impact_studies` counts the impact items (measured effects on outcomes) published inside the review window 2008–2014; `by_design` counts them by the design of the study each links to (`unknown` when it links to no study in the review), `by_result` by result (`positive`, `mixed`, `no-effect`, `negative`, `not-reported`: only what a reference fact states, quoted in the item's `result_fact`). `impact_outside_window` counts impact items published before 2008 or after 2014 (context only), `other_evidence` the other items in the window by kind (`process`, `review`, `description`). `statement` says the same in one plain-language account: designs with the results their items state, null and negative results first, then the items without a stated result; "No impact evaluation in this review." when there is none; items outside the window in a sentence of their own. No design is graded and no result weighed: the statement is not the review's judgement, only what the items say.
+//	@Description
 //	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
 //	@Description
 //	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
@@ -47,7 +49,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		return
 	}
 	serveList(s, c, interventionRelations, s.snapshot(c).Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
-		item := InterventionItem{Intervention: iv, Match: m}
+		item := InterventionItem{Intervention: iv, EvidenceSummary: s.snapshot(c).EvidenceSummary(&iv), Match: m}
 		var err error
 		if len(r.include) > 0 {
 			item.Included, err = s.interventionIncluded(c, r, iv.ID)
@@ -60,7 +62,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 //
 //	@Summary		Get an intervention
 //	@ID				getIntervention
-//	@Description	One intervention with the studies that evaluate it, its themes, strands and disadvantage focus.
+//	@Description	One intervention with its computed `evidence_summary` (see the list endpoint for the method), the studies that evaluate it, its themes, strands and disadvantage focus.
 //	@Tags			interventions
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -84,7 +86,8 @@ func (s *Server) getIntervention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	httpio.WriteJSON(c, 200, InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta(c)})
+	data := InterventionWithSummary{Intervention: d.Intervention, EvidenceSummary: s.snapshot(c).EvidenceSummary(&d.Intervention)}
+	httpio.WriteJSON(c, 200, InterventionDetail{Data: data, Related: interventionRelated(d), Meta: s.versionMeta(c)})
 }
 
 // interventionIncluded gathers the relations a list request asked to embed.

@@ -159,8 +159,8 @@ func journey(t *testing.T, tab context.Context, site string) {
 		}
 	}
 
-	// the first card with studies, so there is a study to follow
-	heading := eval[string](t, tab, `[...document.querySelectorAll(".card")].find(c => c.querySelector(".designs")).querySelector("h3").id`)
+	// the first card with impact evaluations in the review, so there is a study to follow
+	heading := eval[string](t, tab, `[...document.querySelectorAll(".card")].find(c => c.querySelector(".results")).querySelector("h3").id`)
 	name := eval[string](t, tab, `document.getElementById("`+heading+`").textContent`)
 	navigate(t, tab, "open "+name, 200, chromedp.Click(chromedp.CSS("#"+heading+" a")))
 	if h1 := eval[string](t, tab, `document.querySelector("h1").textContent`); h1 != name {

@@ -38,7 +38,7 @@ func (s *Site) finderPage(c *gin.Context) {
 			s.webFail(c, err)
 			return
 		}
-		cards[i] = newCard(d)
+		cards[i] = newCard(d, cat.EvidenceSummary(&d.Intervention))
 	}
 	s.render(c, http.StatusOK, "finder", finderView{
 		layout: s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
@@ -65,7 +65,7 @@ func (s *Site) interventionPage(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "intervention", interventionView{
 		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
-		Card:   newCard(d),
+		Card:   newCard(d, cat.EvidenceSummary(&d.Intervention)),
 	})
 }
 
@@ -182,7 +182,6 @@ type aboutView struct {
 	Themes        []catalog.ThemeCount
 	Strands       []models.Strand
 	Disadvantages []models.DisadvantageFocus
-	Designs       []string // designStrength, worded
 	FirstYear     int
 	LastYear      int
 }
@@ -194,14 +193,10 @@ func (s *Site) aboutPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	designs := make([]string, len(designStrength))
-	for i, d := range designStrength {
-		designs[i] = label("design", d)
-	}
 	s.render(c, http.StatusOK, "about", aboutView{
 		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
-		Disadvantages: cat.Disadvantages(), Designs: designs,
+		Disadvantages: cat.Disadvantages(),
 		FirstYear: models.FirstYear, LastYear: models.LastYear,
 	})
 }

@@ -24,15 +24,15 @@ func TestWebPages(t *testing.T) {
 		target string
 		want   []string // text the page must show
 	}{
-		{"/", []string{"Find an intervention", "33 interventions", "in this review evaluated it", "Strongest finding in the review"}},
+		{"/", []string{"Find an intervention", "33 interventions", "impact evaluation", "No impact evaluation in this review."}},
 		{"/?stage=primary&disadvantage=low-income&q=parents&sort=studies", []string{"School stage: Primary", "Clear all filters"}},
-		{"/interventions/triple-p", []string{"Triple P", "Who it is for", "What the evidence says", "Studies that evaluated it", "Themes and strands", "Sources"}},
+		{"/interventions/triple-p", []string{"Triple P", "Who it is for", "What the evidence says", "Studies in the review about it", "without a stated result", "Themes and strands", "Sources"}},
 		{"/studies", []string{"110 studies", "showing 1–20", "Download them as"}},
 		{"/studies?q=fathers&design=RCT&design=qualitative&year=2013&page=1", []string{"Best match"}},
 		{"/studies/mol-2008", []string{"Key findings", "Cite this study", "Mol, S. E.", "Dialogic reading", "10.1080/10409280701838603"}},
 		{"/evidence-map", []string{"Studies by theme (rows) and strand (columns)", "110 studies", "gap"}},
 		{"/evidence-map?rows=disadvantage&cols=design&q=reading", []string{"Studies by disadvantage focus (rows) and study design (columns)"}},
-		{"/about", []string{"What the review is", "2008 to 2014", "Disadvantage focus", "Which labels are provisional", "Where the data comes from", "Direct support for parents"}},
+		{"/about", []string{"What the review is", "2008 to 2014", "Disadvantage focus", "Which labels are provisional", "Where the data comes from", "Direct support for parents", "How the evidence summary is made", "Maryland Scientific Methods Scale"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.target, func(t *testing.T) {
@@ -395,14 +395,15 @@ func TestWebListLinks(t *testing.T) {
 	}
 }
 
-// An intervention card leads with the finding from its strongest study design, and says
-// plainly how much evidence there is.
+// An intervention card says plainly how many impact evaluations the review holds and what
+// they found, from the computed evidence summary; a null result is shown like any other.
 func TestInterventionCardEvidence(t *testing.T) {
 	srv := apitest.NewServer(t)
-	cases := []struct{ id, count, source string }{
-		{"incredible-years", "4 studies", "Randomised controlled trial"},
-		{"dialogic-reading", "1 study", "Meta-analysis"},
-		{"spokes", "No study", "Published after 2014"},
+	cases := []struct{ id, count, result, statement string }{
+		{"incredible-years", "3 impact evaluations", "Positive results: 1", "one randomised controlled trial"},
+		{"mind-the-gap", "1 impact evaluation", "No effect found: 1", "One randomised controlled trial found no effect."},
+		{"spokes", "No impact evaluation", "", "one evaluation published after 2014 found no effect"},
+		{"dialogic-reading", "No impact evaluation", "", "one review of other studies"},
 	}
 	for _, tc := range cases {
 		doc := pageOK(t, srv, "/interventions/"+tc.id)
@@ -410,9 +411,20 @@ func TestInterventionCardEvidence(t *testing.T) {
 		if got := text(find(ev, byClass("evidence-count"))); !strings.HasPrefix(got, tc.count) {
 			t.Errorf("%s: evidence count %q; want %s", tc.id, got, tc.count)
 		}
-		if got := text(find(ev, byClass("finding-source"))); !strings.Contains(got, tc.source) {
-			t.Errorf("%s: finding source %q; want %s", tc.id, got, tc.source)
+		if got := text(find(ev, byClass("evidence-statement"))); !strings.Contains(got, tc.statement) {
+			t.Errorf("%s: statement %q; want %q in it", tc.id, got, tc.statement)
 		}
+		results := find(ev, byClass("results"))
+		if tc.result == "" {
+			if results != nil {
+				t.Errorf("%s: results listed without an impact evaluation: %q", tc.id, text(results))
+			}
+		} else if got := text(results); !strings.Contains(got, tc.result) {
+			t.Errorf("%s: results %q; want %q", tc.id, got, tc.result)
+		}
+	}
+	if strings.Contains(text(pageOK(t, srv, "/")), "Strongest finding") {
+		t.Error("the finder still picks a strongest finding")
 	}
 }
 

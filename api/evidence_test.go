@@ -1,0 +1,77 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+)
+
+// Issue 10 through the API: typed evidence, the computed evidence summary.
+
+func TestInterventionsCarryEvidenceSummary(t *testing.T) {
+	srv := apitest.NewServer(t)
+	rec := apitest.Get(t, srv, "/api/v1/interventions?per_page=100")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	list := apitest.Decode[api.InterventionList](t, rec)
+	if len(list.Data) != 33 {
+		t.Fatalf("%d interventions; want 33", len(list.Data))
+	}
+	for _, it := range list.Data {
+		if it.EvidenceSummary.Statement == "" {
+			t.Errorf("%s: no evidence_summary.statement", it.ID)
+		}
+		impact := 0
+		for _, e := range it.Evidence {
+			if e.Kind == "impact" && e.Window == "in" {
+				impact++
+			}
+		}
+		if it.EvidenceSummary.ImpactStudies != impact {
+			t.Errorf("%s: impact_studies %d; its items give %d", it.ID, it.EvidenceSummary.ImpactStudies, impact)
+		}
+	}
+
+	rec = apitest.Get(t, srv, "/api/v1/interventions/mind-the-gap")
+	detail := apitest.Decode[api.InterventionDetail](t, rec)
+	if s := detail.Data.EvidenceSummary; s.ImpactStudies != 1 || !strings.Contains(s.Statement, "found no effect") {
+		t.Errorf("Mind the Gap's summary = %+v", s)
+	}
+
+	rec = apitest.Get(t, srv, "/api/v1/interventions?fields=id,evidence_summary&filter=id:peep")
+	if body := rec.Body.String(); !strings.Contains(body, `"evidence_summary"`) || strings.Contains(body, `"name"`) {
+		t.Errorf("sparse fieldset with evidence_summary: %s", body)
+	}
+}
+
+func TestTypedEvidenceFilters(t *testing.T) {
+	srv := apitest.NewServer(t)
+	rec := apitest.Get(t, srv, "/api/v1/interventions?filter=evidence_window:before&per_page=100&facets=evidence_kind,evidence_result,evidence_window")
+	list := apitest.Decode[api.InterventionList](t, rec)
+	ids := map[string]bool{}
+	for _, it := range list.Data {
+		ids[it.ID] = true
+	}
+	for _, want := range []string{"peep", "sure-start", "every-child-a-reader"} {
+		if !ids[want] {
+			t.Errorf("evidence_window:before lacks %s: %v", want, ids)
+		}
+	}
+	if len(list.Facets) != 3 {
+		t.Errorf("facets = %+v", list.Facets)
+	}
+	rec = apitest.Get(t, srv, "/api/v1/interventions?filter=evidence_kind:impact,evidence_result:no-effect&per_page=100")
+	list = apitest.Decode[api.InterventionList](t, rec)
+	found := false
+	for _, it := range list.Data {
+		found = found || it.ID == "mind-the-gap"
+	}
+	if !found {
+		t.Error("evidence_result:no-effect does not find Mind the Gap")
+	}
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/interventions?filter=has_outside_window_evidence:true"), http.StatusBadRequest, "filter")
+}
