@@ -197,6 +197,6 @@ func (s *Site) aboutPage(c *gin.Context) {
 		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
 		Disadvantages: cat.Disadvantages(),
-		FirstYear: models.FirstYear, LastYear: models.LastYear,
+		FirstYear:     models.FirstYear, LastYear: models.LastYear,
 	})
 }
