@@ -75,3 +75,44 @@ func TestTypedEvidenceFilters(t *testing.T) {
 	}
 	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/interventions?filter=has_outside_window_evidence:true"), http.StatusBadRequest, "filter")
 }
+
+// Search understands the words staff use: q=EAL finds the studies tagged EAL (whose texts
+// say "English as an additional language" or "new to English") and the EAL intervention.
+func TestSearchBySynonyms(t *testing.T) {
+	srv := apitest.NewServer(t)
+	ids := func(target string) map[string]bool {
+		t.Helper()
+		rec := apitest.Get(t, srv, target)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", target, rec.Code, rec.Body)
+		}
+		out := map[string]bool{}
+		for _, it := range apitest.Decode[struct{ Data []struct{ ID string } }](t, rec).Data {
+			out[it.ID] = true
+		}
+		return out
+	}
+	tagged := ids("/api/v1/studies?filter=disadvantage:eal&per_page=100")
+	found := ids("/api/v1/studies?q=EAL&per_page=100")
+	if len(tagged) == 0 {
+		t.Fatal("no EAL studies")
+	}
+	for id := range tagged {
+		if !found[id] {
+			t.Errorf("q=EAL misses the EAL study %s (found %v)", id, found)
+		}
+	}
+	if ivs := ids("/api/v1/interventions?q=EAL&per_page=100"); len(ivs) == 0 {
+		t.Error("q=EAL finds no intervention")
+	}
+	for _, q := range []string{"FSM", "GRT", "SEND", "ASN", "ESOL", "looked-after"} {
+		if len(ids("/api/v1/studies?q="+q+"&per_page=100"))+len(ids("/api/v1/interventions?q="+q+"&per_page=100")) == 0 {
+			t.Errorf("q=%s finds nothing", q)
+		}
+	}
+	// the phrase finds the abbreviation too, and highlights show what matched
+	rec := apitest.Get(t, srv, `/api/v1/studies?q=EAL&per_page=100`)
+	if !strings.Contains(rec.Body.String(), "<mark>") {
+		t.Error("q=EAL: no highlights")
+	}
+}

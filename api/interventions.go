@@ -26,7 +26,7 @@ import (
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar)"	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence"	maxLength(1000)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …)"	maxLength(1000)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
