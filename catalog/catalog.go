@@ -192,7 +192,7 @@ var (
 			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Themes }),
 			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Strands }),
 			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.ivRecs[o].DisadvantageFocus }),
-			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) }),
+			forAllStages(closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) })),
 			closedTag("setting", models.Settings, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Setting) }),
 			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].CountryOfOrigin) }),
 			evidenceTag("evidence_kind", models.EvidenceKinds, func(e models.Evidence) *string { return &e.Kind }),

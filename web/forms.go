@@ -21,16 +21,17 @@ import (
 type facetField struct {
 	Name   string
 	Legend string
+	Hint   string // a one-line rule the filter follows, shown under its legend
 }
 
 // studyFields are the filters over studies, on the study search and the evidence map.
 var studyFields = []facetField{
-	{"theme", "Theme"},
-	{"strand", "Strand of activity"},
-	{"disadvantage", "Families studied (disadvantage focus)"},
-	{"design", "Study design"},
-	{"stage", "School stage"},
-	{"year", "Year published"},
+	{"theme", "Theme", ""},
+	{"strand", "Strand of activity", ""},
+	{"disadvantage", "Families studied (disadvantage focus)", ""},
+	{"design", "Study design", ""},
+	{"stage", "School stage", ""},
+	{"year", "Year published", ""},
 }
 
 // sortOption is one order a list page offers, under a plain name.
@@ -55,11 +56,11 @@ var finderSpec = &listSpec{
 	path: "/",
 	api:  "/api/v1/interventions",
 	fields: []facetField{
-		{"stage", "School stage"},
-		{"disadvantage", "Families it was aimed at (disadvantage focus)"},
-		{"theme", "Theme"},
-		{"strand", "Strand of activity"},
-		{"setting", "Where it happens"},
+		{"stage", "School stage", "Programmes for all stages are included under each stage."},
+		{"disadvantage", "Families it was aimed at (disadvantage focus)", ""},
+		{"theme", "Theme", ""},
+		{"strand", "Strand of activity", ""},
+		{"setting", "Where it happens", ""},
 	},
 	defaultSort: catalog.DefaultInterventionSort,
 	defaultName: "Name (A to Z)",
@@ -206,6 +207,7 @@ func (f form) url(path string, edit func(url.Values)) string {
 type facetView struct {
 	Name    string
 	Legend  string
+	Hint    string
 	Options []facetOption
 }
 
@@ -228,7 +230,7 @@ type chip struct {
 func (f form) facetViews(facets []models.Facet) []facetView {
 	out := make([]facetView, 0, len(f.fields))
 	for _, fl := range f.fields {
-		fv := facetView{Name: fl.Name, Legend: fl.Legend}
+		fv := facetView{Name: fl.Name, Legend: fl.Legend, Hint: fl.Hint}
 		for _, fc := range facets {
 			if fc.Field != fl.Name {
 				continue

@@ -447,3 +447,17 @@ func TestWebFormValuesAreCanonical(t *testing.T) {
 		t.Errorf("a year range in a form = %d; want the 400 page", rec.Code)
 	}
 }
+
+// The finder follows the API's stage rule, and says so: low-income + primary includes
+// Triple P, a programme for all stages.
+func TestFinderStageRule(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/?stage=primary&disadvantage=low-income")
+	body := text(doc)
+	if !strings.Contains(body, "Triple P") {
+		t.Error("low-income + primary does not show Triple P")
+	}
+	if !strings.Contains(body, "Programmes for all stages are included") {
+		t.Error("the finder does not state the stage rule")
+	}
+}
