@@ -116,3 +116,35 @@ func TestSearchBySynonyms(t *testing.T) {
 		t.Error("q=EAL: no highlights")
 	}
 }
+
+// Facet values of provisional themes and strands say so, in lists and on the evidence map.
+func TestFacetsCarryProvisional(t *testing.T) {
+	srv := apitest.NewServer(t)
+	for _, path := range []string{"/api/v1/studies", "/api/v1/interventions"} {
+		list := apitest.Decode[struct {
+			Facets []struct {
+				Field  string
+				Values []struct {
+					Value       string
+					Provisional bool
+				}
+			}
+		}](t, apitest.Get(t, srv, path+"?facets=theme,strand,stage&per_page=1"))
+		count := map[string]int{}
+		for _, f := range list.Facets {
+			for _, v := range f.Values {
+				if v.Provisional {
+					count[f.Field]++
+				}
+			}
+		}
+		// three provisional themes, all four strands, no stage
+		if count["theme"] != 3 || count["strand"] != 4 || count["stage"] != 0 {
+			t.Errorf("%s: provisional facet values %v; want theme 3, strand 4", path, count)
+		}
+	}
+	rec := apitest.Get(t, srv, "/api/v1/evidence-map?rows=theme&cols=strand")
+	if n := strings.Count(rec.Body.String(), `"provisional":true`); n != 7 {
+		t.Errorf("evidence map marks %d rows and columns provisional; want 7", n)
+	}
+}

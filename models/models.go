@@ -116,9 +116,12 @@ type Facet struct {
 	Values []FacetValue `json:"values"`
 } // @name Facet
 
-// FacetValue is one value of a facet and how many records carry it.
+// FacetValue is one value of a facet and how many records carry it. Provisional is true
+// for a theme or strand whose label is ours, not the review's (see Theme.Note,
+// Strand.Note); the member is left out for every other value.
 type FacetValue struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-	Count int    `json:"count"`
+	Value       string `json:"value"`
+	Label       string `json:"label"`
+	Count       int    `json:"count"`
+	Provisional bool   `json:"provisional,omitempty"`
 } // @name FacetValue

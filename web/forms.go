@@ -205,18 +205,20 @@ func (f form) url(path string, edit func(url.Values)) string {
 
 // facetView is one filter's fieldset: every value with how many records it would give.
 type facetView struct {
-	Name    string
-	Legend  string
-	Hint    string
-	Options []facetOption
+	Name        string
+	Legend      string
+	Hint        string
+	Options     []facetOption
+	Provisional bool // some option's label is provisional
 }
 
 type facetOption struct {
 	ID      string // the checkbox id, unique on the page
 	Value   string
 	Label   string
-	Count   int
-	Checked bool
+	Count       int
+	Checked     bool
+	Provisional bool // a theme or strand label of ours, not the review's
 }
 
 // chip is one active filter value, with the address that removes it.
@@ -238,8 +240,9 @@ func (f form) facetViews(facets []models.Facet) []facetView {
 			for _, v := range fc.Values {
 				fv.Options = append(fv.Options, facetOption{
 					ID: fl.Name + "-" + idPart(v.Value), Value: v.Value, Label: valueLabel(fl.Name, v),
-					Count: v.Count, Checked: f.has(fl.Name, v.Value),
+					Count: v.Count, Checked: f.has(fl.Name, v.Value), Provisional: v.Provisional,
 				})
+				fv.Provisional = fv.Provisional || v.Provisional
 			}
 		}
 		out = append(out, fv)

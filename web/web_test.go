@@ -461,3 +461,18 @@ func TestFinderStageRule(t *testing.T) {
 		t.Error("the finder does not state the stage rule")
 	}
 }
+
+// Provisional theme and strand labels carry a marker and its one-line explanation in the
+// finder's and study search's filter lists, on the gap map and on cards.
+func TestProvisionalMarkers(t *testing.T) {
+	srv := apitest.NewServer(t)
+	for _, target := range []string{"/", "/studies", "/evidence-map"} {
+		doc := pageOK(t, srv, target)
+		if marks := len(findAll(doc, byClass("badge-provisional"))); marks < 7 {
+			t.Errorf("%s: %d provisional markers; want one per provisional theme and strand", target, marks)
+		}
+		if !strings.Contains(text(doc), "marks a name of ours") {
+			t.Errorf("%s: the provisional marker is not explained", target)
+		}
+	}
+}
