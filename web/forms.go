@@ -213,9 +213,9 @@ type facetView struct {
 }
 
 type facetOption struct {
-	ID      string // the checkbox id, unique on the page
-	Value   string
-	Label   string
+	ID          string // the checkbox id, unique on the page
+	Value       string
+	Label       string
 	Count       int
 	Checked     bool
 	Provisional bool // a theme or strand label of ours, not the review's
