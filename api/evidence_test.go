@@ -148,3 +148,31 @@ func TestFacetsCarryProvisional(t *testing.T) {
 		t.Errorf("evidence map marks %d rows and columns provisional; want 7", n)
 	}
 }
+
+func TestGlossary(t *testing.T) {
+	srv := apitest.NewServer(t)
+	rec := apitest.Get(t, srv, "/api/v1/glossary")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	g := apitest.Decode[api.GlossaryList](t, rec)
+	fields := map[string]int{}
+	for _, sec := range g.Data {
+		fields[sec.Field] = len(sec.Terms)
+		for _, term := range sec.Terms {
+			if term.Label == "" || term.Description == "" {
+				t.Errorf("%s %s has no label or description", sec.Field, term.Value)
+			}
+			if sec.Field == "strand" && !term.Provisional {
+				t.Errorf("strand %s is not marked provisional", term.Value)
+			}
+		}
+	}
+	want := map[string]int{"design": 15, "stage": 4, "setting": 4, "type": 7, "strand": 4, "kind": 4, "result": 5, "window": 3}
+	for f, n := range want {
+		if fields[f] != n {
+			t.Errorf("glossary %s has %d terms; want %d", f, fields[f], n)
+		}
+	}
+	apitest.WantProblem(t, apitest.Get(t, srv, "/api/v1/glossary?x=1"), http.StatusBadRequest, "x")
+}

@@ -192,6 +192,12 @@ type DisadvantageList struct {
 	Meta VersionMeta                `json:"meta"`
 } // @name DisadvantageList
 
+// GlossaryList is the glossary, one section per field.
+type GlossaryList struct {
+	Data []models.GlossarySection `json:"data"`
+	Meta VersionMeta              `json:"meta"`
+} // @name GlossaryList
+
 // Health is the answer of the health probes.
 type Health struct {
 	Status         string `json:"status" example:"ok"`

@@ -14,31 +14,18 @@ import (
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
-// valueLabels words the closed vocabularies for readers. Themes, strands and disadvantage
-// focus carry their own names in the dataset; designs read well capitalised.
+// valueLabels words what the glossary does not cover: the evidence fields whose coverage
+// the About page reports. Every vocabulary value's label comes from the glossary
+// (models.GlossaryLabel), the one place labels live, which the API serves too.
 var valueLabels = map[string]map[string]string{
-	"stage":   {"early-years": "Early years (0–5)", "primary": "Primary", "secondary": "Secondary", "all": "All stages"},
-	"setting": {"home": "At home", "school": "In school", "community": "In the community", "mixed": "Mixed settings"},
-	"design":  {"RCT": "Randomised controlled trial"},
-	"kind": {
-		"impact": "Impact evaluation", "process": "How it was delivered or received",
-		"review": "Review of other studies", "description": "Description",
-	},
-	"result": {
-		"positive": "Positive results", "mixed": "Mixed results", "no-effect": "No effect found",
-		"negative": "Negative results", "not-reported": "No result stated",
-	},
-	"type": {
-		"journal-article": "Journal article", "government-report": "Government report",
-		"evaluation-report": "Evaluation report", "systematic-review": "Evidence review",
-		"meta-analysis": "Meta-analysis", "book-chapter": "Book chapter", "other": "Other publication",
-	},
-	// completeness names the evidence fields whose coverage the About page reports
 	"completeness": {"doi": "A DOI", "sample_size": "A sample size", "effect_size": "An effect size", "url": "A link to the text"},
 }
 
-// label is a vocabulary value in words.
+// label is a vocabulary value in words: the glossary's label, else the value capitalised.
 func label(field, value string) string {
+	if l, ok := models.GlossaryLabel(field, value); ok {
+		return l
+	}
 	if l, ok := valueLabels[field][value]; ok {
 		return l
 	}

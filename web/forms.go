@@ -209,7 +209,8 @@ type facetView struct {
 	Legend      string
 	Hint        string
 	Options     []facetOption
-	Provisional bool // some option's label is provisional
+	Provisional bool   // some option's label is provisional
+	HelpURL     string // the glossary of its values on the About page, if it has one
 }
 
 type facetOption struct {
@@ -233,6 +234,11 @@ func (f form) facetViews(facets []models.Facet) []facetView {
 	out := make([]facetView, 0, len(f.fields))
 	for _, fl := range f.fields {
 		fv := facetView{Name: fl.Name, Legend: fl.Legend, Hint: fl.Hint}
+		for _, g := range models.GlossaryFields {
+			if g.Field == fl.Name {
+				fv.HelpURL = "/about#glossary-" + fl.Name
+			}
+		}
 		for _, fc := range facets {
 			if fc.Field != fl.Name {
 				continue

@@ -182,6 +182,7 @@ type aboutView struct {
 	Themes        []catalog.ThemeCount
 	Strands       []models.Strand
 	Disadvantages []models.DisadvantageFocus
+	Glossary      []models.GlossarySection
 	FirstYear     int
 	LastYear      int
 }
@@ -196,7 +197,7 @@ func (s *Site) aboutPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "about", aboutView{
 		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
-		Disadvantages: cat.Disadvantages(),
+		Disadvantages: cat.Disadvantages(), Glossary: models.Glossary(cat.Strands()),
 		FirstYear:     models.FirstYear, LastYear: models.LastYear,
 	})
 }
