@@ -198,6 +198,6 @@ func (s *Site) aboutPage(c *gin.Context) {
 		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
 		Disadvantages: cat.Disadvantages(), Glossary: models.Glossary(cat.Strands()),
-		FirstYear:     models.FirstYear, LastYear: models.LastYear,
+		FirstYear: models.FirstYear, LastYear: models.LastYear,
 	})
 }
