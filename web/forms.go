@@ -357,6 +357,9 @@ func (lf listForm) dataURL() string {
 // exportURL is the whole result set (every page) in an export format of the API.
 func (lf listForm) exportURL(format string) string {
 	v := url.Values{"format": {format}}
+	if format == "csv" {
+		v.Set("bom", "true") // staff open it in Excel, which reads UTF-8 only after a byte order mark
+	}
 	setIf(v, "filter", lf.filter())
 	setIf(v, "q", lf.q)
 	setIf(v, "sort", lf.sort.Store)

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,6 +16,11 @@ type finderView struct {
 	layout
 	List  listView
 	Cards []interventionCard
+	// NoImpact is set when a query's interventions have no impact evaluation in the
+	// review: the page says so and links to the studies matching the same choices.
+	NoImpact   bool
+	StudiesURL string
+	Studies    int
 }
 
 // finderPage is the home page: interventions filtered by stage, families, theme, strand
@@ -40,11 +46,39 @@ func (s *Site) finderPage(c *gin.Context) {
 		}
 		cards[i] = newCard(d, cat.EvidenceSummary(&d.Intervention))
 	}
-	s.render(c, http.StatusOK, "finder", finderView{
+	v := finderView{
 		layout: s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
 		List:   lf.view(res.Total, res.Facets),
 		Cards:  cards,
+	}
+	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.Summary.ImpactStudies > 0 }) {
+		v.NoImpact = true
+		v.StudiesURL, v.Studies = s.matchingStudies(cat, lf)
+	}
+	s.render(c, http.StatusOK, "finder", v)
+}
+
+// matchingStudies is the study search for a finder query's choices (those studies have:
+// stage, families, theme, strand, keywords) and how many studies it finds.
+func (s *Site) matchingStudies(cat *catalog.Catalog, lf listForm) (string, int) {
+	target := lf.url("/studies", func(v url.Values) {
+		for _, name := range []string{"setting", "sort", "page"} {
+			v.Del(name)
+		}
 	})
+	u, err := url.Parse(target)
+	if err != nil {
+		return "/studies", 0
+	}
+	sf, err := parseListForm(studiesSpec, u.Query())
+	if err != nil {
+		return target, 0
+	}
+	res, err := cat.Studies(catalog.Query{Filter: sf.filter(), Search: sf.q, PerPage: 1})
+	if err != nil {
+		return target, 0
+	}
+	return target, res.Total
 }
 
 type interventionView struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/models"
@@ -414,7 +415,7 @@ func TestInterventionCardEvidence(t *testing.T) {
 		if got := text(find(ev, byClass("evidence-statement"))); !strings.Contains(got, tc.statement) {
 			t.Errorf("%s: statement %q; want %q in it", tc.id, got, tc.statement)
 		}
-		results := find(ev, byClass("results"))
+		results := find(ev, byClass("result-counts"))
 		if tc.result == "" {
 			if results != nil {
 				t.Errorf("%s: results listed without an impact evaluation: %q", tc.id, text(results))
@@ -476,3 +477,53 @@ func TestProvisionalMarkers(t *testing.T) {
 		}
 	}
 }
+
+// A finder query with no impact evaluation says so and leads to the matching studies.
+func TestFinderNoImpactLeadsToStudies(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/?disadvantage=eal&stage=primary")
+	note := find(doc, byClass("no-impact"))
+	if note == nil {
+		t.Fatal("EAL + primary: no notice that there is no impact evaluation")
+	}
+	links := hrefs(note, byAtom(atom.A))
+	if len(links) != 1 || !strings.HasPrefix(links[0], "/studies?") || !strings.Contains(links[0], "disadvantage=eal") {
+		t.Fatalf("notice links %v; want the EAL studies", links)
+	}
+	studies := pageOK(t, srv, links[0])
+	if len(findAll(studies, byClass("result"))) == 0 {
+		t.Errorf("the link %s shows no studies", links[0])
+	}
+	if find(pageOK(t, srv, "/?stage=primary"), byClass("no-impact")) != nil {
+		t.Error("primary has impact evaluations, yet the notice shows")
+	}
+}
+
+// Staff's CSV download opens in Excel (a UTF-8 byte order mark); a printed list states its
+// filters; the filters fold into a <details> element, which works without JavaScript.
+func TestStaffDownloadsAndPrint(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/studies?disadvantage=eal&q=parents")
+	var csvLink string
+	for _, h := range hrefs(doc, anyLink) {
+		if strings.Contains(h, "format=csv") {
+			csvLink = h
+		}
+	}
+	if !strings.Contains(csvLink, "bom=true") {
+		t.Errorf("the CSV link %q does not ask for a byte order mark", csvLink)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, csvLink, nil))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "\ufeff") {
+		t.Errorf("the CSV link answers %d without a byte order mark", rec.Code)
+	}
+	if got := text(find(doc, byClass("print-filters"))); !strings.Contains(got, "English as an additional language") || !strings.Contains(got, "parents") {
+		t.Errorf("the printed list states %q", got)
+	}
+	if find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Details && hasClassAttr(n, "filters-toggle") }) == nil {
+		t.Error("the filters are not in a <details> element")
+	}
+}
+
+func hasClassAttr(n *html.Node, class string) bool { return byClass(class)(n) }
