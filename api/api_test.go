@@ -103,10 +103,36 @@ func TestInterventions(t *testing.T) {
 	if *list.Meta.Total != 33 || len(list.Data) != 33 {
 		t.Fatalf("total = %d, items %d; want 33", *list.Meta.Total, len(list.Data))
 	}
-	primary := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=disadvantage:low-income,stage:primary"))
+	// the stage rule: programmes for all stages are programmes for primary
+	primary := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=disadvantage:low-income,stage:primary&per_page=100"))
+	tripleP := false
 	for _, iv := range primary.Data {
-		if *iv.Stage != "primary" || !has(iv.DisadvantageFocus, "low-income") {
+		if (*iv.Stage != "primary" && *iv.Stage != "all") || !has(iv.DisadvantageFocus, "low-income") {
 			t.Errorf("%s does not fit low-income primary", iv.ID)
+		}
+		tripleP = tripleP || iv.ID == "triple-p"
+	}
+	if !tripleP {
+		t.Error("low-income + primary does not include Triple P (stage all)")
+	}
+	only := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=stage:all&per_page=100"))
+	not := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=stage:!primary&per_page=100"))
+	for _, iv := range only.Data {
+		if *iv.Stage != "all" {
+			t.Errorf("stage:all finds %s (%s)", iv.ID, *iv.Stage)
+		}
+	}
+	for _, iv := range not.Data {
+		if *iv.Stage == "primary" || *iv.Stage == "all" {
+			t.Errorf("stage:!primary finds %s (%s)", iv.ID, *iv.Stage)
+		}
+	}
+	// the facet count beside primary is what the filter gives
+	faceted := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?facets=stage&per_page=1"))
+	all := apitest.Decode[api.InterventionList](t, apitest.Get(t, srv, "/api/v1/interventions?filter=stage:primary&per_page=1"))
+	for _, v := range faceted.Facets[0].Values {
+		if v.Value == "primary" && v.Count != *all.Meta.Total {
+			t.Errorf("facet primary = %d; the filter gives %d", v.Count, *all.Meta.Total)
 		}
 	}
 	d := apitest.Decode[api.InterventionDetail](t, apitest.Get(t, srv, "/api/v1/interventions/triple-p"))

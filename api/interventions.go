@@ -16,22 +16,25 @@ import (
 //	@ID				listInterventions
 //	@Description	Named programmes and strategies the studies evaluate, filtered, searched, sorted and paged, in the same grammar as studies.
 //	@Description
-//	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `has_outside_window_evidence`, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
-//	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
+//	@Description	Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `evidence_kind` (impact, process, review, description), `evidence_result` (positive, mixed, no-effect, negative, not-reported), `evidence_window` (in, before, after) — each true when any of the intervention's evidence items has that value —, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
+//	@Description	**Evidence summary**: each item carries `evidence_summary`, computed from its typed evidence items, never typed in. `impact_studies` counts the impact items (measured effects on outcomes) published inside the review window 2008–2014; `by_design` counts them by the design of the study each links to (`unknown` when it links to no study in the review), `by_result` by result (`positive`, `mixed`, `no-effect`, `negative`, `not-reported`: only what a reference fact states, quoted in the item's `result_fact`). `impact_outside_window` counts impact items published before 2008 or after 2014 (context only), `other_evidence` the other items in the window by kind (`process`, `review`, `description`). `statement` says the same in one plain-language account: designs with the results their items state, null and negative results first, then the items without a stated result; "No impact evaluation in this review." when there is none; items outside the window in a sentence of their own. No design is graded and no result weighed: the statement is not the review's judgement, only what the items say.
 //	@Description
-//	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids` and `has_outside_window_evidence`) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
+//	@Description	**Stage rule**: a programme for all stages is a programme for each stage, so `stage:early-years`, `stage:primary` and `stage:secondary` also match interventions whose `stage` is `all` (in filters and in the facet counts beside them, which therefore need not add up to the total). `stage:all` matches only those for all stages; `stage:!primary` excludes them. Studies' `stage` (and `study.stage`) keeps the plain rule.
+//	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary, Triple P and other programmes for all stages included); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
+//	@Description
+//	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
 //	@Tags			interventions
 //	@Produce		json
 //	@Produce		text/csv
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar)"	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence"	maxLength(1000)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …)"	maxLength(1000)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
-//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, stage, setting, country"	example(stage,setting)
+//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, stage, setting, country, evidence_kind, evidence_result, evidence_window"	example(stage,setting)
 //	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)
@@ -49,7 +52,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		return
 	}
 	serveList(s, c, interventionRelations, s.snapshot(c).Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
-		item := InterventionItem{Intervention: iv, Match: m}
+		item := InterventionItem{Intervention: iv, EvidenceSummary: s.snapshot(c).EvidenceSummary(&iv), Match: m}
 		var err error
 		if len(r.include) > 0 {
 			item.Included, err = s.interventionIncluded(c, r, iv.ID)
@@ -62,7 +65,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 //
 //	@Summary		Get an intervention
 //	@ID				getIntervention
-//	@Description	One intervention with the studies that evaluate it, its themes, strands and disadvantage focus.
+//	@Description	One intervention with its computed `evidence_summary` (see the list endpoint for the method), the studies that evaluate it, its themes, strands and disadvantage focus.
 //	@Tags			interventions
 //	@Produce		json
 //	@Produce		application/problem+json

@@ -56,16 +56,25 @@ type StudyList struct {
 	Facets []models.Facet `json:"facets,omitempty"`
 } // @name StudyList
 
-// InterventionItem is an intervention in a list.
+// InterventionItem is an intervention in a list, with its computed evidence summary.
 type InterventionItem struct {
 	models.Intervention
-	Match    *Match                `json:"match,omitempty"`
-	Included *InterventionIncluded `json:"included,omitempty"`
+	EvidenceSummary models.EvidenceSummary `json:"evidence_summary"`
+	Match           *Match                 `json:"match,omitempty"`
+	Included        *InterventionIncluded  `json:"included,omitempty"`
 } // @name InterventionItem
 
 func (it InterventionItem) recordKey() string { return "intervention/" + it.ID }
 func (it InterventionItem) record() any       { return it.Intervention }
-func (it InterventionItem) extras() []extra   { return itemExtras(it.Match, it.Included) }
+func (it InterventionItem) extras() []extra {
+	return append([]extra{{"evidence_summary", it.EvidenceSummary}}, itemExtras(it.Match, it.Included)...)
+}
+
+// InterventionWithSummary is an intervention with its computed evidence summary.
+type InterventionWithSummary struct {
+	models.Intervention
+	EvidenceSummary models.EvidenceSummary `json:"evidence_summary"`
+} // @name InterventionWithSummary
 
 // itemExtras lists a list item's optional members that are set.
 func itemExtras[M, I any](match *M, included *I) []extra {
@@ -147,9 +156,9 @@ type InterventionRelated struct {
 
 // InterventionDetail is one intervention with its related records.
 type InterventionDetail struct {
-	Data    models.Intervention `json:"data"`
-	Related InterventionRelated `json:"related"`
-	Meta    VersionMeta         `json:"meta"`
+	Data    InterventionWithSummary `json:"data"`
+	Related InterventionRelated     `json:"related"`
+	Meta    VersionMeta             `json:"meta"`
 } // @name InterventionDetail
 
 // ThemeItem is a theme with how many records it holds.
@@ -182,6 +191,12 @@ type DisadvantageList struct {
 	Data []models.DisadvantageFocus `json:"data"`
 	Meta VersionMeta                `json:"meta"`
 } // @name DisadvantageList
+
+// GlossaryList is the glossary, one section per field.
+type GlossaryList struct {
+	Data []models.GlossarySection `json:"data"`
+	Meta VersionMeta              `json:"meta"`
+} // @name GlossaryList
 
 // Health is the answer of the health probes.
 type Health struct {

@@ -145,6 +145,7 @@ func (s *Server) routes() {
 	v1.GET("/strands/:slug", s.getStrand)
 	v1.GET("/disadvantages", s.listDisadvantages)
 	v1.GET("/disadvantages/:slug", s.getDisadvantage)
+	v1.GET("/glossary", s.getGlossary)
 	v1.GET("/dataset", s.getDataset)
 	v1.GET("/stats", s.stats)
 	v1.GET("/evidence-map", s.evidenceMap)

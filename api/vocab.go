@@ -108,6 +108,25 @@ func (s *Server) listDisadvantages(c *gin.Context) {
 	httpio.WriteJSON(c, 200, DisadvantageList{Data: s.snapshot(c).Disadvantages(), Meta: s.versionMeta(c)})
 }
 
+// getGlossary godoc
+//
+//	@Summary		Glossary of the vocabularies
+//	@ID				getGlossary
+//	@Description	Plain-language labels and descriptions, for school staff, of the values of the closed vocabularies: `design`, `stage`, `setting`, `type` (of publication), `strand` (the dataset's strand names, with `provisional`), and the typed evidence's `kind`, `result` and `window`. The web pages use the same labels.
+//	@Tags			vocabularies
+//	@Produce		json
+//	@Produce		application/problem+json
+//	@Success		200	{object}	GlossaryList
+//	@Failure		400	{object}	Problem
+//	@Router			/api/v1/glossary [get]
+func (s *Server) getGlossary(c *gin.Context) {
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return
+	}
+	httpio.WriteJSON(c, 200, GlossaryList{Data: models.Glossary(s.snapshot(c).Strands()), Meta: s.versionMeta(c)})
+}
+
 func (s *Server) versionMeta(c *gin.Context) VersionMeta {
 	return VersionMeta{DatasetVersion: s.snapshot(c).Version()}
 }

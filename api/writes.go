@@ -380,7 +380,8 @@ func (s *Server) writeDetail(c *gin.Context, status int, kind, id string) {
 			s.fail(c, err)
 			return
 		}
-		body, etag = InterventionDetail{Data: d.Intervention, Related: interventionRelated(d), Meta: s.versionMeta(c)}, d.ETag()
+		body, etag = InterventionDetail{Data: InterventionWithSummary{Intervention: d.Intervention, EvidenceSummary: cat.EvidenceSummary(&d.Intervention)},
+			Related: interventionRelated(d), Meta: s.versionMeta(c)}, d.ETag()
 	}
 	c.Header("ETag", etag)
 	if c.Request.Method == http.MethodGet && etagMatches(c.GetHeader("If-None-Match"), etag) {

@@ -192,12 +192,12 @@ var (
 			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Themes }),
 			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Strands }),
 			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.ivRecs[o].DisadvantageFocus }),
-			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) }),
+			forAllStages(closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) })),
 			closedTag("setting", models.Settings, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Setting) }),
 			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].CountryOfOrigin) }),
-			flag("has_outside_window_evidence", func(cat *Catalog, o int) bool {
-				return slices.ContainsFunc(cat.ivRecs[o].Evidence, func(e models.Evidence) bool { return e.OutsideWindow })
-			}),
+			evidenceTag("evidence_kind", models.EvidenceKinds, func(e models.Evidence) *string { return &e.Kind }),
+			evidenceTag("evidence_result", models.EvidenceResults, func(e models.Evidence) *string { return e.Result }),
+			evidenceTag("evidence_window", models.EvidenceWindows, func(e models.Evidence) *string { return &e.Window }),
 			{name: "study", kind: kindRelation, links: func(cat *Catalog) [][]int32 { return cat.ivStudies }},
 			{name: "study_count", kind: kindNumber, num: studyCount},
 		},
@@ -251,6 +251,21 @@ func vocabTag(name string, values func(cat *Catalog, o int) []string) fieldSpec 
 // that do not state it.
 func closedTag(name string, values []string, value func(cat *Catalog, o int) []string) fieldSpec {
 	return fieldSpec{name: name, kind: kindTag, facet: true, nullable: true, vocabulary: staticVocab(values), strs: value}
+}
+
+// evidenceTag is a multi-valued tag over an intervention's evidence items: the distinct
+// values of one typed field (kind, result, window) among its items.
+func evidenceTag(name string, values []string, value func(e models.Evidence) *string) fieldSpec {
+	return fieldSpec{name: name, kind: kindTag, facet: true, vocabulary: staticVocab(values),
+		strs: func(cat *Catalog, o int) []string {
+			var out []string
+			for _, e := range cat.ivRecs[o].Evidence {
+				if v := value(e); v != nil && !slices.Contains(out, *v) {
+					out = append(out, *v)
+				}
+			}
+			return out
+		}}
 }
 
 func staticVocab(values []string) func(*Catalog) ([]string, map[string]string) {

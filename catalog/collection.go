@@ -51,6 +51,9 @@ type fieldSpec struct {
 	num        func(cat *Catalog, o int) float64                // numbers; NaN is null
 	flag       func(cat *Catalog, o int) bool                   // booleans
 	links      func(cat *Catalog) [][]int32                     // relations: targets per record
+	// implies widens a tag value in filters and facet counts: records carrying any of the
+	// listed values match it too (an intervention for all stages matches stage:primary).
+	implies map[string][]string
 }
 
 type orderSpec struct {

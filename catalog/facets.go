@@ -65,7 +65,7 @@ func (c *collection) without(clauses []clause, field string, sr *searchResult) (
 func (c *collection) facet(f *field, set bitmap) models.Facet {
 	fc := models.Facet{Field: f.name, Values: make([]models.FacetValue, 0, len(f.tags.order))}
 	for _, v := range f.tags.order {
-		n := set.andCount(f.tags.sets[v])
+		n := set.andCount(f.valueSet(v, len(set)*64))
 		if v == nullValue && n == 0 {
 			continue
 		}

@@ -56,6 +56,8 @@ func (cat *Catalog) CrossTab(rows, cols, filter, search string) (*CrossTab, erro
 	for _, cv := range colValues {
 		m.Cols = append(m.Cols, models.FacetValue{Value: cv, Label: cf.label(cv), Count: matched.andCount(cf.tags.sets[cv])})
 	}
+	cat.markProvisional(rows, m.Rows)
+	cat.markProvisional(cols, m.Cols)
 	return m, nil
 }
 

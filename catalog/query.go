@@ -145,7 +145,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 			if !ok {
 				return nil, models.Invalid(PartFilter, fmt.Sprintf("%s: unknown value %q", f.name, v), f.tags.order...)
 			}
-			sets[i] = f.tags.sets[canon]
+			sets[i] = f.valueSet(canon, c.capacity)
 		}
 		if len(sets) == 1 {
 			return sets[0], nil
@@ -259,6 +259,24 @@ func (c *collection) numberSet(f *field, v string) (bitmap, error) {
 // answered as a union of per-value bitmaps (a few word-wise ORs, e.g. for years) rather
 // than by setting one bit per record.
 const maxValueUnion = 64
+
+// valueSet is the records a tag value matches: those carrying it, and those carrying a
+// value it implies (fieldSpec.implies). Without implied values it is the index's own
+// bitmap: read it, never change it.
+func (f *field) valueSet(v string, capacity int) bitmap {
+	implied := f.spec.implies[v]
+	if len(implied) == 0 {
+		return f.tags.sets[v]
+	}
+	set := newBitmap(capacity)
+	set.or(f.tags.sets[v])
+	for _, w := range implied {
+		if b, ok := f.tags.sets[w]; ok {
+			set.or(b)
+		}
+	}
+	return set
+}
 
 func (f *field) valueUnion(n int, lo, hi float64) bitmap {
 	set := newBitmap(n)

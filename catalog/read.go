@@ -35,12 +35,20 @@ const (
 
 // Studies answers a list query over studies.
 func (cat *Catalog) Studies(q Query) (*Page[models.Study], error) {
-	return runPage(cat.studies, q, DefaultStudySort, cat.version, cat.studyRecs)
+	p, err := runPage(cat.studies, q, DefaultStudySort, cat.version, cat.studyRecs)
+	if err == nil {
+		cat.markProvisionalFacets(p.Facets)
+	}
+	return p, err
 }
 
 // Interventions answers a list query over interventions.
 func (cat *Catalog) Interventions(q Query) (*Page[models.Intervention], error) {
-	return runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.ivRecs)
+	p, err := runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.ivRecs)
+	if err == nil {
+		cat.markProvisionalFacets(p.Facets)
+	}
+	return p, err
 }
 
 func runPage[T any](c *collection, q Query, defaultSort, version string, records []*T) (*Page[T], error) {

@@ -166,7 +166,8 @@ func (p *queryParser) parseUnary() *qnode {
 }
 
 // words turns raw text into a term, a prefix term, or a phrase when it holds several words
-// ("parent-teacher" is the phrase "parent teacher").
+// ("parent-teacher" is the phrase "parent teacher"); a term of the curated synonym list
+// (synonyms.go) becomes an OR of its group's terms.
 func (p *queryParser) words(text string, allowPrefix bool) *qnode {
 	prefix := allowPrefix && strings.HasSuffix(text, "*")
 	toks := tokenize(text)
@@ -174,6 +175,11 @@ func (p *queryParser) words(text string, allowPrefix bool) *qnode {
 		return nil
 	}
 	p.terms += len(toks)
+	if !prefix {
+		if n, ok := expandSynonyms(text); ok { // EAL → EAL OR "english as an additional language" OR …
+			return n
+		}
+	}
 	if prefix && len(toks) == 1 {
 		return &qnode{op: opTerm, words: []string{toks[0].word}, prefix: true}
 	}

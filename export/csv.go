@@ -52,8 +52,9 @@ var StudyColumns = []Column[models.Study]{
 }
 
 // InterventionColumns are the columns of an interventions CSV. The evidence, a list of
-// records, becomes three cells: its findings, the studies it cites, and whether any of it
-// lies outside 2008–2014.
+// records, becomes five cells: its findings, the studies it cites, and each item's kind,
+// result and window, one entry per item in the findings' order (an item without a result
+// leaves its entry empty).
 var InterventionColumns = []Column[models.Intervention]{
 	{"id", func(iv models.Intervention) string { return iv.ID }},
 	{"name", func(iv models.Intervention) string { return iv.Name }},
@@ -68,7 +69,9 @@ var InterventionColumns = []Column[models.Intervention]{
 	{"disadvantage_focus", func(iv models.Intervention) string { return strings.Join(iv.DisadvantageFocus, listSep) }},
 	{"evidence", evidenceFindings},
 	{"evidence_study_ids", evidenceStudies},
-	{"has_outside_window_evidence", outsideWindow},
+	{"evidence_kind", evidenceItems(func(e models.Evidence) string { return e.Kind })},
+	{"evidence_result", evidenceItems(func(e models.Evidence) string { return deref(e.Result) })},
+	{"evidence_window", evidenceItems(func(e models.Evidence) string { return e.Window })},
 	{"url", func(iv models.Intervention) string { return deref(iv.URL) }},
 	{"verified_in", func(iv models.Intervention) string { return strings.Join(iv.VerifiedIn, listSep) }},
 }
@@ -91,13 +94,15 @@ func evidenceStudies(iv models.Intervention) string {
 	return strings.Join(ids, listSep)
 }
 
-func outsideWindow(iv models.Intervention) string {
-	for _, e := range iv.Evidence {
-		if e.OutsideWindow {
-			return "true"
+// evidenceItems is a cell with one entry per evidence item, aligned with evidenceFindings.
+func evidenceItems(value func(models.Evidence) string) func(models.Intervention) string {
+	return func(iv models.Intervention) string {
+		parts := make([]string, len(iv.Evidence))
+		for i, e := range iv.Evidence {
+			parts[i] = value(e)
 		}
+		return strings.Join(parts, textSep)
 	}
-	return "false"
 }
 
 func optInt(p *int) string {

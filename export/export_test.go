@@ -304,7 +304,8 @@ func TestCSV(t *testing.T) {
 
 func TestInterventionCSV(t *testing.T) {
 	iv := models.Intervention{ID: "peep", Name: "Peep", Evidence: []models.Evidence{
-		{Finding: "Helped; a lot", StudyID: ptr("evangelou-2008")}, {Finding: "Older", OutsideWindow: true},
+		{Finding: "Helped; a lot", StudyID: ptr("evangelou-2008"), Kind: "impact", Result: ptr("positive"), Window: "in"},
+		{Finding: "Older", Kind: "process", Window: "before"},
 	}}
 	var b bytes.Buffer
 	enc := NewCSV(&b, InterventionColumns, false)
@@ -319,8 +320,12 @@ func TestInterventionCSV(t *testing.T) {
 	for i, h := range rows[0] {
 		got[h] = rows[1][i]
 	}
-	if got["evidence"] != "Helped; a lot | Older" || got["evidence_study_ids"] != "evangelou-2008" || got["has_outside_window_evidence"] != "true" {
-		t.Errorf("evidence cells = %q, %q, %q", got["evidence"], got["evidence_study_ids"], got["has_outside_window_evidence"])
+	want := map[string]string{"evidence": "Helped; a lot | Older", "evidence_study_ids": "evangelou-2008",
+		"evidence_kind": "impact | process", "evidence_result": "positive | ", "evidence_window": "in | before"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q; want %q", k, got[k], v)
+		}
 	}
 }
 

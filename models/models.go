@@ -48,12 +48,18 @@ type Intervention struct {
 } // @name Intervention
 
 // Evidence is one finding about an intervention, in the curators' own words. StudyID links
-// it to a study in the dataset when that study is in it; OutsideWindow marks evidence
-// published outside 2008–2014, kept for context only.
+// it to a study in the dataset when that study is in it. Kind says what sort of evidence it
+// is (EvidenceKinds); an impact item states its Result (EvidenceResults), and a result
+// other than not-reported quotes, in ResultFact, the reference fact it comes from. Window
+// says whether it was published inside the review's 2008–2014 window, before or after it
+// (EvidenceWindows); items outside it are context only.
 type Evidence struct {
-	Finding       string  `json:"finding"`
-	StudyID       *string `json:"study_id" extensions:"x-nullable"`
-	OutsideWindow bool    `json:"outside_window"`
+	Finding    string  `json:"finding"`
+	StudyID    *string `json:"study_id" extensions:"x-nullable"`
+	Kind       string  `json:"kind" enums:"impact,process,review,description"`
+	Result     *string `json:"result" extensions:"x-nullable" enums:"positive,mixed,no-effect,negative,not-reported"`
+	ResultFact *string `json:"result_fact" extensions:"x-nullable"`
+	Window     string  `json:"window" enums:"in,before,after"`
 } // @name Evidence
 
 // Theme is one of the six key themes the review is organised by. Provisional themes are
@@ -96,7 +102,7 @@ type Dataset struct {
 } // @name Dataset
 
 // DatasetFormatVersion is the version of the Dataset document format this build reads.
-const DatasetFormatVersion = 1
+const DatasetFormatVersion = 2
 
 // FirstYear and LastYear bound the review's publication window.
 const (
@@ -110,9 +116,12 @@ type Facet struct {
 	Values []FacetValue `json:"values"`
 } // @name Facet
 
-// FacetValue is one value of a facet and how many records carry it.
+// FacetValue is one value of a facet and how many records carry it. Provisional is true
+// for a theme or strand whose label is ours, not the review's (see Theme.Note,
+// Strand.Note); the member is left out for every other value.
 type FacetValue struct {
-	Value string `json:"value"`
-	Label string `json:"label"`
-	Count int    `json:"count"`
+	Value       string `json:"value"`
+	Label       string `json:"label"`
+	Count       int    `json:"count"`
+	Provisional bool   `json:"provisional,omitempty"`
 } // @name FacetValue

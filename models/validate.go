@@ -166,6 +166,23 @@ func (iv *Intervention) Check(rec string, others Records) []FieldError {
 		if e.StudyID != nil && !others.HasStudy(*e.StudyID) {
 			v.add(field+".study_id", fmt.Sprintf("no study with id %q", *e.StudyID))
 		}
+		v.oneOf(field+".kind", &e.Kind, EvidenceKinds)
+		switch {
+		case e.Kind == "impact" && e.Result == nil:
+			v.add(field+".result", "an impact item must state a result (not-reported when no fact states one)")
+		case e.Kind != "impact" && e.Result != nil:
+			v.add(field+".result", "only an impact item has a result")
+		default:
+			v.oneOf(field+".result", e.Result, EvidenceResults)
+		}
+		if e.ResultFact != nil {
+			if e.Result == nil || *e.Result == "not-reported" {
+				v.add(field+".result_fact", "goes only with a result other than not-reported")
+			} else {
+				v.nonEmpty(field+".result_fact", *e.ResultFact)
+			}
+		}
+		v.oneOf(field+".window", &e.Window, EvidenceWindows)
 	}
 	v.optionalURL(join(rec, "url"), iv.URL)
 	v.sources(join(rec, "verified_in"), iv.VerifiedIn)

@@ -26,7 +26,8 @@ func validDataset() *models.Dataset {
 		}},
 		Interventions: []models.Intervention{{
 			ID: "fast", Name: "FAST", Summary: words(70) + " different", Stage: ptr("primary"), Setting: ptr("school"),
-			Themes: []string{"engaging-with-fathers"}, Evidence: []models.Evidence{{Finding: "It helped.", StudyID: ptr("smith-2010")}},
+			Themes: []string{"engaging-with-fathers"}, Evidence: []models.Evidence{{Finding: "It helped.", StudyID: ptr("smith-2010"), Kind: "impact",
+				Result: ptr("positive"), ResultFact: ptr("Smith (2010): gains."), Window: "in"}},
 			VerifiedIn: []string{"https://example.org/b"},
 		}},
 	}
@@ -72,6 +73,19 @@ func TestValidateNamesRecordAndField(t *testing.T) {
 		{"duplicate theme slug", func(d *models.Dataset) { d.Themes = append(d.Themes, d.Themes[0]) }, "themes[1] (engaging-with-fathers).slug"},
 		{"effect size without measure", func(d *models.Dataset) { d.Studies[0].EffectSize = ptr(0.2) }, "studies[0] (smith-2010).effect_size_measure"},
 		{"format version", func(d *models.Dataset) { d.FormatVersion = 9 }, "format_version"},
+		{"unknown evidence kind", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Kind = "anecdote" }, "interventions[0] (fast).evidence[0].kind"},
+		{"impact without result", func(d *models.Dataset) {
+			e := &d.Interventions[0].Evidence[0]
+			e.Result, e.ResultFact = nil, nil
+		}, "interventions[0] (fast).evidence[0].result"},
+		{"result on a process item", func(d *models.Dataset) {
+			e := &d.Interventions[0].Evidence[0]
+			e.Kind, e.ResultFact = "process", nil
+		}, "interventions[0] (fast).evidence[0].result"},
+		{"unknown result", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Result = ptr("great") }, "interventions[0] (fast).evidence[0].result"},
+		{"fact without a result", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Result = ptr("not-reported") }, "interventions[0] (fast).evidence[0].result_fact"},
+		{"unknown window", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Window = "later" }, "interventions[0] (fast).evidence[0].window"},
+		{"missing window", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Window = "" }, "interventions[0] (fast).evidence[0].window"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

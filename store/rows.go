@@ -77,7 +77,10 @@ type (
 		Position       int
 		Finding        string
 		StudyID        *string
-		OutsideWindow  bool
+		Kind           string
+		Result         *string
+		ResultFact     *string
+		Window         string `gorm:"column:window"`
 	}
 	// linkRow is a row of any many-to-many table: owner, the linked slug or id, position.
 	linkRow struct {
@@ -235,7 +238,7 @@ func interventionRowOf(iv *models.Intervention, pos int) interventionRow {
 func evidenceRowsOf(iv *models.Intervention) []evidenceRow {
 	rows := make([]evidenceRow, len(iv.Evidence))
 	for j, e := range iv.Evidence {
-		rows[j] = evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.OutsideWindow}
+		rows[j] = evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.Kind, e.Result, e.ResultFact, e.Window}
 	}
 	return rows
 }
@@ -342,7 +345,8 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	}
 	byIntervention := map[string][]models.Evidence{}
 	for _, e := range evidence {
-		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID, OutsideWindow: e.OutsideWindow})
+		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID,
+			Kind: e.Kind, Result: e.Result, ResultFact: e.ResultFact, Window: e.Window})
 	}
 	d.Interventions = make([]models.Intervention, len(interventions))
 	for i, iv := range interventions {

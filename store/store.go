@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	_ "embed"
 	"log/slog"
 	"sync"
@@ -53,11 +54,12 @@ type Options struct {
 	Logger *slog.Logger // where Open says what it did; nil for nowhere
 }
 
-// Open opens (creating and migrating if needed) the store at opts.DB and loads
-// the catalogue. The database is the source of truth: the seed document fills an empty
-// store, and only that. When the store already holds data and the seed differs from the
-// one it was seeded with, Open keeps the store as it is and logs that a newer dataset is
-// available; it is applied only by an explicit import.
+// Open opens (creating and migrating if needed) the store at opts.DB and loads the
+// catalogue. The database is the source of truth: the seed document fills an empty store.
+// When the store holds data and the seed differs from the one it holds: if nobody has
+// edited the store, the new seed is applied as an audited import; once curators have
+// edited it, Open keeps the store as it is and logs that a newer dataset is available,
+// to be applied by an explicit import.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	raw := opts.Seed
 	if raw == nil {
@@ -100,17 +102,38 @@ func (s *Store) init(ctx context.Context, raw []byte) error {
 		}
 		s.log.Info("seeded an empty store", "dataset_version", m.version, "studies", len(d.Studies), "interventions", len(d.Interventions))
 	default:
-		if m.seedVersion != seedVersion {
-			s.log.Info("the store keeps its data; a different seed dataset is available: apply it with import",
-				"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision)
-		}
 		// a store seeded by an earlier release has no revision row yet: writes claim it
 		if err := writeMeta(s.db.WithContext(ctx), m); err != nil {
 			return err
 		}
 	}
-	return s.reload(ctx)
+	if err := s.reload(ctx); err != nil {
+		return err
+	}
+	if m.seedVersion == seedVersion {
+		return nil
+	}
+	var edits int64
+	if err := s.db.WithContext(ctx).Model(&auditRow{}).Where("actor <> ?", seedActor.Name).Count(&edits).Error; err != nil {
+		return err
+	}
+	if edits == 0 {
+		// nobody has edited the store: the new seed replaces the old one, as an audited import
+		report, err := s.Import(ctx, seedActor, raw, false)
+		if err != nil {
+			return fmt.Errorf("apply the new seed dataset: %w", err)
+		}
+		s.log.Info("applied a new seed dataset to a store without edits", "dataset_version", s.DatasetVersion(),
+			"added", len(report.Added), "changed", len(report.Changed), "removed", len(report.Removed))
+		return nil
+	}
+	s.log.Info("the store keeps its data and its curators' edits; a different seed dataset is available: apply it with import",
+		"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision, "edits", edits)
+	return nil
 }
+
+// seedActor is who the audit log names for a seed dataset applied at start.
+var seedActor = Actor{Name: "seed", Role: models.RoleAdmin, RequestID: "start"}
 
 // reload builds the catalogue afresh from the database.
 func (s *Store) reload(ctx context.Context) error {

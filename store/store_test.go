@@ -93,13 +93,23 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 	}
 }
 
-// The database is the source of truth: a store that holds data keeps it when it is opened
-// with another seed document, and says that a newer dataset is available.
-func TestOpenKeepsStoreWhenSeedChanges(t *testing.T) {
+// The database is the source of truth: a store that curators have edited keeps its data
+// when it is opened with another seed document, and says that a newer dataset is available.
+func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 	path := storetest.Location(t)
 	ctx := context.Background()
 	s, err := store.Open(ctx, store.Options{DB: path})
 	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Catalog().Study("goodall-2011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := r.Study
+	edited.Title = "A curator's correction"
+	if _, err := s.Write(ctx, store.RecordWrite{Actor: store.Actor{Name: "alice", Role: models.RoleCurator}, Kind: models.KindStudy,
+		Op: models.OpUpdate, ID: edited.ID, Study: &edited, IfMatch: []string{r.ETag()}}); err != nil {
 		t.Fatal(err)
 	}
 	version := s.DatasetVersion()
@@ -124,5 +134,37 @@ func TestOpenKeepsStoreWhenSeedChanges(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "apply it with import") {
 		t.Errorf("Open did not say a newer dataset is available; it logged:\n%s", logged.String())
+	}
+}
+
+// A store nobody has edited takes a new seed document at start, as an audited import.
+func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
+	path := storetest.Location(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DB: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies[0].Title = "A title from the new seed"
+	other, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(ctx, store.Options{DB: path, Seed: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if r, err := s.Catalog().Study(d.Studies[0].ID); err != nil || r.Study.Title != "A title from the new seed" {
+		t.Fatalf("the new seed was not applied: %v", err)
+	}
+	entries, _, err := s.Audit(ctx, store.AuditQuery{Actor: "seed", Page: 1, PerPage: 5})
+	if err != nil || len(entries) != 1 || entries[0].Operation != models.OpImport {
+		t.Errorf("the new seed was not audited as an import: %+v, %v", entries, err)
 	}
 }

@@ -47,6 +47,69 @@ func TestBrowser(t *testing.T) {
 	t.Run("without JavaScript", func(t *testing.T) { noScript(t, newTab(t, browser), site.URL) })
 	t.Run("cards print on one page", func(t *testing.T) { printCards(t, newTab(t, browser), site.URL) })
 	t.Run("accessibility audit", func(t *testing.T) { audit(t, newTab(t, browser), site.URL) })
+	t.Run("no sideways scrolling at 390 and 1280 px", func(t *testing.T) { noOverflow(t, newTab(t, browser), site.URL) })
+	t.Run("provisional markers", func(t *testing.T) { provisionalMarkers(t, newTab(t, browser), site.URL) })
+}
+
+// pageTypes is one page of each type, at its widest content: the finder and study search
+// with and without filters, a long intervention page (Triple P, with long links), a study,
+// the gap map (both default and a wide crossing), About, and an error page.
+var pageTypes = []string{
+	"/",
+	"/?stage=primary&disadvantage=low-income",
+	"/?disadvantage=eal&stage=primary",
+	"/interventions/triple-p",
+	"/interventions/family-literacy",
+	"/studies",
+	"/studies?q=fathers&design=qualitative",
+	"/studies/mol-2008",
+	"/evidence-map",
+	"/evidence-map?rows=disadvantage&cols=design",
+	"/about",
+	"/no-such-page",
+}
+
+// noOverflow opens every page type on a phone (390 px) and a laptop (1280 px) screen: no
+// page may scroll sideways; wide tables scroll inside their own box.
+func noOverflow(t *testing.T, tab context.Context, site string) {
+	for _, width := range []int64{390, 1280} {
+		perform(t, tab, "set the viewport", chromedp.EmulateViewport(width, 900))
+		for _, p := range pageTypes {
+			ctx, cancel := step(tab)
+			if _, err := chromedp.Run(ctx, chromedp.Navigate(site+p)); err != nil {
+				cancel()
+				t.Fatalf("open %s: %v", p, err)
+			}
+			cancel()
+			sizes := eval[[]int](t, tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`)
+			if sizes[0] > sizes[1] {
+				wide := eval[string](t, tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(-3).map(e => e.tagName + "." + e.className).join(", ")`)
+				t.Errorf("%d px: %s is %d px wide (scrolls sideways); widest: %s", width, p, sizes[0], wide)
+			}
+		}
+	}
+	// on a phone the results come before the filters, which are folded
+	perform(t, tab, "set a phone viewport", chromedp.EmulateViewport(390, 900))
+	open(t, tab, site+"/")
+	if !eval[bool](t, tab, `document.querySelector(".card").getBoundingClientRect().top < document.querySelector(".facet").getBoundingClientRect().top || !document.querySelector("details.filters-toggle").open`) {
+		t.Error("at 390 px the filters come before the first result, unfolded")
+	}
+	perform(t, tab, "back to a laptop viewport", chromedp.EmulateViewport(1280, 1000))
+}
+
+// provisionalMarkers checks the provisional themes and strands are marked where they are
+// listed: the finder's and study search's filters and the gap map.
+func provisionalMarkers(t *testing.T, tab context.Context, site string) {
+	for _, p := range []string{"/", "/studies", "/evidence-map"} {
+		open(t, tab, site+p)
+		n := eval[int](t, tab, `[...document.querySelectorAll(".badge-provisional")].filter(e => e.offsetParent !== null || e.closest("details")).length`)
+		if n < 7 {
+			t.Errorf("%s shows %d provisional markers; want at least 7 (3 themes, 4 strands)", p, n)
+		}
+		if !eval[bool](t, tab, `document.body.textContent.includes("marks a name of ours")`) {
+			t.Errorf("%s does not explain the provisional marker", p)
+		}
+	}
 }
 
 // startBrowser starts Chromium with the flags this machine needs: no network beyond
@@ -154,13 +217,13 @@ func journey(t *testing.T, tab context.Context, site string) {
 	}
 	stages := eval[[]string](t, tab, `[...document.querySelectorAll(".card .facts div:first-child dd")].map(d => d.textContent)`)
 	for _, s := range stages {
-		if s != "Primary" {
+		if s != "Primary" && s != "All stages" { // programmes for all stages are for primary too
 			t.Errorf("a card in the Primary results is for %q", s)
 		}
 	}
 
-	// the first card with studies, so there is a study to follow
-	heading := eval[string](t, tab, `[...document.querySelectorAll(".card")].find(c => c.querySelector(".designs")).querySelector("h3").id`)
+	// the first card with impact evaluations in the review, so there is a study to follow
+	heading := eval[string](t, tab, `[...document.querySelectorAll(".card")].find(c => c.querySelector(".result-counts")).querySelector("h3").id`)
 	name := eval[string](t, tab, `document.getElementById("`+heading+`").textContent`)
 	navigate(t, tab, "open "+name, 200, chromedp.Click(chromedp.CSS("#"+heading+" a")))
 	if h1 := eval[string](t, tab, `document.querySelector("h1").textContent`); h1 != name {

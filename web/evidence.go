@@ -14,23 +14,18 @@ import (
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
-// valueLabels words the closed vocabularies for readers. Themes, strands and disadvantage
-// focus carry their own names in the dataset; designs read well capitalised.
+// valueLabels words what the glossary does not cover: the evidence fields whose coverage
+// the About page reports. Every vocabulary value's label comes from the glossary
+// (models.GlossaryLabel), the one place labels live, which the API serves too.
 var valueLabels = map[string]map[string]string{
-	"stage":   {"early-years": "Early years (0–5)", "primary": "Primary", "secondary": "Secondary", "all": "All stages"},
-	"setting": {"home": "At home", "school": "In school", "community": "In the community", "mixed": "Mixed settings"},
-	"design":  {"RCT": "Randomised controlled trial"},
-	"type": {
-		"journal-article": "Journal article", "government-report": "Government report",
-		"evaluation-report": "Evaluation report", "systematic-review": "Evidence review",
-		"meta-analysis": "Meta-analysis", "book-chapter": "Book chapter", "other": "Other publication",
-	},
-	// completeness names the evidence fields whose coverage the About page reports
 	"completeness": {"doi": "A DOI", "sample_size": "A sample size", "effect_size": "An effect size", "url": "A link to the text"},
 }
 
-// label is a vocabulary value in words.
+// label is a vocabulary value in words: the glossary's label, else the value capitalised.
 func label(field, value string) string {
+	if l, ok := models.GlossaryLabel(field, value); ok {
+		return l
+	}
 	if l, ok := valueLabels[field][value]; ok {
 		return l
 	}
@@ -53,30 +48,9 @@ func capitalise(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// designStrength orders study designs by how directly they can show that an intervention
-// changes outcomes: syntheses of many studies, then trials with a comparison group, then
-// designs that follow change without one, then those that describe practice or
-// experience. A card's "strongest finding" is the one whose study ranks first here.
-var designStrength = []string{
-	"meta-analysis", "systematic review", "RCT", "quasi-experimental", "longitudinal cohort",
-	"pre-post", "mixed methods", "monitoring data", "survey", "case study", "qualitative",
-	"literature review", "policy review", "practice guidance", "conceptual",
-}
-
-// strength ranks a design; lower is stronger, and an unstated design ranks last.
-func strength(design *string) int {
-	if design == nil {
-		return len(designStrength)
-	}
-	if i := slices.Index(designStrength, *design); i >= 0 {
-		return i
-	}
-	return len(designStrength)
-}
-
-// byStrength orders studies strongest design first, then newest.
-func byStrength(a, b models.Study) int {
-	return cmp.Or(cmp.Compare(strength(a.Design), strength(b.Design)), cmp.Compare(b.Year, a.Year), strings.Compare(a.ID, b.ID))
+// byYear orders studies newest first, then by id: an order of the calendar, not of merit.
+func byYear(a, b models.Study) int {
+	return cmp.Or(cmp.Compare(b.Year, a.Year), strings.Compare(a.ID, b.ID))
 }
 
 // interventionCard is an intervention in plain words: what it is, who it is for, and
@@ -88,15 +62,9 @@ type interventionCard struct {
 	Disadvantages []models.DisadvantageFocus
 	Themes        []models.Theme
 	Strands       []models.Strand
-	Studies       []models.Study // strongest design first
-	Designs       []designCount  // the designs of Studies, strongest first
-	Notes         []keyFinding   // every evidence item, in the curators' order
-	Finding       *keyFinding    // the one to lead with
-}
-
-type designCount struct {
-	Design string
-	Count  int
+	Studies       []models.Study         // the review's studies about it, newest first
+	Notes         []keyFinding           // every evidence item, in the curators' order
+	Summary       models.EvidenceSummary // computed from the items: counts and a statement
 }
 
 // keyFinding is one evidence item with the study behind it, when that study is in the
@@ -106,23 +74,12 @@ type keyFinding struct {
 	Study *models.Study
 }
 
-func newCard(d *catalog.InterventionRecord) interventionCard {
+func newCard(d *catalog.InterventionRecord, summary models.EvidenceSummary) interventionCard {
 	studies := slices.Clone(d.Studies)
-	slices.SortStableFunc(studies, byStrength)
+	slices.SortStableFunc(studies, byYear)
 	c := interventionCard{
 		Intervention: d.Intervention, Lead: firstSentence(d.Intervention.Summary),
-		Disadvantages: d.Disadvantages, Themes: d.Themes, Strands: d.Strands, Studies: studies,
-	}
-	for _, st := range studies {
-		design := "null"
-		if st.Design != nil {
-			design = *st.Design
-		}
-		if n := len(c.Designs); n > 0 && c.Designs[n-1].Design == design {
-			c.Designs[n-1].Count++
-		} else {
-			c.Designs = append(c.Designs, designCount{Design: design, Count: 1})
-		}
+		Disadvantages: d.Disadvantages, Themes: d.Themes, Strands: d.Strands, Studies: studies, Summary: summary,
 	}
 	for _, e := range d.Intervention.Evidence {
 		k := keyFinding{Evidence: e}
@@ -133,32 +90,7 @@ func newCard(d *catalog.InterventionRecord) interventionCard {
 		}
 		c.Notes = append(c.Notes, k)
 	}
-	c.Finding = strongestFinding(c.Notes)
 	return c
-}
-
-// strongestFinding picks the evidence item to lead with: one from the review window
-// before one outside it, and among those the one whose study has the strongest design;
-// an item with no study in the review ranks after those that have one. Ties keep the
-// curators' order.
-func strongestFinding(notes []keyFinding) *keyFinding {
-	rank := func(k keyFinding) []int {
-		r := []int{0, len(designStrength) + 1}
-		if k.OutsideWindow {
-			r[0] = 1
-		}
-		if k.Study != nil {
-			r[1] = strength(k.Study.Design)
-		}
-		return r
-	}
-	var best *keyFinding
-	for i := range notes {
-		if best == nil || slices.Compare(rank(notes[i]), rank(*best)) < 0 {
-			best = &notes[i]
-		}
-	}
-	return best
 }
 
 // firstSentence is the opening sentence of a summary: up to the first full stop that is

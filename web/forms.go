@@ -21,16 +21,17 @@ import (
 type facetField struct {
 	Name   string
 	Legend string
+	Hint   string // a one-line rule the filter follows, shown under its legend
 }
 
 // studyFields are the filters over studies, on the study search and the evidence map.
 var studyFields = []facetField{
-	{"theme", "Theme"},
-	{"strand", "Strand of activity"},
-	{"disadvantage", "Families studied (disadvantage focus)"},
-	{"design", "Study design"},
-	{"stage", "School stage"},
-	{"year", "Year published"},
+	{"theme", "Theme", ""},
+	{"strand", "Strand of activity", ""},
+	{"disadvantage", "Families studied (disadvantage focus)", ""},
+	{"design", "Study design", ""},
+	{"stage", "School stage", ""},
+	{"year", "Year published", ""},
 }
 
 // sortOption is one order a list page offers, under a plain name.
@@ -55,11 +56,11 @@ var finderSpec = &listSpec{
 	path: "/",
 	api:  "/api/v1/interventions",
 	fields: []facetField{
-		{"stage", "School stage"},
-		{"disadvantage", "Families it was aimed at (disadvantage focus)"},
-		{"theme", "Theme"},
-		{"strand", "Strand of activity"},
-		{"setting", "Where it happens"},
+		{"stage", "School stage", "Programmes for all stages are included under each stage."},
+		{"disadvantage", "Families it was aimed at (disadvantage focus)", ""},
+		{"theme", "Theme", ""},
+		{"strand", "Strand of activity", ""},
+		{"setting", "Where it happens", ""},
 	},
 	defaultSort: catalog.DefaultInterventionSort,
 	defaultName: "Name (A to Z)",
@@ -204,17 +205,21 @@ func (f form) url(path string, edit func(url.Values)) string {
 
 // facetView is one filter's fieldset: every value with how many records it would give.
 type facetView struct {
-	Name    string
-	Legend  string
-	Options []facetOption
+	Name        string
+	Legend      string
+	Hint        string
+	Options     []facetOption
+	Provisional bool   // some option's label is provisional
+	HelpURL     string // the glossary of its values on the About page, if it has one
 }
 
 type facetOption struct {
-	ID      string // the checkbox id, unique on the page
-	Value   string
-	Label   string
-	Count   int
-	Checked bool
+	ID          string // the checkbox id, unique on the page
+	Value       string
+	Label       string
+	Count       int
+	Checked     bool
+	Provisional bool // a theme or strand label of ours, not the review's
 }
 
 // chip is one active filter value, with the address that removes it.
@@ -228,7 +233,12 @@ type chip struct {
 func (f form) facetViews(facets []models.Facet) []facetView {
 	out := make([]facetView, 0, len(f.fields))
 	for _, fl := range f.fields {
-		fv := facetView{Name: fl.Name, Legend: fl.Legend}
+		fv := facetView{Name: fl.Name, Legend: fl.Legend, Hint: fl.Hint}
+		for _, g := range models.GlossaryFields {
+			if g.Field == fl.Name {
+				fv.HelpURL = "/about#glossary-" + fl.Name
+			}
+		}
 		for _, fc := range facets {
 			if fc.Field != fl.Name {
 				continue
@@ -236,8 +246,9 @@ func (f form) facetViews(facets []models.Facet) []facetView {
 			for _, v := range fc.Values {
 				fv.Options = append(fv.Options, facetOption{
 					ID: fl.Name + "-" + idPart(v.Value), Value: v.Value, Label: valueLabel(fl.Name, v),
-					Count: v.Count, Checked: f.has(fl.Name, v.Value),
+					Count: v.Count, Checked: f.has(fl.Name, v.Value), Provisional: v.Provisional,
 				})
+				fv.Provisional = fv.Provisional || v.Provisional
 			}
 		}
 		out = append(out, fv)
@@ -346,6 +357,9 @@ func (lf listForm) dataURL() string {
 // exportURL is the whole result set (every page) in an export format of the API.
 func (lf listForm) exportURL(format string) string {
 	v := url.Values{"format": {format}}
+	if format == "csv" {
+		v.Set("bom", "true") // staff open it in Excel, which reads UTF-8 only after a byte order mark
+	}
 	setIf(v, "filter", lf.filter())
 	setIf(v, "q", lf.q)
 	setIf(v, "sort", lf.sort.Store)

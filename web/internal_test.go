@@ -89,23 +89,3 @@ func TestHeatLevelsAndLegend(t *testing.T) {
 		t.Errorf("an empty map has legend %v", got)
 	}
 }
-
-func TestStrongestFinding(t *testing.T) {
-	design := func(d string) *models.Study { return &models.Study{Design: &d} }
-	notes := []keyFinding{
-		{Evidence: models.Evidence{Finding: "unlinked"}},
-		{Evidence: models.Evidence{Finding: "later trial", OutsideWindow: true}, Study: design("RCT")},
-		{Evidence: models.Evidence{Finding: "pre-post"}, Study: design("pre-post")},
-		{Evidence: models.Evidence{Finding: "trial"}, Study: design("RCT")},
-		{Evidence: models.Evidence{Finding: "second trial"}, Study: design("RCT")},
-	}
-	if got := strongestFinding(notes); got.Finding != "trial" {
-		t.Errorf("strongest = %q; want the first in-window trial", got.Finding)
-	}
-	if got := strongestFinding(notes[:2]); got.Finding != "unlinked" {
-		t.Errorf("strongest = %q; want the in-window note over the later one", got.Finding)
-	}
-	if strongestFinding(nil) != nil {
-		t.Error("no evidence must give no finding")
-	}
-}

@@ -31,6 +31,7 @@ type mapView struct {
 	Grid             []mapRow
 	Gaps             int
 	Legend           []legendStep
+	AnyProvisional   bool // a row or column label is provisional
 }
 
 type mapRow struct {
@@ -98,6 +99,12 @@ func (s *Site) mapPage(c *gin.Context) {
 		SwapURL: f.url("/evidence-map", func(v url.Values) { v.Set("rows", cols); v.Set("cols", rows) }),
 	}
 	v.Cols, v.Grid = crossTab(f, m, rows, cols)
+	for _, col := range v.Cols {
+		v.AnyProvisional = v.AnyProvisional || col.Provisional
+	}
+	for _, row := range v.Grid {
+		v.AnyProvisional = v.AnyProvisional || row.Provisional
+	}
 	most := 0
 	for _, r := range v.Grid {
 		for _, cell := range r.Cells {

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,6 +16,11 @@ type finderView struct {
 	layout
 	List  listView
 	Cards []interventionCard
+	// NoImpact is set when a query's interventions have no impact evaluation in the
+	// review: the page says so and links to the studies matching the same choices.
+	NoImpact   bool
+	StudiesURL string
+	Studies    int
 }
 
 // finderPage is the home page: interventions filtered by stage, families, theme, strand
@@ -38,13 +44,41 @@ func (s *Site) finderPage(c *gin.Context) {
 			s.webFail(c, err)
 			return
 		}
-		cards[i] = newCard(d)
+		cards[i] = newCard(d, cat.EvidenceSummary(&d.Intervention))
 	}
-	s.render(c, http.StatusOK, "finder", finderView{
+	v := finderView{
 		layout: s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
 		List:   lf.view(res.Total, res.Facets),
 		Cards:  cards,
+	}
+	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.Summary.ImpactStudies > 0 }) {
+		v.NoImpact = true
+		v.StudiesURL, v.Studies = s.matchingStudies(cat, lf)
+	}
+	s.render(c, http.StatusOK, "finder", v)
+}
+
+// matchingStudies is the study search for a finder query's choices (those studies have:
+// stage, families, theme, strand, keywords) and how many studies it finds.
+func (s *Site) matchingStudies(cat *catalog.Catalog, lf listForm) (string, int) {
+	target := lf.url("/studies", func(v url.Values) {
+		for _, name := range []string{"setting", "sort", "page"} {
+			v.Del(name)
+		}
 	})
+	u, err := url.Parse(target)
+	if err != nil {
+		return "/studies", 0
+	}
+	sf, err := parseListForm(studiesSpec, u.Query())
+	if err != nil {
+		return target, 0
+	}
+	res, err := cat.Studies(catalog.Query{Filter: sf.filter(), Search: sf.q, PerPage: 1})
+	if err != nil {
+		return target, 0
+	}
+	return target, res.Total
 }
 
 type interventionView struct {
@@ -65,7 +99,7 @@ func (s *Site) interventionPage(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "intervention", interventionView{
 		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
-		Card:   newCard(d),
+		Card:   newCard(d, cat.EvidenceSummary(&d.Intervention)),
 	})
 }
 
@@ -182,7 +216,7 @@ type aboutView struct {
 	Themes        []catalog.ThemeCount
 	Strands       []models.Strand
 	Disadvantages []models.DisadvantageFocus
-	Designs       []string // designStrength, worded
+	Glossary      []models.GlossarySection
 	FirstYear     int
 	LastYear      int
 }
@@ -194,14 +228,10 @@ func (s *Site) aboutPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	designs := make([]string, len(designStrength))
-	for i, d := range designStrength {
-		designs[i] = label("design", d)
-	}
 	s.render(c, http.StatusOK, "about", aboutView{
 		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
-		Disadvantages: cat.Disadvantages(), Designs: designs,
+		Disadvantages: cat.Disadvantages(), Glossary: models.Glossary(cat.Strands()),
 		FirstYear: models.FirstYear, LastYear: models.LastYear,
 	})
 }

@@ -55,8 +55,12 @@ func mustParsePages() map[string]*template.Template {
 
 // templateFuncs are the helpers templates may call: wording of values, numbers and links.
 var templateFuncs = template.FuncMap{
-	"asset":      assetURL,
-	"label":      labelOf,
+	"asset":    assetURL,
+	"label":    labelOf,
+	"describe": describe,
+	"glossaryHeading": func(field string) string {
+		return glossaryHeadings[field]
+	},
 	"plural":     plural,
 	"cite":       shortCite,
 	"join":       strings.Join,
@@ -67,6 +71,22 @@ var templateFuncs = template.FuncMap{
 
 // labelOf words a vocabulary value in a template, where an optional field is a pointer
 // and nil reads "Not stated".
+// glossaryHeadings name the glossary's sections on the About page.
+var glossaryHeadings = map[string]string{
+	"design": "Study designs", "stage": "School stages", "setting": "Where it happens", "type": "Types of publication",
+	"strand": "Strands of activity", "kind": "Kinds of evidence", "result": "Results of impact evaluations",
+	"window": "The review period",
+}
+
+// describe is the glossary's plain-language description of a vocabulary value, or "".
+func describe(field string, v *string) string {
+	if v == nil {
+		return ""
+	}
+	d, _ := models.GlossaryDescription(field, *v)
+	return d
+}
+
 func labelOf(field string, v any) string {
 	switch x := v.(type) {
 	case string:

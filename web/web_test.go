@@ -13,6 +13,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/models"
@@ -24,15 +25,15 @@ func TestWebPages(t *testing.T) {
 		target string
 		want   []string // text the page must show
 	}{
-		{"/", []string{"Find an intervention", "33 interventions", "in this review evaluated it", "Strongest finding in the review"}},
+		{"/", []string{"Find an intervention", "33 interventions", "impact evaluation", "No impact evaluation in this review."}},
 		{"/?stage=primary&disadvantage=low-income&q=parents&sort=studies", []string{"School stage: Primary", "Clear all filters"}},
-		{"/interventions/triple-p", []string{"Triple P", "Who it is for", "What the evidence says", "Studies that evaluated it", "Themes and strands", "Sources"}},
+		{"/interventions/triple-p", []string{"Triple P", "Who it is for", "What the evidence says", "Studies in the review about it", "without a stated result", "Themes and strands", "Sources"}},
 		{"/studies", []string{"110 studies", "showing 1–20", "Download them as"}},
 		{"/studies?q=fathers&design=RCT&design=qualitative&year=2013&page=1", []string{"Best match"}},
 		{"/studies/mol-2008", []string{"Key findings", "Cite this study", "Mol, S. E.", "Dialogic reading", "10.1080/10409280701838603"}},
 		{"/evidence-map", []string{"Studies by theme (rows) and strand (columns)", "110 studies", "gap"}},
 		{"/evidence-map?rows=disadvantage&cols=design&q=reading", []string{"Studies by disadvantage focus (rows) and study design (columns)"}},
-		{"/about", []string{"What the review is", "2008 to 2014", "Disadvantage focus", "Which labels are provisional", "Where the data comes from", "Direct support for parents"}},
+		{"/about", []string{"What the review is", "2008 to 2014", "Disadvantage focus", "Which labels are provisional", "Where the data comes from", "Direct support for parents", "How the evidence summary is made", "Maryland Scientific Methods Scale"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.target, func(t *testing.T) {
@@ -395,14 +396,15 @@ func TestWebListLinks(t *testing.T) {
 	}
 }
 
-// An intervention card leads with the finding from its strongest study design, and says
-// plainly how much evidence there is.
+// An intervention card says plainly how many impact evaluations the review holds and what
+// they found, from the computed evidence summary; a null result is shown like any other.
 func TestInterventionCardEvidence(t *testing.T) {
 	srv := apitest.NewServer(t)
-	cases := []struct{ id, count, source string }{
-		{"incredible-years", "4 studies", "Randomised controlled trial"},
-		{"dialogic-reading", "1 study", "Meta-analysis"},
-		{"spokes", "No study", "Published after 2014"},
+	cases := []struct{ id, count, result, statement string }{
+		{"incredible-years", "3 impact evaluations", "Positive results: 1", "one randomised controlled trial"},
+		{"mind-the-gap", "1 impact evaluation", "No effect found: 1", "One randomised controlled trial found no effect."},
+		{"spokes", "No impact evaluation", "", "one evaluation published after 2014 found no effect"},
+		{"dialogic-reading", "No impact evaluation", "", "one review of other studies"},
 	}
 	for _, tc := range cases {
 		doc := pageOK(t, srv, "/interventions/"+tc.id)
@@ -410,9 +412,20 @@ func TestInterventionCardEvidence(t *testing.T) {
 		if got := text(find(ev, byClass("evidence-count"))); !strings.HasPrefix(got, tc.count) {
 			t.Errorf("%s: evidence count %q; want %s", tc.id, got, tc.count)
 		}
-		if got := text(find(ev, byClass("finding-source"))); !strings.Contains(got, tc.source) {
-			t.Errorf("%s: finding source %q; want %s", tc.id, got, tc.source)
+		if got := text(find(ev, byClass("evidence-statement"))); !strings.Contains(got, tc.statement) {
+			t.Errorf("%s: statement %q; want %q in it", tc.id, got, tc.statement)
 		}
+		results := find(ev, byClass("result-counts"))
+		if tc.result == "" {
+			if results != nil {
+				t.Errorf("%s: results listed without an impact evaluation: %q", tc.id, text(results))
+			}
+		} else if got := text(results); !strings.Contains(got, tc.result) {
+			t.Errorf("%s: results %q; want %q", tc.id, got, tc.result)
+		}
+	}
+	if strings.Contains(text(pageOK(t, srv, "/")), "Strongest finding") {
+		t.Error("the finder still picks a strongest finding")
 	}
 }
 
@@ -435,3 +448,82 @@ func TestWebFormValuesAreCanonical(t *testing.T) {
 		t.Errorf("a year range in a form = %d; want the 400 page", rec.Code)
 	}
 }
+
+// The finder follows the API's stage rule, and says so: low-income + primary includes
+// Triple P, a programme for all stages.
+func TestFinderStageRule(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/?stage=primary&disadvantage=low-income")
+	body := text(doc)
+	if !strings.Contains(body, "Triple P") {
+		t.Error("low-income + primary does not show Triple P")
+	}
+	if !strings.Contains(body, "Programmes for all stages are included") {
+		t.Error("the finder does not state the stage rule")
+	}
+}
+
+// Provisional theme and strand labels carry a marker and its one-line explanation in the
+// finder's and study search's filter lists, on the gap map and on cards.
+func TestProvisionalMarkers(t *testing.T) {
+	srv := apitest.NewServer(t)
+	for _, target := range []string{"/", "/studies", "/evidence-map"} {
+		doc := pageOK(t, srv, target)
+		if marks := len(findAll(doc, byClass("badge-provisional"))); marks < 7 {
+			t.Errorf("%s: %d provisional markers; want one per provisional theme and strand", target, marks)
+		}
+		if !strings.Contains(text(doc), "marks a name of ours") {
+			t.Errorf("%s: the provisional marker is not explained", target)
+		}
+	}
+}
+
+// A finder query with no impact evaluation says so and leads to the matching studies.
+func TestFinderNoImpactLeadsToStudies(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/?disadvantage=eal&stage=primary")
+	note := find(doc, byClass("no-impact"))
+	if note == nil {
+		t.Fatal("EAL + primary: no notice that there is no impact evaluation")
+	}
+	links := hrefs(note, byAtom(atom.A))
+	if len(links) != 1 || !strings.HasPrefix(links[0], "/studies?") || !strings.Contains(links[0], "disadvantage=eal") {
+		t.Fatalf("notice links %v; want the EAL studies", links)
+	}
+	studies := pageOK(t, srv, links[0])
+	if len(findAll(studies, byClass("result"))) == 0 {
+		t.Errorf("the link %s shows no studies", links[0])
+	}
+	if find(pageOK(t, srv, "/?stage=primary"), byClass("no-impact")) != nil {
+		t.Error("primary has impact evaluations, yet the notice shows")
+	}
+}
+
+// Staff's CSV download opens in Excel (a UTF-8 byte order mark); a printed list states its
+// filters; the filters fold into a <details> element, which works without JavaScript.
+func TestStaffDownloadsAndPrint(t *testing.T) {
+	srv := apitest.NewServer(t)
+	doc := pageOK(t, srv, "/studies?disadvantage=eal&q=parents")
+	var csvLink string
+	for _, h := range hrefs(doc, anyLink) {
+		if strings.Contains(h, "format=csv") {
+			csvLink = h
+		}
+	}
+	if !strings.Contains(csvLink, "bom=true") {
+		t.Errorf("the CSV link %q does not ask for a byte order mark", csvLink)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, csvLink, nil))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "\ufeff") {
+		t.Errorf("the CSV link answers %d without a byte order mark", rec.Code)
+	}
+	if got := text(find(doc, byClass("print-filters"))); !strings.Contains(got, "English as an additional language") || !strings.Contains(got, "parents") {
+		t.Errorf("the printed list states %q", got)
+	}
+	if find(doc, func(n *html.Node) bool { return n.DataAtom == atom.Details && hasClassAttr(n, "filters-toggle") }) == nil {
+		t.Error("the filters are not in a <details> element")
+	}
+}
+
+func hasClassAttr(n *html.Node, class string) bool { return byClass(class)(n) }

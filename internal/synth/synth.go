@@ -168,7 +168,17 @@ func (g *generator) intervention(i int) models.Intervention {
 		Themes:            src.Themes,
 		Strands:           src.Strands,
 		DisadvantageFocus: src.DisadvantageFocus,
-		Evidence:          []models.Evidence{{Finding: g.text(12, 30)}},
+		Evidence:          []models.Evidence{g.evidence(src)},
 		VerifiedIn:        []string{fmt.Sprintf("https://example.org/synthetic/intervention/%d", i)},
 	}
+}
+
+// evidence is one synthetic evidence item typed like the source intervention's first
+// (kind, result, window), with no result fact: synthetic text states no fact.
+func (g *generator) evidence(src models.Intervention) models.Evidence {
+	e := models.Evidence{Finding: g.text(12, 30), Kind: "description", Window: "in"}
+	if len(src.Evidence) > 0 {
+		e.Kind, e.Result, e.Window = src.Evidence[0].Kind, src.Evidence[0].Result, src.Evidence[0].Window
+	}
+	return e
 }

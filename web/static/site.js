@@ -1,7 +1,17 @@
-// Progressive enhancement only: every page works without this file. It adds a print
-// button to intervention cards and a copy button to citations, both hidden until here.
+// Progressive enhancement only: every page works without this file. It folds the filters
+// on phones, and adds a print button to intervention cards and a copy button to
+// citations, both hidden until here.
 (function () {
   "use strict";
+
+  // On a narrow screen the filters start folded above the results (without JavaScript
+  // they stay open and come after the results).
+  document.documentElement.classList.add("js");
+  if (window.matchMedia && window.matchMedia("(max-width: 52rem)").matches) {
+    document.querySelectorAll("details.filters-toggle").forEach(function (d) {
+      d.open = false;
+    });
+  }
 
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
