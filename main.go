@@ -100,11 +100,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.SetOutput(stderr)
 	var (
 		addr      = fs.String("addr", ":8080", "listen address (env KB_ADDR)")
-		dbPath    = fs.String("db", "kb.db", "SQLite file; created and seeded from the embedded dataset if missing (env KB_DB)")
+		dbPath    = fs.String("db", "kb.db", "the store: a SQLite file (created and seeded if missing) or a postgres:// URL (env KB_DB)")
 		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
 		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
+		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
+		maxLag    = fs.Duration("max-lag", 5*time.Second, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n  evidence-kb import [-dry-run] FILE     make the store hold exactly this dataset (audited)\n\nFlags:\n")
@@ -146,10 +148,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	defer st.Close()
-	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody, Site: web.New(st, log)})
+	if *poll <= 0 || *maxLag <= *poll {
+		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
+	}
+	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody,
+		MaxLag: *maxLag, Site: web.New(st, log)})
 	if err != nil {
 		return err
 	}
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	go st.Follow(followCtx, *poll) // other replicas' writes, within one interval
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -25,8 +25,8 @@ func (s *Server) healthz(c *gin.Context) {
 
 // readyz godoc
 //
-//	@Summary	Readiness probe: the store answers
-//	@Description	Answers 200 when the store of record answers a query, with the dataset version being served; 503 otherwise.
+//	@Summary	Readiness probe: the store answers and this replica is current
+//	@Description	Answers 200 when the store of record answers a query and this process has caught up with the database's latest revision within the allowed lag (`-max-lag`), with the dataset version being served; 503 otherwise, so a load balancer sends no reads to a replica that is behind.
 //	@ID				readyz
 //	@Tags		operations
 //	@Produce	json
@@ -40,6 +40,10 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error("readiness check failed", "err", err)
 		httpio.WriteProblem(c, http.StatusServiceUnavailable, "the store does not answer", nil)
+		return
+	}
+	if err := s.store.Ready(s.opts.MaxLag); err != nil {
+		httpio.WriteProblem(c, http.StatusServiceUnavailable, "this replica is behind the database: "+err.Error(), nil)
 		return
 	}
 	httpio.WriteJSON(c, http.StatusOK, Health{Status: "ready", DatasetVersion: s.snapshot(c).Version()})

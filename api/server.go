@@ -38,6 +38,9 @@ type Options struct {
 	MaxImportBytes int64
 	CacheMaxAge    time.Duration
 	Site           Site // the pages for people, served beside the API; nil for none
+	// MaxLag is how long a replica may go without catching up with the database before
+	// /readyz says it is not ready (see store.Follow)
+	MaxLag time.Duration
 }
 
 // Site is the server-rendered web finder (package web): it adds its own routes, and
@@ -75,6 +78,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxLag == 0 {
+		opts.MaxLag = 5 * time.Second
 	}
 	if opts.MaxImportBytes == 0 {
 		opts.MaxImportBytes = 512 << 20

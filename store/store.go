@@ -31,6 +31,7 @@ type Store struct {
 	log     *slog.Logger
 	current atomic.Pointer[snapshot]
 	writeMu sync.Mutex // one write at a time: each starts from the snapshot the last one made
+	synced  atomic.Int64 // when Sync last found this process at the database's revision (Unix ns)
 }
 
 // snapshot is what readers see at one moment: the query engine over the store at one

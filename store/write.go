@@ -297,13 +297,14 @@ func (s *Store) transact(ctx context.Context, snap *snapshot, seedVersion string
 }
 
 // serialised runs a write under the writer lock; when another process wrote first, it
-// catches up with the database and tries once more.
+// catches up with the database and tries again (the write is checked afresh, so a change
+// to the same record is then a 412).
 func (s *Store) serialised(ctx context.Context, write func() error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	err := write()
-	if errors.Is(err, errStale) {
-		if err := s.reload(ctx); err != nil {
+	for attempt := 0; errors.Is(err, errStale) && attempt < 5; attempt++ {
+		if err := s.catchUp(ctx); err != nil {
 			return err
 		}
 		err = write()

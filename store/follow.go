@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Replicas: several processes may serve one database. Each write moves the revision row on
+// in its own transaction, with the audit entries of the records it changed, so a process
+// learns of other processes' writes by polling that one row, and catches up by reading the
+// audit entries after its revision: the change log. This works on any PostgreSQL-compatible
+// engine (and on a SQLite file shared by processes on one machine); no LISTEN/NOTIFY,
+// advisory locks or changefeeds are needed.
+
+// Follow polls the database every interval until ctx ends, catching up with writes that
+// other processes make. The revision a replica serves is never older than the database's
+// was one interval ago, plus the time to apply what changed.
+func (s *Store) Follow(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("catching up with the database failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sync catches up with the database once: when its revision is ahead of this process's,
+// the writes in between are applied to the catalogue, record by record, as the writer
+// applied them (an import or a vocabulary change rebuilds it instead).
+func (s *Store) Sync(ctx context.Context) error {
+	var rev []string
+	if err := s.db.WithContext(ctx).Raw("SELECT value FROM meta WHERE key = ?", revisionKey).Scan(&rev).Error; err != nil {
+		return fmt.Errorf("poll revision: %w", err)
+	}
+	if len(rev) == 1 {
+		if n, _ := strconv.ParseInt(rev[0], 10, 64); n <= s.Revision() {
+			s.synced.Store(time.Now().UnixNano())
+			return nil
+		}
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	s.synced.Store(time.Now().UnixNano())
+	return nil
+}
+
+// catchUp brings the snapshot to the database's revision; the caller holds writeMu.
+func (s *Store) catchUp(ctx context.Context) error {
+	snap := s.current.Load()
+	var rows []auditRow
+	if err := s.db.WithContext(ctx).Where("revision > ?", snap.revision).Order("revision, id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("read the change log: %w", err)
+	}
+	cat, revision := snap.cat, snap.revision
+	for start := 0; start < len(rows); {
+		end := start
+		for end < len(rows) && rows[end].Revision == rows[start].Revision {
+			end++
+		}
+		if rows[start].Revision != revision+1 {
+			break // a revision without entries (nothing changed): only a full load can tell
+		}
+		change, ok, err := changeOf(rows[start:end])
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.reload(ctx) // a vocabulary change or an import: build afresh
+		}
+		revision++
+		cat = cat.Apply(change, nextVersion(cat.Version(), revision))
+		start = end
+	}
+	m, err := readMeta(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if m.revision != revision || m.version != cat.Version() {
+		return s.reload(ctx) // the log does not account for every revision: trust the tables
+	}
+	if revision != snap.revision {
+		s.current.Store(newSnapshot(cat, revision))
+	}
+	return nil
+}
+
+// changeOf turns the audit entries of one revision into the change they describe; false
+// when it is not a change of records alone.
+func changeOf(rows []auditRow) (catalog.Change, bool, error) {
+	var ch catalog.Change
+	for _, r := range rows {
+		if r.Operation == models.OpImport {
+			return ch, false, nil
+		}
+		switch r.Kind {
+		case models.KindStudy:
+			if r.AfterDoc == nil {
+				ch.DeleteStudies = append(ch.DeleteStudies, r.RecordID)
+				continue
+			}
+			var st models.Study
+			if err := json.Unmarshal([]byte(*r.AfterDoc), &st); err != nil {
+				return ch, false, fmt.Errorf("audit entry %d: %w", r.ID, err)
+			}
+			st.Normalize()
+			ch.PutStudies = append(ch.PutStudies, st)
+		case models.KindIntervention:
+			if r.AfterDoc == nil {
+				ch.DeleteInterventions = append(ch.DeleteInterventions, r.RecordID)
+				continue
+			}
+			var iv models.Intervention
+			if err := json.Unmarshal([]byte(*r.AfterDoc), &iv); err != nil {
+				return ch, false, fmt.Errorf("audit entry %d: %w", r.ID, err)
+			}
+			iv.Normalize()
+			ch.PutInterventions = append(ch.PutInterventions, iv)
+		default:
+			return ch, false, nil
+		}
+	}
+	return ch, true, nil
+}
+
+// Ready says whether this process serves the database's current revision: it has caught
+// up within maxLag. A process that never follows (no Follow running) is ready once open.
+func (s *Store) Ready(maxLag time.Duration) error {
+	last := s.synced.Load()
+	if last == 0 {
+		return nil
+	}
+	if lag := time.Since(time.Unix(0, last)); lag > maxLag {
+		return fmt.Errorf("last caught up with the database %s ago", lag.Round(time.Millisecond))
+	}
+	return nil
+}
