@@ -7,8 +7,8 @@ package store
 
 import (
 	"context"
-	"fmt"
 	_ "embed"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -30,7 +30,7 @@ type Store struct {
 	db      *gorm.DB
 	log     *slog.Logger
 	current atomic.Pointer[snapshot]
-	writeMu sync.Mutex // one write at a time: each starts from the snapshot the last one made
+	writeMu sync.Mutex   // one write at a time: each starts from the snapshot the last one made
 	synced  atomic.Int64 // when Sync last found this process at the database's revision (Unix ns)
 }
 

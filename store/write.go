@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -268,32 +269,54 @@ func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Chang
 // order of commits.
 func (s *Store) transact(ctx context.Context, snap *snapshot, seedVersion string, entries []models.AuditEntry, write func(tx *gorm.DB) error) (meta, error) {
 	var next meta
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		claim := tx.Exec("UPDATE meta SET value = ? WHERE key = ? AND value = ?",
-			strconv.FormatInt(snap.revision+1, 10), revisionKey, strconv.FormatInt(snap.revision, 10))
-		if claim.Error != nil {
-			return claim.Error
-		}
-		if claim.RowsAffected != 1 {
-			return errStale
-		}
-		m, err := readMeta(ctx, tx)
-		if err != nil {
-			return err
-		}
-		next = meta{version: nextVersion(m.version, snap.revision+1), revision: snap.revision + 1, seedVersion: m.seedVersion}
-		if seedVersion != "" {
-			next.seedVersion = seedVersion
-		}
-		if err := write(tx); err != nil {
-			return err
-		}
-		if err := appendAudit(tx, entries, next.revision, time.Now().UTC()); err != nil {
-			return err
-		}
-		return writeMeta(tx, next)
+	err := retrySerialization(ctx, func() error {
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			claim := tx.Exec("UPDATE meta SET value = ? WHERE key = ? AND value = ?",
+				strconv.FormatInt(snap.revision+1, 10), revisionKey, strconv.FormatInt(snap.revision, 10))
+			if claim.Error != nil {
+				return claim.Error
+			}
+			if claim.RowsAffected != 1 {
+				return errStale
+			}
+			m, err := readMeta(ctx, tx)
+			if err != nil {
+				return err
+			}
+			next = meta{version: nextVersion(m.version, snap.revision+1), revision: snap.revision + 1, seedVersion: m.seedVersion}
+			if seedVersion != "" {
+				next.seedVersion = seedVersion
+			}
+			if err := write(tx); err != nil {
+				return err
+			}
+			if err := appendAudit(tx, entries, next.revision, time.Now().UTC()); err != nil {
+				return err
+			}
+			return writeMeta(tx, next)
+		})
 	})
 	return next, err
+}
+
+// retrySerialization runs a whole transaction again, after a growing pause, when the
+// database aborted it as a serialization failure (SQLSTATE 40001), as CockroachDB and
+// YugabyteDB do under their default isolation; PostgreSQL at READ COMMITTED does not.
+func retrySerialization(ctx context.Context, transaction func() error) error {
+	pause := 10 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := transaction()
+		var pg *pgconn.PgError
+		if attempt == 5 || !errors.As(err, &pg) || pg.Code != "40001" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
 }
 
 // serialised runs a write under the writer lock; when another process wrote first, it
