@@ -11,7 +11,7 @@ import (
 // MapDimensions are the study fields an evidence map can cross.
 var MapDimensions = []string{"theme", "strand", "disadvantage", "design", "stage", "year"}
 
-// EvidenceMap counts studies in every cell of two crossed dimensions: the review's
+// CrossTab counts studies in every cell of two crossed dimensions: the review's
 // evidence-gap map. Zero cells are kept, because a gap is the point.
 type CrossTab struct {
 	Rows  []models.FacetValue // each row value with its total over the result set
@@ -20,7 +20,7 @@ type CrossTab struct {
 	Total int     // studies in the filtered, searched set
 }
 
-// EvidenceMap crosses rows and cols over the studies matching filter and search.
+// CrossTab crosses rows and cols over the studies matching filter and search.
 func (cat *Catalog) CrossTab(rows, cols, filter, search string) (*CrossTab, error) {
 	c := cat.studies
 	rf, err := mapDimension(c, PartMapRows, rows)
@@ -102,7 +102,7 @@ func (c *collection) match(filter, search string) (bitmap, error) {
 	return matched, nil
 }
 
-// Stats describes the coverage of the evidence base: counts per tag and how complete the
+// Coverage describes the coverage of the evidence base: counts per tag and how complete the
 // evidence fields are, so a thin cell can be told apart from missing data.
 type Coverage struct {
 	Studies       int
@@ -112,14 +112,14 @@ type Coverage struct {
 	Provisional   []ProvisionalTag
 }
 
-// Completeness is the share of studies that state one evidence field.
+// FieldCoverage is the share of studies that state one evidence field.
 type FieldCoverage struct {
 	Field string
 	Count int
 	Share float64
 }
 
-// ProvisionalLabel names a theme or strand whose label is ours, not the review's.
+// ProvisionalTag names a theme or strand whose label is ours, not the review's.
 type ProvisionalTag struct {
 	Kind string // "theme" or "strand"
 	Slug string
@@ -127,7 +127,7 @@ type ProvisionalTag struct {
 	Note string
 }
 
-// Stats summarises the whole evidence base.
+// Coverage summarises the whole evidence base.
 func (cat *Catalog) Coverage() *Coverage {
 	c := cat.studies
 	all := c.live
@@ -164,7 +164,7 @@ func deref(s *string) string {
 	return *s
 }
 
-// Suggestion is one autocomplete answer.
+// Completion is one autocomplete answer.
 type Completion struct {
 	Kind  string // "theme", "intervention" or "study"
 	ID    string

@@ -11,7 +11,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
-// Match says why a record matched a search: its relevance score (BM25; comparable only
+// Hit says why a record matched a search: its relevance score (BM25; comparable only
 // within one search) and highlighted snippets per field.
 type Hit struct {
 	Score      float64
@@ -70,7 +70,7 @@ func runPage[T any](c *collection, q Query, defaultSort, version string, records
 	return p, nil
 }
 
-// StudyDetail is a study with its related records embedded.
+// StudyRecord is a study with its related records embedded.
 type StudyRecord struct {
 	Study         models.Study
 	Themes        []models.Theme
@@ -93,7 +93,7 @@ func (cat *Catalog) Study(id string) (*StudyRecord, error) {
 	return d, nil
 }
 
-// InterventionDetail is an intervention with the studies that evaluate it and its tags.
+// InterventionRecord is an intervention with the studies that evaluate it and its tags.
 type InterventionRecord struct {
 	Intervention  models.Intervention
 	Studies       []models.Study
