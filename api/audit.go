@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 
@@ -141,14 +142,7 @@ func auditPage(p httpio.Params) (page, perPage int, err error) {
 	if perPage > catalog.MaxPerPage {
 		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
 	}
-	return max(page, 1), cmpOr(perPage, catalog.DefaultPerPage), nil
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
+	return max(page, 1), cmp.Or(perPage, catalog.DefaultPerPage), nil
 }
 
 func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models.AuditEntry, total int) {
