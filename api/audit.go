@@ -65,7 +65,7 @@ func (s *Server) history(c *gin.Context, kind string) {
 		return
 	}
 	q := store.AuditQuery{Kind: kind, RecordID: id}
-	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+	if q.Page, q.PerPage, err = pageParams(p); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -119,7 +119,7 @@ func (s *Server) listAudit(c *gin.Context) {
 			return
 		}
 	}
-	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+	if q.Page, q.PerPage, err = pageParams(p); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -129,26 +129,6 @@ func (s *Server) listAudit(c *gin.Context) {
 		return
 	}
 	s.writeAudit(c, q, entries, total)
-}
-
-func auditPage(p httpio.Params) (page, perPage int, err error) {
-	if page, err = p.Int("page"); err != nil {
-		return 0, 0, err
-	}
-	if perPage, err = p.Int("per_page"); err != nil {
-		return 0, 0, err
-	}
-	if perPage > catalog.MaxPerPage {
-		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
-	}
-	return max(page, 1), cmpOr(perPage, catalog.DefaultPerPage), nil
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models.AuditEntry, total int) {

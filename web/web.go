@@ -220,13 +220,7 @@ func (s *Site) layout(c *gin.Context, version, title, section, dataURL string) l
 }
 
 // pageURL is the absolute address of a request, as the reader's browser sent it.
-func pageURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.URL.RequestURI()
-}
+func pageURL(r *http.Request) string { return httpio.BaseURL(r) + r.URL.RequestURI() }
 
 // render executes a page into a buffer first, so a template error becomes an error page
 // instead of half a page.
