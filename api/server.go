@@ -133,6 +133,8 @@ func (s *Server) routes() {
 	r.GET("/docs/*any", s.docsUI())
 
 	v1 := r.Group("/api/v1", wellFormedQuery, s.cacheable)
+	v1.GET("", s.index)
+	v1.GET("/vocabularies", s.vocabularies)
 	v1.GET("/studies", s.listStudies)
 	v1.GET("/studies/:id", s.getStudy)
 	v1.GET("/studies/:id/history", s.studyHistory)
