@@ -35,7 +35,7 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and the partials.
-var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "error"}
+var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "problems", "error"}
 
 // Templates and assets are parsed and hashed once: they are part of the binary, so a
 // failure is a build mistake that the first test catches.
@@ -187,6 +187,8 @@ func (s *Site) Register(r *gin.Engine) {
 	r.GET("/studies/:id", s.studyPage)
 	r.GET("/evidence-map", s.mapPage)
 	r.GET("/about", s.aboutPage)
+	r.GET("/problems", s.problemsPage)
+	r.GET("/problems/:slug", s.problemsPage)
 	r.GET("/static/*name", s.staticAsset)
 }
 
@@ -271,7 +273,7 @@ func (s *Site) webFail(c *gin.Context, err error) {
 	}
 	v := errorView{Status: httpio.StatusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
 	switch e.Code {
-	case models.EInvalid:
+	case models.EInvalid, models.EUnknownParameter:
 		v.layout = s.layout(c, s.snapshot().Version(), "Check your search", "", "")
 		v.Heading = "Some of this search could not be used"
 		v.Message = "The address of this page asks for something the evidence base does not have. Change the options below, or start again."
