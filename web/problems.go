@@ -42,6 +42,6 @@ func (s *Site) problemsPage(c *gin.Context) {
 		v.TypeURI = httpio.BaseURL(c.Request) + httpio.ProblemPath(slug)
 		v.StatusText = http.StatusText(v.Kind.Status)
 	}
-	v.layout = s.layout(c, s.snapshot().Version(), title, "", "")
+	v.layout = s.layout(c, s.snapshot(c).Version(), title, "", "")
 	s.render(c, http.StatusOK, "problems", v)
 }
