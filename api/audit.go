@@ -14,9 +14,9 @@ import (
 
 // AuditList is a page of audit entries, newest first.
 type AuditList struct {
-	Data  []models.AuditEntry `json:"data"`
-	Meta  ListMeta            `json:"meta"`
-	Links Links               `json:"links"`
+	Data  []models.AuditEntry `json:"data" binding:"required"`
+	Meta  ListMeta            `json:"meta" binding:"required"`
+	Links Links               `json:"links" binding:"required"`
 } // @name AuditList
 
 // studyHistory godoc

@@ -158,9 +158,9 @@ const defaultSuggestions = 10
 
 // Suggestions answers an autocomplete request, in the list envelope.
 type Suggestions struct {
-	Data  []Suggestion `json:"data"`
-	Meta  ListMeta     `json:"meta"`
-	Links Links        `json:"links"`
+	Data  []Suggestion `json:"data" binding:"required"`
+	Meta  ListMeta     `json:"meta" binding:"required"`
+	Links Links        `json:"links" binding:"required"`
 } // @name Suggestions
 
 // autocomplete godoc

@@ -23,17 +23,17 @@ async function main(): Promise<void> {
     throw new Error("expected a JSON page, got text");
   }
   let page: Schemas["InterventionList"] = first.data;
-  const total = page.meta?.total ?? null;
-  console.log(`${total ?? "?"} interventions match ${filter} (dataset ${page.meta?.dataset_version ?? "?"}):`);
+  const total = page.meta.total;
+  console.log(`${total ?? "?"} interventions match ${filter} (dataset ${page.meta.dataset_version}):`);
   let seen = 0;
   for (;;) {
-    for (const iv of page.data ?? []) {
+    for (const iv of page.data) {
       seen++;
       console.log(`- ${iv.name ?? iv.id ?? "?"}`);
     }
     // links.next is an absolute URL in the same canonical form as the request; null on
     // the last page.
-    const next = page.links?.next;
+    const next = page.links.next;
     if (!next) {
       break;
     }
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   if (total !== null && seen !== total) {
     throw new Error(`followed the pages to ${seen} interventions; meta.total says ${total}`);
   }
-  console.log(`${seen} interventions on ${page.meta?.pages ?? "?"} pages`);
+  console.log(`${seen} interventions on ${page.meta.pages ?? "?"} pages`);
 }
 
 main().catch((err: unknown) => {

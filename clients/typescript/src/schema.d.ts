@@ -703,9 +703,9 @@ export interface components {
             role?: components["schemas"]["models.Role"];
         };
         AuditList: {
-            data?: components["schemas"]["AuditEntry"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            data: components["schemas"]["AuditEntry"][];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         /** @description A reference in CSL-JSON (CSL 1.0.2); id is the citation key */
         CSLItem: {
@@ -777,9 +777,9 @@ export interface components {
             study_count?: number;
         };
         DisadvantageList: {
-            data?: components["schemas"]["DisadvantageItem"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            data: components["schemas"]["DisadvantageItem"][];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         Evidence: {
             finding?: string;
@@ -943,10 +943,10 @@ export interface components {
             verified_in?: string[];
         };
         InterventionList: {
-            data?: components["schemas"]["InterventionItem"][];
+            data: components["schemas"]["InterventionItem"][];
             facets?: components["schemas"]["Facet"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         InterventionRef: {
             /** @example triple-p */
@@ -981,38 +981,38 @@ export interface components {
         };
         Links: {
             /** @example http://localhost:8080/api/v1/studies?page=1&per_page=20 */
-            first?: string;
+            first: string;
             /** @example http://localhost:8080/api/v1/studies?page=6&per_page=20 */
-            last?: string | null;
+            last: string | null;
             /** @example http://localhost:8080/api/v1/studies?page=3&per_page=20 */
-            next?: string | null;
+            next: string | null;
             /** @example http://localhost:8080/api/v1/studies?page=1&per_page=20 */
-            prev?: string | null;
+            prev: string | null;
             /** @example http://localhost:8080/api/v1/studies?page=2&per_page=20 */
-            self?: string;
+            self: string;
         };
         ListMeta: {
             /** @example 3f2a9c0d1e4b5a6c */
-            dataset_version?: string;
+            dataset_version: string;
             /** @description null on the last page, and in offset paging */
-            next_cursor?: string | null;
+            next_cursor: string | null;
             /**
              * @description null in cursor paging
              * @example 1
              */
-            page?: number | null;
+            page: number | null;
             /**
              * @description at least 1; null in cursor paging and when total=false
              * @example 6
              */
-            pages?: number | null;
+            pages: number | null;
             /** @example 20 */
-            per_page?: number;
+            per_page: number;
             /**
              * @description null when total=false
              * @example 110
              */
-            total?: number | null;
+            total: number | null;
         };
         MapCell: {
             /** @example direct-support-for-parents */
@@ -1127,9 +1127,9 @@ export interface components {
             study_count?: number;
         };
         StrandList: {
-            data?: components["schemas"]["StrandItem"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            data: components["schemas"]["StrandItem"][];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         Study: {
             authors?: string[];
@@ -1191,10 +1191,10 @@ export interface components {
             year?: number;
         };
         StudyList: {
-            data?: components["schemas"]["StudyItem"][];
+            data: components["schemas"]["StudyItem"][];
             facets?: components["schemas"]["Facet"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         StudyRef: {
             authors?: string[];
@@ -1228,9 +1228,9 @@ export interface components {
             link?: string;
         };
         Suggestions: {
-            data?: components["schemas"]["Suggestion"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            data: components["schemas"]["Suggestion"][];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         SummaryCount: {
             /** @example 1 */
@@ -1263,9 +1263,9 @@ export interface components {
             study_count?: number;
         };
         ThemeList: {
-            data?: components["schemas"]["ThemeItem"][];
-            links?: components["schemas"]["Links"];
-            meta?: components["schemas"]["ListMeta"];
+            data: components["schemas"]["ThemeItem"][];
+            links: components["schemas"]["Links"];
+            meta: components["schemas"]["ListMeta"];
         };
         VersionMeta: {
             /** @example 3f2a9c0d1e4b5a6c */
