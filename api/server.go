@@ -251,7 +251,8 @@ func (s *Server) cacheable(c *gin.Context) {
 		c.Next()
 		return
 	}
-	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
+	// links in bodies are absolute, so the scheme and host the request came by count too
+	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + httpio.BaseURL(c.Request) + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(s.opts.CacheMaxAge.Seconds())))

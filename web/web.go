@@ -231,7 +231,7 @@ var buildHash = func() string {
 // of the dataset version, the binary's templates and the URL (a page holds nothing else),
 // If-None-Match answered with 304, and Cache-Control. An error page drops both (webFail).
 func (s *Site) cacheable(c *gin.Context) {
-	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + buildHash + "\x00" + c.Request.URL.RequestURI()))
+	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + buildHash + "\x00" + pageURL(c.Request)))
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(PageMaxAge.Seconds())))
