@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 
@@ -15,9 +14,9 @@ import (
 
 // AuditList is a page of audit entries, newest first.
 type AuditList struct {
-	Data  []models.AuditEntry `json:"data"`
-	Meta  ListMeta            `json:"meta"`
-	Links Links               `json:"links"`
+	Data  []models.AuditEntry `json:"data" binding:"required"`
+	Meta  ListMeta            `json:"meta" binding:"required"`
+	Links Links               `json:"links" binding:"required"`
 } // @name AuditList
 
 // studyHistory godoc
@@ -66,7 +65,7 @@ func (s *Server) history(c *gin.Context, kind string) {
 		return
 	}
 	q := store.AuditQuery{Kind: kind, RecordID: id}
-	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+	if q.Page, q.PerPage, err = pageParams(p); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -120,7 +119,7 @@ func (s *Server) listAudit(c *gin.Context) {
 			return
 		}
 	}
-	if q.Page, q.PerPage, err = auditPage(p); err != nil {
+	if q.Page, q.PerPage, err = pageParams(p); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -130,19 +129,6 @@ func (s *Server) listAudit(c *gin.Context) {
 		return
 	}
 	s.writeAudit(c, q, entries, total)
-}
-
-func auditPage(p httpio.Params) (page, perPage int, err error) {
-	if page, err = p.Int("page"); err != nil {
-		return 0, 0, err
-	}
-	if perPage, err = p.Int("per_page"); err != nil {
-		return 0, 0, err
-	}
-	if perPage > catalog.MaxPerPage {
-		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
-	}
-	return max(page, 1), cmp.Or(perPage, catalog.DefaultPerPage), nil
 }
 
 func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models.AuditEntry, total int) {

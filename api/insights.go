@@ -13,11 +13,12 @@ import (
 
 // MapCell is one cell of the evidence map.
 type MapCell struct {
-	Row     string `json:"row" example:"engaging-with-fathers"`
-	Col     string `json:"col" example:"direct-support-for-parents"`
-	Count   int    `json:"count" example:"4"`
-	Gap     bool   `json:"gap"`     // true when no study is in the cell
-	Studies string `json:"studies"` // the cell's studies, as a list query
+	Row   string `json:"row" example:"engaging-with-fathers"`
+	Col   string `json:"col" example:"direct-support-for-parents"`
+	Count int    `json:"count" example:"4"`
+	Gap   bool   `json:"gap"` // true when no study is in the cell
+	// the cell's studies, as an absolute list URL
+	Studies string `json:"studies" example:"http://localhost:8080/api/v1/studies?filter=theme%3Aengaging-with-fathers%2Cstrand%3Adirect-support-for-parents"`
 } // @name MapCell
 
 // EvidenceMap is the evidence-gap map: two dimensions crossed, every cell present.
@@ -64,14 +65,14 @@ func (s *Server) evidenceMap(c *gin.Context) {
 		for j, col := range m.Cols {
 			out.Cells = append(out.Cells, MapCell{
 				Row: r.Value, Col: col.Value, Count: m.Cells[i][j], Gap: m.Cells[i][j] == 0,
-				Studies: CellQuery(filter, q, rows, r.Value, cols, col.Value),
+				Studies: httpio.BaseURL(c.Request) + CellQuery(filter, q, rows, r.Value, cols, col.Value),
 			})
 		}
 	}
 	httpio.WriteJSON(c, 200, out)
 }
 
-// CellQuery is the studies-list URL of one evidence-map cell: the map's own filter and
+// CellQuery is the studies-list path and query of one evidence-map cell: the map's own filter and
 // search, narrowed to the cell's row and column values.
 func CellQuery(filter, q, rows, row, cols, col string) string {
 	clauses := []string{rows + ":" + row, cols + ":" + col}
@@ -150,32 +151,36 @@ type Suggestion struct {
 	ID    string `json:"id" example:"dialogic-reading"`
 	Label string `json:"label" example:"Dialogic reading"`
 	Hint  string `json:"hint" example:"Intervention"`
-	Link  string `json:"link" example:"/api/v1/interventions/dialogic-reading"`
+	Link  string `json:"link" example:"http://localhost:8080/api/v1/interventions/dialogic-reading"` // absolute
 } // @name Suggestion
 
 const defaultSuggestions = 10
 
-// Suggestions answers an autocomplete request.
+// Suggestions answers an autocomplete request, in the list envelope.
 type Suggestions struct {
-	Data []Suggestion `json:"data"`
-	Meta VersionMeta  `json:"meta"`
+	Data  []Suggestion `json:"data" binding:"required"`
+	Meta  ListMeta     `json:"meta" binding:"required"`
+	Links Links        `json:"links" binding:"required"`
 } // @name Suggestions
 
 // autocomplete godoc
 //
 //	@Summary		Autocomplete for search boxes
-//	@Description	Themes, interventions and studies whose words start with what has been typed (the last word is a prefix), themes first, then interventions, then studies by relevance.
+//	@Description	Themes, interventions and studies whose words start with what has been typed (the last word is a prefix), themes first, then interventions, then studies by relevance. `limit` bounds how many are found; `page` and `per_page` page through them in the list envelope.
 //	@ID				autocomplete
 //	@Tags			studies
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			q		query		string	true	"What has been typed"	maxLength(200)	example(dialog)
 //	@Param			limit	query		int		false	"Most suggestions"	minimum(1)	maximum(20)	default(10)
+//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)
+//	@Param			per_page	query		int	false	"Suggestions per page"	minimum(1)	maximum(100)	default(20)
 //	@Success		200		{object}	Suggestions
 //	@Failure		400		{object}	Problem
+//	@Header			200		{string}	Link	"RFC 8288 links: first, prev, next, last"
 //	@Router			/api/v1/autocomplete [get]
 func (s *Server) autocomplete(c *gin.Context) {
-	p, err := httpio.ParseParams(c.Request.URL.Query(), "q", "limit")
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "q", "limit", "page", "per_page")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -192,15 +197,22 @@ func (s *Server) autocomplete(c *gin.Context) {
 	if limit == 0 {
 		limit = defaultSuggestions
 	}
+	page, perPage, err := pageParams(p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	found, err := s.snapshot(c).Autocomplete(p.Str("q"), limit)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := Suggestions{Data: []Suggestion{}, Meta: s.versionMeta(c)}
-	for _, f := range found {
-		out.Data = append(out.Data, Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: suggestionLink(f)})
+	all := make([]Suggestion, len(found))
+	for i, f := range found {
+		all[i] = Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: httpio.BaseURL(c.Request) + suggestionLink(f)}
 	}
+	var out Suggestions
+	out.Data, out.Meta, out.Links = pageOf(s, c, all, page, perPage)
 	httpio.WriteJSON(c, 200, out)
 }
 

@@ -28,13 +28,13 @@ import (
 //	@Produce		text/csv
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar)"	example(disadvantage:low-income,stage:primary)
+//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels"	example(disadvantage:low-income,stage:primary)
 //	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …)"	maxLength(1000)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
-//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, stage, setting, country, evidence_kind, evidence_result, evidence_window"	example(stage,setting)
+//	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window` (the facetable fields of GET /api/v1/vocabularies)"	example(stage,setting)
 //	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)

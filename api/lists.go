@@ -2,10 +2,10 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -105,7 +105,10 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 	return r, nil
 }
 
-// pageMeta builds the meta and links of a page and sets the Link header (RFC 8288).
+// pageMeta builds the meta and links of a page and sets the Link header (RFC 8288). Every
+// link is absolute, on the request's own scheme and host, and in one canonical form: the
+// request's parameters in key order, with page (or cursor) always stated, so self is
+// written as first, prev, next and last are.
 func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version string) (ListMeta, Links) {
 	perPage := r.query.PerPage
 	if perPage == 0 {
@@ -115,49 +118,73 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 	if r.total {
 		meta.Total = &total
 	}
-	self := c.Request.URL
-	links := Links{Self: self.RequestURI()}
-	with := func(set map[string]string) *string {
-		q := self.Query()
-		for k, v := range set {
-			if v == "" {
-				q.Del(k)
-			} else {
-				q.Set(k, v)
-			}
-		}
-		u := url.URL{Path: self.Path, RawQuery: q.Encode()}
-		s := u.RequestURI()
-		return &s
+	req := c.Request
+	with := func(key, value string) string {
+		q := req.URL.Query()
+		q.Set(key, value)
+		return httpio.AbsoluteURL(req, req.URL.Path, q)
 	}
+	var links Links
 	if r.query.Cursor != "" {
-		links.First = with(map[string]string{"cursor": catalog.FirstCursor})
+		links.Self = with("cursor", r.query.Cursor)
+		links.First = with("cursor", catalog.FirstCursor)
 		if nextCursor != "" {
 			meta.NextCursor = &nextCursor
-			links.Next = with(map[string]string{"cursor": nextCursor})
+			links.Next = ptr(with("cursor", nextCursor))
 		}
 	} else {
 		page := max(r.query.Page, 1)
 		meta.Page = &page
-		links.First = with(map[string]string{"page": "1"})
+		links.Self = with("page", strconv.Itoa(page))
+		links.First = with("page", "1")
 		if page > 1 {
-			links.Prev = with(map[string]string{"page": strconv.Itoa(page - 1)})
+			links.Prev = ptr(with("page", strconv.Itoa(page-1)))
 		}
-		if page*perPage < total && page*perPage < catalog.MaxOffset {
-			links.Next = with(map[string]string{"page": strconv.Itoa(page + 1)})
+		if (page+1)*perPage <= catalog.MaxOffset && page*perPage < total {
+			links.Next = ptr(with("page", strconv.Itoa(page+1)))
+		}
+		if r.total {
+			// an empty list is one empty page; offset paging reaches MaxOffset records only
+			pages := max(1, (total+perPage-1)/perPage)
+			meta.Pages = &pages
+			links.Last = ptr(with("page", strconv.Itoa(min(pages, max(1, catalog.MaxOffset/perPage)))))
 		}
 	}
 	var header []string
-	for rel, l := range map[string]*string{"first": links.First, "prev": links.Prev, "next": links.Next} {
+	for rel, l := range map[string]*string{"first": &links.First, "prev": links.Prev, "next": links.Next, "last": links.Last} {
 		if l != nil {
 			header = append(header, fmt.Sprintf("<%s>; rel=%q", *l, rel))
 		}
 	}
 	slices.Sort(header)
-	if len(header) > 0 {
-		c.Header("Link", strings.Join(header, ", "))
-	}
+	c.Header("Link", strings.Join(header, ", "))
 	return meta, links
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// pageParams reads page and per_page, with their defaults, for a list held in memory or
+// read from the audit log.
+func pageParams(p httpio.Params) (page, perPage int, err error) {
+	if page, err = p.Int("page"); err != nil {
+		return 0, 0, err
+	}
+	if perPage, err = p.Int("per_page"); err != nil {
+		return 0, 0, err
+	}
+	if perPage > catalog.MaxPerPage {
+		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
+	}
+	return max(page, 1), cmp.Or(perPage, catalog.DefaultPerPage), nil
+}
+
+// pageOf answers one page of a short list held in memory (a vocabulary, suggestions) in
+// the list envelope: the page's items, its meta and its links.
+func pageOf[T any](s *Server, c *gin.Context, all []T, page, perPage int) ([]T, ListMeta, Links) {
+	meta, links := pageMeta(c, listRequest{query: catalog.Query{Page: page, PerPage: perPage}, total: true}, len(all), "", s.snapshot(c).Version())
+	lo := min(len(all), (page-1)*perPage)
+	hi := min(len(all), lo+perPage)
+	return slices.Clone(all[lo:hi]), meta, links
 }
 
 // writeList answers a list, keeping only the requested fields of each item when asked

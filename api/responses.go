@@ -2,21 +2,25 @@ package api
 
 import "github.com/evidence-kb/parental-engagement/models"
 
-// ListMeta describes a page of a list.
+// ListMeta describes a page of a list; every collection of the API answers with it.
 type ListMeta struct {
-	Total          *int    `json:"total" extensions:"x-nullable" example:"110"` // null when total=false
-	Page           *int    `json:"page" extensions:"x-nullable" example:"1"`    // null in cursor paging
-	PerPage        int     `json:"per_page" example:"20"`
-	DatasetVersion string  `json:"dataset_version" example:"3f2a9c0d1e4b5a6c"`
-	NextCursor     *string `json:"next_cursor" extensions:"x-nullable"` // null on the last page, and in offset paging
+	Total          *int    `json:"total" binding:"required" extensions:"x-nullable" example:"110"` // null when total=false
+	Page           *int    `json:"page" binding:"required" extensions:"x-nullable" example:"1"`    // null in cursor paging
+	PerPage        int     `json:"per_page" binding:"required" example:"20"`
+	Pages          *int    `json:"pages" binding:"required" extensions:"x-nullable" example:"6"` // at least 1; null in cursor paging and when total=false
+	DatasetVersion string  `json:"dataset_version" binding:"required" example:"3f2a9c0d1e4b5a6c"`
+	NextCursor     *string `json:"next_cursor" binding:"required" extensions:"x-nullable"` // null on the last page, and in offset paging
 } // @name ListMeta
 
-// Links are the navigation links of a page; the same appear in the Link header.
+// Links are the navigation links of a page, absolute URLs on the request's scheme and host,
+// each in the same canonical form (parameters in key order, page or cursor stated); the
+// same appear in the Link header. last is null in cursor paging and when total=false.
 type Links struct {
-	Self  string  `json:"self"`
-	First *string `json:"first" extensions:"x-nullable"`
-	Prev  *string `json:"prev" extensions:"x-nullable"`
-	Next  *string `json:"next" extensions:"x-nullable"`
+	Self  string  `json:"self" binding:"required" example:"http://localhost:8080/api/v1/studies?page=2&per_page=20"`
+	First string  `json:"first" binding:"required" example:"http://localhost:8080/api/v1/studies?page=1&per_page=20"`
+	Prev  *string `json:"prev" binding:"required" extensions:"x-nullable" example:"http://localhost:8080/api/v1/studies?page=1&per_page=20"`
+	Next  *string `json:"next" binding:"required" extensions:"x-nullable" example:"http://localhost:8080/api/v1/studies?page=3&per_page=20"`
+	Last  *string `json:"last" binding:"required" extensions:"x-nullable" example:"http://localhost:8080/api/v1/studies?page=6&per_page=20"`
 } // @name Links
 
 // Match explains a search hit: a relevance score and highlighted snippets per field, with
@@ -50,9 +54,9 @@ type StudyIncluded struct {
 
 // StudyList is a page of studies.
 type StudyList struct {
-	Data   []StudyItem    `json:"data"`
-	Meta   ListMeta       `json:"meta"`
-	Links  Links          `json:"links"`
+	Data   []StudyItem    `json:"data" binding:"required"`
+	Meta   ListMeta       `json:"meta" binding:"required"`
+	Links  Links          `json:"links" binding:"required"`
 	Facets []models.Facet `json:"facets,omitempty"`
 } // @name StudyList
 
@@ -101,9 +105,9 @@ type InterventionIncluded struct {
 
 // InterventionList is a page of interventions.
 type InterventionList struct {
-	Data   []InterventionItem `json:"data"`
-	Meta   ListMeta           `json:"meta"`
-	Links  Links              `json:"links"`
+	Data   []InterventionItem `json:"data" binding:"required"`
+	Meta   ListMeta           `json:"meta" binding:"required"`
+	Links  Links              `json:"links" binding:"required"`
 	Facets []models.Facet     `json:"facets,omitempty"`
 } // @name InterventionList
 
@@ -161,7 +165,7 @@ type InterventionDetail struct {
 	Meta    VersionMeta             `json:"meta"`
 } // @name InterventionDetail
 
-// ThemeItem is a theme with how many records it holds.
+// ThemeItem is a theme with how many records carry it.
 type ThemeItem struct {
 	models.Theme
 	StudyCount        int `json:"study_count" example:"42"`
@@ -170,8 +174,9 @@ type ThemeItem struct {
 
 // ThemeList lists the six themes.
 type ThemeList struct {
-	Data []ThemeItem `json:"data"`
-	Meta VersionMeta `json:"meta"`
+	Data  []ThemeItem `json:"data" binding:"required"`
+	Meta  ListMeta    `json:"meta" binding:"required"`
+	Links Links       `json:"links" binding:"required"`
 } // @name ThemeList
 
 // ThemeDetail is one theme.
@@ -180,16 +185,32 @@ type ThemeDetail struct {
 	Meta VersionMeta `json:"meta"`
 } // @name ThemeDetail
 
+// StrandItem is a strand with how many records carry it.
+type StrandItem struct {
+	models.Strand
+	StudyCount        int `json:"study_count" example:"40"`
+	InterventionCount int `json:"intervention_count" example:"10"`
+} // @name StrandItem
+
 // StrandList lists the four strands.
 type StrandList struct {
-	Data []models.Strand `json:"data"`
-	Meta VersionMeta     `json:"meta"`
+	Data  []StrandItem `json:"data" binding:"required"`
+	Meta  ListMeta     `json:"meta" binding:"required"`
+	Links Links        `json:"links" binding:"required"`
 } // @name StrandList
+
+// DisadvantageItem is a disadvantage-focus value with how many records carry it.
+type DisadvantageItem struct {
+	models.DisadvantageFocus
+	StudyCount        int `json:"study_count" example:"25"`
+	InterventionCount int `json:"intervention_count" example:"9"`
+} // @name DisadvantageItem
 
 // DisadvantageList lists the disadvantage-focus vocabulary.
 type DisadvantageList struct {
-	Data []models.DisadvantageFocus `json:"data"`
-	Meta VersionMeta                `json:"meta"`
+	Data  []DisadvantageItem `json:"data" binding:"required"`
+	Meta  ListMeta           `json:"meta" binding:"required"`
+	Links Links              `json:"links" binding:"required"`
 } // @name DisadvantageList
 
 // GlossaryList is the glossary, one section per field.

@@ -139,6 +139,8 @@ func (s *Server) routes() {
 	r.GET("/docs/*any", s.docsUI())
 
 	v1 := r.Group("/api/v1", wellFormedQuery, s.cacheable)
+	v1.GET("", s.index)
+	v1.GET("/vocabularies", s.vocabularies)
 	v1.GET("/studies", s.listStudies)
 	v1.GET("/studies/:id", s.getStudy)
 	v1.GET("/studies/:id/history", s.studyHistory)
@@ -255,7 +257,8 @@ func (s *Server) cacheable(c *gin.Context) {
 		c.Next()
 		return
 	}
-	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
+	// links in bodies are absolute, so the scheme and host the request came by count too
+	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + httpio.BaseURL(c.Request) + c.Request.URL.RequestURI() + "\x00" + c.GetHeader("Accept")))
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(s.opts.CacheMaxAge.Seconds())))

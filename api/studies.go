@@ -32,13 +32,13 @@ import (
 //	@Produce		application/vnd.citationstyles.csl+json
 //	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter in the grammar above"	example(theme:supporting-vulnerable-families,year:2010-2014)
+//	@Param			filter		query		string	false	"Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels"	example(theme:supporting-vulnerable-families,year:2010-2014)
 //	@Param			q			query		string	false	"Full-text search"				maxLength(1000)
 //	@Param			sort		query		string	false	"Sort keys, comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
 //	@Param			page		query		int		false	"Page number (offset paging; at most 10,000 records deep)"	minimum(1)	default(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
-//	@Param			facets		query		string	false	"Comma-separated fields to count: theme, strand, disadvantage, design, stage, country, type, year"	example(theme,design)
+//	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year` (the facetable fields of GET /api/v1/vocabularies)"	example(theme,design)
 //	@Param			facet_mode	query		string	false	"filtered: counts over the result; disjunctive: each facet counted with its own filter removed"	Enums(filtered, disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
 //	@Param			fields		query		string	false	"Sparse fieldset: the record fields to return, comma-separated"	example(id,title,year)

@@ -13,21 +13,21 @@ import (
 
 // StrandDetail is one strand.
 type StrandDetail struct {
-	Data models.Strand `json:"data"`
-	Meta VersionMeta   `json:"meta"`
+	Data StrandItem  `json:"data"`
+	Meta VersionMeta `json:"meta"`
 } // @name StrandDetail
 
 // DisadvantageDetail is one disadvantage-focus value.
 type DisadvantageDetail struct {
-	Data models.DisadvantageFocus `json:"data"`
-	Meta VersionMeta              `json:"meta"`
+	Data DisadvantageItem `json:"data"`
+	Meta VersionMeta      `json:"meta"`
 } // @name DisadvantageDetail
 
 // getStrand godoc
 //
 //	@Summary		Get a strand
 //	@ID				getStrand
-//	@Description	One of the four strands, with its ETag (for an admin's change).
+//	@Description	One of the four strands, with how many studies and interventions carry it, and its ETag (for an admin's change).
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -38,14 +38,16 @@ type DisadvantageDetail struct {
 //	@Header			200		{string}	ETag	"The strand's entity tag"
 //	@Router			/api/v1/strands/{slug} [get]
 func (s *Server) getStrand(c *gin.Context) {
-	getVocabulary(s, c, models.KindStrand, func(item any) any { return StrandDetail{Data: item.(models.Strand), Meta: s.versionMeta(c)} })
+	getVocabulary(s, c, models.KindStrand, func(item any) any {
+		return StrandDetail{Data: strandItem(s.snapshot(c), item.(models.Strand)), Meta: s.versionMeta(c)}
+	})
 }
 
 // getDisadvantage godoc
 //
 //	@Summary		Get a disadvantage-focus value
 //	@ID				getDisadvantage
-//	@Description	One disadvantage-focus value, with its ETag (for an admin's change).
+//	@Description	One disadvantage-focus value, with how many studies and interventions carry it, and its ETag (for an admin's change).
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
@@ -57,7 +59,7 @@ func (s *Server) getStrand(c *gin.Context) {
 //	@Router			/api/v1/disadvantages/{slug} [get]
 func (s *Server) getDisadvantage(c *gin.Context) {
 	getVocabulary(s, c, models.KindDisadvantage, func(item any) any {
-		return DisadvantageDetail{Data: item.(models.DisadvantageFocus), Meta: s.versionMeta(c)}
+		return DisadvantageDetail{Data: disadvantageItem(s.snapshot(c), item.(models.DisadvantageFocus)), Meta: s.versionMeta(c)}
 	})
 }
 

@@ -148,11 +148,11 @@ var (
 			closedTag("design", models.Designs, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Design) }),
 			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Stage) }),
 			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Country) }),
-			{name: "type", kind: kindTag, facet: true, vocabulary: staticVocab(models.PublicationTypes),
+			{name: "type", kind: kindTag, facet: true, vocabulary: staticVocab("type", models.PublicationTypes),
 				strs: func(cat *Catalog, o int) []string { return []string{cat.studyRecs[o].Type} }},
 			{name: "year", kind: kindNumber, facet: true, num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs[o].Year) }},
-			{name: "sample_size", kind: kindNumber, num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
-			{name: "effect_size", kind: kindNumber, num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
+			{name: "sample_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
+			{name: "effect_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
 			flag("has_doi", func(cat *Catalog, o int) bool { return cat.studyRecs[o].DOI != nil }),
 			flag("has_url", func(cat *Catalog, o int) bool { return cat.studyRecs[o].URL != nil }),
 			flag("has_sample_size", func(cat *Catalog, o int) bool { return cat.studyRecs[o].SampleSize != nil }),
@@ -250,13 +250,13 @@ func vocabTag(name string, values func(cat *Catalog, o int) []string) fieldSpec 
 // closedTag is an optional single value from a fixed vocabulary; "null" finds the records
 // that do not state it.
 func closedTag(name string, values []string, value func(cat *Catalog, o int) []string) fieldSpec {
-	return fieldSpec{name: name, kind: kindTag, facet: true, nullable: true, vocabulary: staticVocab(values), strs: value}
+	return fieldSpec{name: name, kind: kindTag, facet: true, nullable: true, vocabulary: staticVocab(name, values), strs: value}
 }
 
 // evidenceTag is a multi-valued tag over an intervention's evidence items: the distinct
 // values of one typed field (kind, result, window) among its items.
 func evidenceTag(name string, values []string, value func(e models.Evidence) *string) fieldSpec {
-	return fieldSpec{name: name, kind: kindTag, facet: true, vocabulary: staticVocab(values),
+	return fieldSpec{name: name, kind: kindTag, facet: true, vocabulary: staticVocab(name, values),
 		strs: func(cat *Catalog, o int) []string {
 			var out []string
 			for _, e := range cat.ivRecs[o].Evidence {
@@ -268,8 +268,15 @@ func evidenceTag(name string, values []string, value func(e models.Evidence) *st
 		}}
 }
 
-func staticVocab(values []string) func(*Catalog) ([]string, map[string]string) {
-	return func(*Catalog) ([]string, map[string]string) { return values, nil }
+// staticVocab is a fixed vocabulary, labelled by the glossary (see Catalog.Term).
+func staticVocab(field string, values []string) func(*Catalog) ([]string, map[string]string) {
+	return func(cat *Catalog) ([]string, map[string]string) {
+		labels := make(map[string]string, len(values))
+		for _, v := range values {
+			labels[v] = cat.Term(field, v).Label
+		}
+		return values, labels
+	}
 }
 
 func flag(name string, value func(cat *Catalog, o int) bool) fieldSpec {

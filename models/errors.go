@@ -7,9 +7,11 @@ import (
 
 // Error codes of the domain. The API maps each to one HTTP status in one place.
 const (
-	EInvalid  = "invalid"   // the request names a field or value that does not exist
-	ENotFound = "not_found" // no record has that id
-	EInternal = "internal"  // anything else; never shown to clients
+	EInvalid = "invalid" // the request names a field or value that does not exist
+	// a query parameter the endpoint does not take, or one given twice
+	EUnknownParameter = "unknown_parameter"
+	ENotFound         = "not_found" // no record has that id
+	EInternal         = "internal"  // anything else; never shown to clients
 )
 
 // Error codes of access control, for requests that write.

@@ -79,9 +79,22 @@ func Glossary(strands []Strand) []GlossarySection {
 	return out
 }
 
-// GlossaryLabel is a vocabulary value's plain-language label, if the glossary has one.
-func GlossaryLabel(field, value string) (string, bool) {
+// glossarySection names the glossary section that words a filter field's values where
+// the two names differ: interventions' evidence_kind, evidence_result and evidence_window.
+var glossarySection = map[string]string{"evidence_kind": "kind", "evidence_result": "result", "evidence_window": "window"}
+
+func entry(field, value string) (glossaryEntry, bool) {
+	if sec, ok := glossarySection[field]; ok {
+		field = sec
+	}
 	e, ok := glossary()[field][value]
+	return e, ok
+}
+
+// GlossaryLabel is a vocabulary value's plain-language label, if the glossary has one.
+// field is a glossary section or a filter field (evidence_kind reads the kind section).
+func GlossaryLabel(field, value string) (string, bool) {
+	e, ok := entry(field, value)
 	if !ok || e.Label == "" {
 		return "", false
 	}
@@ -90,6 +103,6 @@ func GlossaryLabel(field, value string) (string, bool) {
 
 // GlossaryDescription is a vocabulary value's plain-language description, if any.
 func GlossaryDescription(field, value string) (string, bool) {
-	e, ok := glossary()[field][value]
+	e, ok := entry(field, value)
 	return e.Description, ok && e.Description != ""
 }

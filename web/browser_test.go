@@ -53,7 +53,7 @@ func TestBrowser(t *testing.T) {
 
 // pageTypes is one page of each type, at its widest content: the finder and study search
 // with and without filters, a long intervention page (Triple P, with long links), a study,
-// the gap map (both default and a wide crossing), About, and an error page.
+// the gap map (both default and a wide crossing), About, the problem types, and an error page.
 var pageTypes = []string{
 	"/",
 	"/?stage=primary&disadvantage=low-income",
@@ -66,6 +66,8 @@ var pageTypes = []string{
 	"/evidence-map",
 	"/evidence-map?rows=disadvantage&cols=design",
 	"/about",
+	"/problems",
+	"/problems/invalid-parameter",
 	"/no-such-page",
 }
 
@@ -396,6 +398,8 @@ func audit(t *testing.T, tab context.Context, site string) {
 		"/evidence-map",
 		"/evidence-map?rows=disadvantage&cols=design",
 		"/about",
+		"/problems",
+		"/problems/precondition-failed",
 		"/?stage=university",
 		"/no-such-page",
 	}

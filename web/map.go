@@ -59,7 +59,7 @@ type legendStep struct {
 // to show instead of narrowing the count: each cell already stands for one value of that
 // field, and its link (that value plus the other filters) then lists exactly its studies.
 func (s *Site) mapPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	f, err := parseForm(c.Request.URL.Query(), studyFields, "rows", "cols", "q")
 	if err != nil {
 		s.webFail(c, err)

@@ -26,7 +26,7 @@ type finderView struct {
 // finderPage is the home page: interventions filtered by stage, families, theme, strand
 // and setting, as plain-language cards.
 func (s *Site) finderPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	lf, err := parseListForm(finderSpec, c.Request.URL.Query())
 	if err != nil {
 		s.webFail(c, err)
@@ -87,7 +87,7 @@ type interventionView struct {
 }
 
 func (s *Site) interventionPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return
@@ -129,7 +129,7 @@ var studyExports = []struct{ format, label string }{
 }
 
 func (s *Site) studiesPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	lf, err := parseListForm(studiesSpec, c.Request.URL.Query())
 	if err != nil {
 		s.webFail(c, err)
@@ -187,7 +187,7 @@ var studyReferenceFormats = []struct{ format, label string }{
 }
 
 func (s *Site) studyPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return
@@ -223,7 +223,7 @@ type aboutView struct {
 
 // aboutPage explains the review, its vocabularies and the provenance of the data.
 func (s *Site) aboutPage(c *gin.Context) {
-	cat := s.snapshot()
+	cat := s.snapshot(c)
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
 		return

@@ -10,12 +10,15 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +38,7 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the page templates; each is parsed with the layout and the partials.
-var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "error"}
+var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "problems", "error"}
 
 // Templates and assets are parsed and hashed once: they are part of the binary, so a
 // failure is a build mistake that the first test catches.
@@ -174,20 +177,72 @@ func New(src Snapshots, log *slog.Logger) *Site {
 	return &Site{src: src, log: log}
 }
 
-// snapshot is the evidence base as it is now. A page that asks several questions asks it
-// once, so the whole page describes one version.
-func (s *Site) snapshot() *catalog.Catalog { return s.src.Catalog() }
+// snapshotKey holds, in a request's context, the snapshot a page is answered from.
+const snapshotKey = "web.snapshot"
+
+// snapshot is the evidence base a request sees: taken once, on first use, and kept for
+// the rest of the request, so a page's ETag and every question it asks share one version.
+func (s *Site) snapshot(c *gin.Context) *catalog.Catalog {
+	if v, ok := c.Get(snapshotKey); ok {
+		return v.(*catalog.Catalog)
+	}
+	cat := s.src.Catalog()
+	c.Set(snapshotKey, cat)
+	return cat
+}
 
 // Register adds the pages to r. They are not part of the OpenAPI contract: they are for
 // people, and each one links to the JSON query that gives the same data.
 func (s *Site) Register(r *gin.Engine) {
-	r.GET("/", s.finderPage)
-	r.GET("/interventions/:id", s.interventionPage)
-	r.GET("/studies", s.studiesPage)
-	r.GET("/studies/:id", s.studyPage)
-	r.GET("/evidence-map", s.mapPage)
-	r.GET("/about", s.aboutPage)
+	pages := r.Group("", s.cacheable)
+	pages.GET("/", s.finderPage)
+	pages.GET("/interventions/:id", s.interventionPage)
+	pages.GET("/studies", s.studiesPage)
+	pages.GET("/studies/:id", s.studyPage)
+	pages.GET("/evidence-map", s.mapPage)
+	pages.GET("/about", s.aboutPage)
+	pages.GET("/problems", s.problemsPage)
+	pages.GET("/problems/:slug", s.problemsPage)
 	r.GET("/static/*name", s.staticAsset)
+}
+
+// PageMaxAge is how long a browser or proxy may reuse a page without asking again.
+const PageMaxAge = 5 * time.Minute
+
+// buildHash identifies the templates and assets compiled into the binary: a page changes
+// with them as much as with the data.
+var buildHash = func() string {
+	h := sha256.New()
+	_ = fs.WalkDir(templateFiles, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := templateFiles.ReadFile(p)
+			h.Write([]byte(p))
+			h.Write(b)
+		}
+		return err
+	})
+	for _, name := range slices.Sorted(maps.Keys(assets)) {
+		h.Write([]byte(name + assets[name].hash))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}()
+
+// cacheable gives pages validators and caching, as the API's responses have: a weak ETag
+// of the dataset version, the binary's templates and the URL (a page holds nothing else),
+// If-None-Match answered with 304, and Cache-Control. An error page drops both (webFail).
+func (s *Site) cacheable(c *gin.Context) {
+	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + buildHash + "\x00" + pageURL(c.Request)))
+	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(PageMaxAge.Seconds())))
+	c.Header("Vary", "Accept-Encoding")
+	for _, t := range strings.Split(c.GetHeader("If-None-Match"), ",") {
+		if t = strings.TrimSpace(t); t != "" && strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
+			c.AbortWithStatus(http.StatusNotModified)
+			return
+		}
+	}
+	c.Next()
 }
 
 func (s *Site) staticAsset(c *gin.Context) {
@@ -220,13 +275,7 @@ func (s *Site) layout(c *gin.Context, version, title, section, dataURL string) l
 }
 
 // pageURL is the absolute address of a request, as the reader's browser sent it.
-func pageURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.URL.RequestURI()
-}
+func pageURL(r *http.Request) string { return httpio.BaseURL(r) + r.URL.RequestURI() }
 
 // render executes a page into a buffer first, so a template error becomes an error page
 // instead of half a page.
@@ -277,24 +326,25 @@ func (s *Site) webFail(c *gin.Context, err error) {
 	}
 	v := errorView{Status: httpio.StatusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
 	switch e.Code {
-	case models.EInvalid:
-		v.layout = s.layout(c, s.snapshot().Version(), "Check your search", "", "")
+	case models.EInvalid, models.EUnknownParameter:
+		v.layout = s.layout(c, s.snapshot(c).Version(), "Check your search", "", "")
 		v.Heading = "Some of this search could not be used"
 		v.Message = "The address of this page asks for something the evidence base does not have. Change the options below, or start again."
 		for _, f := range e.Fields {
 			v.Problems = append(v.Problems, problemLine{Text: fieldReason(f), Valid: f.Valid})
 		}
 	case models.ENotFound:
-		v.layout = s.layout(c, s.snapshot().Version(), "Page not found", "", "")
+		v.layout = s.layout(c, s.snapshot(c).Version(), "Page not found", "", "")
 		v.Heading = "We could not find that page"
 		v.Message = "It may have been mistyped, or the record may have a new address. " + capitalise(e.Message) + "."
 		v.Back = "/"
 	default:
-		v.layout = s.layout(c, s.snapshot().Version(), "Something went wrong", "", "")
+		v.layout = s.layout(c, s.snapshot(c).Version(), "Something went wrong", "", "")
 		v.Heading = "Something went wrong on our side"
 		v.Message = "The server could not show this page. The problem has been logged; trying again later may help."
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Writer.Header().Del("ETag") // an error is not a representation to revalidate
 	c.Abort()
 	s.render(c, v.Status, "error", v)
 }

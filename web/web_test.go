@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -527,3 +528,50 @@ func TestStaffDownloadsAndPrint(t *testing.T) {
 }
 
 func hasClassAttr(n *html.Node, class string) bool { return byClass(class)(n) }
+
+// TestPagesAreCacheable: every page type sends a weak ETag and Cache-Control tied to the
+// dataset version, answers If-None-Match with 304, and gets a new ETag when the data
+// changes; error pages send neither.
+func TestPagesAreCacheable(t *testing.T) {
+	srv, st := apitest.NewWritableServer(t)
+	get := func(target, inm string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	targets := []string{"/", "/?stage=primary", "/interventions/triple-p", "/studies", "/studies/mol-2008", "/evidence-map", "/about", "/problems", "/problems/not-found"}
+	etags := map[string]string{}
+	for _, target := range targets {
+		rec := get(target, "")
+		etag := rec.Header().Get("ETag")
+		if rec.Code != http.StatusOK || !strings.HasPrefix(etag, `W/"`) || !strings.HasPrefix(rec.Header().Get("Cache-Control"), "public, max-age=") {
+			t.Errorf("%s: %d, ETag %q, Cache-Control %q", target, rec.Code, etag, rec.Header().Get("Cache-Control"))
+			continue
+		}
+		etags[target] = etag
+		if again := get(target, etag); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+			t.Errorf("%s with its ETag: %d; want 304", target, again.Code)
+		}
+	}
+	if etags["/"] == etags["/?stage=primary"] {
+		t.Error("two pages share an ETag")
+	}
+	if rec := get("/studies/no-such-study", ""); rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("an error page has ETag %q, Cache-Control %q", rec.Header().Get("ETag"), rec.Header().Get("Cache-Control"))
+	}
+	admin := apitest.Token(t, st, "page-cache-admin", models.RoleAdmin)
+	rec := apitest.Get(t, srv, "/api/v1/themes/engaging-with-fathers")
+	theme := apitest.Decode[api.ThemeDetail](t, rec).Data.Theme
+	theme.Description += " Revised."
+	body, _ := json.Marshal(theme)
+	if put := apitest.Send(t, srv, http.MethodPut, "/api/v1/themes/engaging-with-fathers", admin, "application/json", body, "If-Match", rec.Header().Get("ETag")); put.Code != http.StatusOK {
+		t.Fatalf("put theme: %d %s", put.Code, put.Body)
+	}
+	if after := get("/about", etags["/about"]); after.Code != http.StatusOK || after.Header().Get("ETag") == etags["/about"] {
+		t.Errorf("after a write, /about with the old ETag: %d, ETag %q", after.Code, after.Header().Get("ETag"))
+	}
+}

@@ -20,10 +20,10 @@ type Params struct {
 func ParseParams(raw url.Values, allowed ...string) (Params, error) {
 	for name, vs := range raw {
 		if !slices.Contains(allowed, name) {
-			return Params{}, models.Invalid(name, "is not a parameter of this endpoint", allowed...)
+			return Params{}, unknownParameter(name, "is not a parameter of this endpoint", allowed...)
 		}
 		if len(vs) > 1 && name != "filter" {
-			return Params{}, models.Invalid(name, "is given more than once")
+			return Params{}, unknownParameter(name, "is given more than once")
 		}
 	}
 	return Params{values: raw}, nil
@@ -96,3 +96,10 @@ func ParamsOf(raw url.Values) Params { return Params{values: raw} }
 
 // Has reports whether the parameter was given, even empty.
 func (p Params) Has(name string) bool { return p.values.Has(name) }
+
+// unknownParameter is an EUnknownParameter error about one parameter.
+func unknownParameter(name, reason string, valid ...string) error {
+	e := models.Invalid(name, reason, valid...)
+	e.Code = models.EUnknownParameter
+	return e
+}

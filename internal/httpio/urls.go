@@ -1,0 +1,23 @@
+package httpio
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// BaseURL is the scheme and host a request was sent to, as the client sent it: https when
+// the connection is TLS or a proxy says so in X-Forwarded-Proto, and the Host header. The
+// API's links and problem types and the pages' printed addresses are all built from it.
+func BaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// AbsoluteURL is path and query on the request's base URL.
+func AbsoluteURL(r *http.Request, path string, query url.Values) string {
+	u := url.URL{Path: path, RawQuery: query.Encode()}
+	return BaseURL(r) + u.RequestURI()
+}
