@@ -52,7 +52,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		return
 	}
 	serveList(s, c, interventionRelations, s.snapshot(c).Interventions, func(r listRequest, iv models.Intervention, m *Match) (InterventionItem, error) {
-		item := InterventionItem{Intervention: iv, EvidenceSummary: s.snapshot(c).EvidenceSummary(&iv), Match: m}
+		item := InterventionItem{Intervention: iv, StudyCount: s.snapshot(c).StudyCount(iv.ID), EvidenceSummary: s.snapshot(c).EvidenceSummary(&iv), Match: m}
 		var err error
 		if len(r.include) > 0 {
 			item.Included, err = s.interventionIncluded(c, r, iv.ID)

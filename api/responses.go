@@ -63,6 +63,7 @@ type StudyList struct {
 // InterventionItem is an intervention in a list, with its computed evidence summary.
 type InterventionItem struct {
 	models.Intervention
+	StudyCount      int                    `json:"study_count" example:"4"` // studies in the review linked to it: what sort=study_count orders by
 	EvidenceSummary models.EvidenceSummary `json:"evidence_summary"`
 	Match           *Match                 `json:"match,omitempty"`
 	Included        *InterventionIncluded  `json:"included,omitempty"`
@@ -71,12 +72,13 @@ type InterventionItem struct {
 func (it InterventionItem) recordKey() string { return "intervention/" + it.ID }
 func (it InterventionItem) record() any       { return it.Intervention }
 func (it InterventionItem) extras() []extra {
-	return append([]extra{{"evidence_summary", it.EvidenceSummary}}, itemExtras(it.Match, it.Included)...)
+	return append([]extra{{"study_count", it.StudyCount}, {"evidence_summary", it.EvidenceSummary}}, itemExtras(it.Match, it.Included)...)
 }
 
 // InterventionWithSummary is an intervention with its computed evidence summary.
 type InterventionWithSummary struct {
 	models.Intervention
+	StudyCount      int                    `json:"study_count" example:"4"` // studies in the review linked to it
 	EvidenceSummary models.EvidenceSummary `json:"evidence_summary"`
 } // @name InterventionWithSummary
 

@@ -380,7 +380,8 @@ func (s *Server) writeDetail(c *gin.Context, status int, kind, id string) {
 			s.fail(c, err)
 			return
 		}
-		body, etag = InterventionDetail{Data: InterventionWithSummary{Intervention: d.Intervention, EvidenceSummary: cat.EvidenceSummary(&d.Intervention)},
+		body, etag = InterventionDetail{Data: InterventionWithSummary{Intervention: d.Intervention, StudyCount: len(d.Studies),
+			EvidenceSummary: cat.EvidenceSummary(&d.Intervention)},
 			Related: interventionRelated(d), Meta: s.versionMeta(c)}, d.ETag()
 	}
 	c.Header("ETag", etag)

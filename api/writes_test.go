@@ -478,3 +478,31 @@ func TestVocabularyWrites(t *testing.T) {
 		t.Errorf("theme audit: %d entries, %v", total, err)
 	}
 }
+
+// Interventions show the study_count they sort by, in lists and details alike.
+func TestInterventionsShowStudyCount(t *testing.T) {
+	srv := apitest.NewServer(t)
+	list := apitest.Decode[struct {
+		Data []struct {
+			ID         string `json:"id"`
+			StudyCount int    `json:"study_count"`
+		}
+	}](t, apitest.Get(t, srv, "/api/v1/interventions?sort=-study_count,name&per_page=100"))
+	for i, iv := range list.Data {
+		if i > 0 && iv.StudyCount > list.Data[i-1].StudyCount {
+			t.Fatalf("sort=-study_count: %s (%d) after %s (%d)", iv.ID, iv.StudyCount, list.Data[i-1].ID, list.Data[i-1].StudyCount)
+		}
+		detail := apitest.Decode[struct {
+			Data struct {
+				StudyCount int `json:"study_count"`
+			}
+			Related struct{ Studies []json.RawMessage }
+		}](t, apitest.Get(t, srv, "/api/v1/interventions/"+iv.ID))
+		if detail.Data.StudyCount != iv.StudyCount || len(detail.Related.Studies) != iv.StudyCount {
+			t.Errorf("%s: study_count %d in the list, %d in the detail, %d related studies", iv.ID, iv.StudyCount, detail.Data.StudyCount, len(detail.Related.Studies))
+		}
+	}
+	if list.Data[0].StudyCount == 0 {
+		t.Error("no intervention has a study")
+	}
+}

@@ -327,3 +327,12 @@ func (cat *Catalog) TagUse(kind, slug string) (studies, interventions int) {
 	}
 	return count(cat.studies), count(cat.interventions)
 }
+
+// StudyCount is how many studies in the review an intervention is linked to, the value
+// sort=study_count orders by; 0 for an unknown id.
+func (cat *Catalog) StudyCount(id string) int {
+	if o, ok := cat.interventions.byID[id]; ok {
+		return len(cat.ivStudies[o])
+	}
+	return 0
+}
