@@ -659,8 +659,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness probe: the store answers
-         * @description Answers 200 when the store of record answers a query, with the dataset version being served; 503 otherwise.
+         * Readiness probe: the store answers and this replica is current
+         * @description Answers 200 when the store of record answers a query and this process has caught up with the database's latest revision within the allowed lag (`-max-lag`), with the dataset version being served; 503 otherwise, so a load balancer sends no reads to a replica that is behind.
          */
         get: operations["readyz"];
         put?: never;
@@ -937,6 +937,11 @@ export interface components {
             setting?: string | null;
             stage?: string | null;
             strands?: string[];
+            /**
+             * @description studies in the review linked to it: what sort=study_count orders by
+             * @example 4
+             */
+            study_count?: number;
             summary?: string;
             themes?: string[];
             url?: string | null;
@@ -974,6 +979,11 @@ export interface components {
             setting?: string | null;
             stage?: string | null;
             strands?: string[];
+            /**
+             * @description studies in the review linked to it
+             * @example 4
+             */
+            study_count?: number;
             summary?: string;
             themes?: string[];
             url?: string | null;
