@@ -3,7 +3,7 @@
 //
 //	@title						Parental engagement evidence base API
 //	@version					1.0
-//	@description				A live, queryable knowledge base of the evidence review "Parental Engagement: What Works?" — studies published 2008–2014 on parental and family engagement in children's learning, the six key themes the review is organised by, and the interventions those studies evaluate. Every record is tagged by strand (the four strands of government activity on parental engagement) and by disadvantage focus. Errors are RFC 9457 problem documents (application/problem+json). Responses carry a weak ETag and honour If-None-Match.
+//	@description				A live, queryable knowledge base of the evidence review "Parental Engagement: What Works?" — studies published 2008–2014 on parental and family engagement in children's learning, the six key themes the review is organised by, and the interventions those studies evaluate. Every record is tagged by strand (the four strands of government activity on parental engagement) and by disadvantage focus. Errors are RFC 9457 problem documents (application/problem+json). Responses carry a weak ETag and honour If-None-Match. Every GET also answers HEAD, with the same status and headers and no body (OpenAPI 3.0 has no way to say so per operation). Every response carries X-Content-Type-Options: nosniff.
 //	@license.name				Data: see each record's verified_in sources
 //	@BasePath					/
 //	@tag.name					studies
@@ -161,14 +161,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "dataset_version", st.DatasetVersion(), "docs", "/docs")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
+	go func() { errc <- httpServer.Serve(api.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

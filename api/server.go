@@ -107,9 +107,11 @@ func (s *Server) routes() {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // /api/v1/studies/ is not a resource; answer 404, not a redirect
 	r.Use(
+		secureHeaders,
 		requestid.New(),
 		s.logRequests,
 		gin.CustomRecoveryWithWriter(nil, s.recover),
+		limitRequest,
 		s.limitBody,
 		cors.New(s.corsConfig()),
 		gzip.Gzip(gzip.DefaultCompression),

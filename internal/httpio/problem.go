@@ -64,14 +64,24 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	WriteProblem(c, StatusOf(e.Code), e.Error(), e.Fields)
 }
 
+// maxInstanceBytes bounds the request target a problem echoes as its instance.
+const maxInstanceBytes = 2048
+
 // WriteProblem answers a problem document with the given status, detail and field errors.
 func WriteProblem(c *gin.Context, status int, detail string, fields []models.FieldError) {
+	instance := c.Request.URL.RequestURI()
+	if len(instance) > maxInstanceBytes { // say a 414: do not echo what was refused for its size
+		instance = c.Request.URL.Path
+		if len(instance) > maxInstanceBytes {
+			instance = instance[:maxInstanceBytes]
+		}
+	}
 	p := Problem{
 		Type:      "about:blank",
 		Title:     http.StatusText(status),
 		Status:    status,
 		Detail:    detail,
-		Instance:  c.Request.URL.RequestURI(),
+		Instance:  instance,
 		RequestID: requestid.Get(c),
 		Errors:    fields,
 	}

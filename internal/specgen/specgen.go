@@ -105,6 +105,7 @@ func Convert(swagger2 []byte) ([]byte, error) {
 			}
 		}
 	}
+	addEdgeResponses(doc3)
 	if err := doc3.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("generated OpenAPI 3 document is invalid: %w", err)
 	}

@@ -1,0 +1,64 @@
+package specgen
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Responses the middleware gives, before or around any handler, and so on operations whose
+// annotations cannot know of them. Each is declared once under components/responses and
+// referenced from every operation it can answer, so the spec lists every status served.
+var edgeResponses = []struct {
+	status      int
+	description string
+	applies     func(method, path string) bool
+}{
+	{http.StatusNotModified, "Not Modified: the If-None-Match header names the current ETag; no body.", cacheable},
+	{http.StatusMethodNotAllowed, "The path exists, but not with this method.", always},
+	{http.StatusRequestEntityTooLarge, "The request body is larger than the server's limit (-max-body-bytes; imports have their own).", always},
+	{http.StatusRequestURITooLong, "The request target (path and query) is longer than 8192 bytes.", always},
+	{http.StatusRequestHeaderFieldsTooLarge, "The request's header fields are larger than 16 KiB, or the request line and header fields together larger than 64 KiB.", always},
+}
+
+func always(string, string) bool { return true }
+
+// cacheable: reads under /api/v1 carry an ETag and answer If-None-Match, except the
+// audit log, which is never cached.
+func cacheable(method, path string) bool {
+	return method == http.MethodGet && strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/audit"
+}
+
+func responseName(status int) string {
+	return strings.ReplaceAll(http.StatusText(status), " ", "") + strconv.Itoa(status)
+}
+
+// addEdgeResponses declares the middleware's responses on every operation they apply to.
+func addEdgeResponses(doc *openapi3.T) {
+	if doc.Components.Responses == nil {
+		doc.Components.Responses = openapi3.ResponseBodies{}
+	}
+	problem := openapi3.NewContentWithSchemaRef(openapi3.NewSchemaRef("#/components/schemas/Problem", doc.Components.Schemas["Problem"].Value), []string{"application/problem+json"})
+	for _, e := range edgeResponses {
+		r := openapi3.NewResponse().WithDescription(e.description)
+		if e.status >= 400 {
+			r.Content = problem
+		}
+		doc.Components.Responses[responseName(e.status)] = &openapi3.ResponseRef{Value: r}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, e := range edgeResponses {
+				if !e.applies(method, path) || op.Responses.Value(strconv.Itoa(e.status)) != nil {
+					continue
+				}
+				op.Responses.Set(strconv.Itoa(e.status), &openapi3.ResponseRef{
+					Ref:   "#/components/responses/" + responseName(e.status),
+					Value: doc.Components.Responses[responseName(e.status)].Value,
+				})
+			}
+		}
+	}
+}
