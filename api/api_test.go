@@ -188,7 +188,7 @@ func TestBadInputIsProblem(t *testing.T) {
 		{"/api/v1/interventions/no-such", 404, ""},
 		{"/api/v1/interventions?filter=study.colour:red", 400, "filter"},
 		{"/api/v1/themes/no-such-theme", 404, ""},
-		{"/api/v1/themes/BAD%20SLUG", 400, "id"},
+		{"/api/v1/themes/BAD%20SLUG", 400, "slug"},
 		{"/api/v1/themes?page=1", 400, "page"},
 		{"/api/v1/nothing-here", 404, ""},
 	}

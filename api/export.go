@@ -66,10 +66,17 @@ func (s *Server) negotiate(c *gin.Context, offers []format) (format, bool) {
 		s.fail(c, err)
 	case f.name == "":
 		httpio.WriteProblem(c, http.StatusNotAcceptable, "the Accept header rules out every representation of this endpoint: "+mediaTypes(offers), nil)
-	case c.Request.URL.Query().Has("bom") && f != formatCSV:
-		s.fail(c, models.Invalid("bom", "applies to format=csv only"))
 	default:
-		return f, true
+		// bom=false, its default, is accepted anywhere bom is; bom=true with CSV only
+		bom, err := httpio.ParamsOf(c.Request.URL.Query()).Bool("bom", false)
+		switch {
+		case err != nil:
+			s.fail(c, err)
+		case bom && f != formatCSV:
+			s.fail(c, models.Invalid("bom", "bom=true applies to format=csv only"))
+		default:
+			return f, true
+		}
 	}
 	return f, false
 }

@@ -52,7 +52,7 @@ func (s *Server) getTheme(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := httpio.ValidID("theme", slug); err != nil {
+	if err := httpio.ValidSlug("theme", slug); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package specgen
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,6 +59,62 @@ func addEdgeResponses(doc *openapi3.T) {
 					Ref:   "#/components/responses/" + responseName(e.status),
 					Value: doc.Components.Responses[responseName(e.status)].Value,
 				})
+			}
+		}
+	}
+}
+
+// carryParameterExamples copies the examples swag writes on query, path and header
+// parameters (example(...)), which the Swagger 2.0 → OpenAPI 3 conversion drops.
+func carryParameterExamples(swagger2 []byte, doc *openapi3.T) error {
+	var raw struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name    string `json:"name"`
+				In      string `json:"in"`
+				Example any    `json:"example"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(swagger2, &raw); err != nil {
+		return err
+	}
+	for path, ops := range raw.Paths {
+		for method, op := range ops {
+			for _, p := range op.Parameters {
+				if p.Example == nil || p.In == "body" {
+					continue
+				}
+				if op3 := doc.Paths.Find(path).GetOperation(strings.ToUpper(method)); op3 != nil {
+					if param := op3.Parameters.GetByInAndName(p.In, p.Name); param != nil {
+						param.Example = p.Example
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Path parameters: what the server accepts, which swag cannot say (it has no pattern).
+// Ids and slugs are models.ValidSlug's rule; docs files are plain file names.
+var pathPatterns = map[string]struct {
+	pattern   string
+	maxLength uint64
+}{
+	"id":   {`^[a-z0-9]+(-[a-z0-9]+)*$`, 100},
+	"slug": {`^[a-z0-9]+(-[a-z0-9]+)*$`, 100},
+	"file": {`^[A-Za-z0-9][A-Za-z0-9._-]*$`, 100},
+}
+
+func addPathPatterns(doc *openapi3.T) {
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, ref := range op.Parameters {
+				if pp, ok := pathPatterns[ref.Value.Name]; ok && ref.Value.In == "path" {
+					s := ref.Value.Schema.Value
+					s.Pattern, s.MaxLength = pp.pattern, &pp.maxLength
+				}
 			}
 		}
 	}
