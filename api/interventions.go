@@ -25,8 +25,8 @@ import (
 //	@Produce		text/csv
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar)"	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence"	maxLength(1000)	example(reading)
+//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(disadvantage:low-income,stage:primary)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)	example(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)

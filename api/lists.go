@@ -32,6 +32,9 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 		s.fail(c, err)
 		return
 	}
+	ctx, cancel := s.queryContext(c)
+	defer cancel()
+	r.query.Context = ctx
 	page, err := query(r.query)
 	if err != nil {
 		s.fail(c, err)
@@ -68,10 +71,10 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 	}
 	var r listRequest
 	r.query = catalog.Query{
-		Filter:    p.Str("filter"),
-		Search:    p.Str("q"),
-		Sort:      p.Str("sort"),
-		Cursor:    p.Str("cursor"),
+		Filter: p.Str("filter"),
+		Search: p.Str("q"),
+		Sort:   p.Str("sort"),
+		Cursor: p.Str("cursor"),
 		Facets: p.List("facets"),
 	}
 	if r.query.FacetMode, err = p.Choice("facet_mode"); err != nil {

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -37,8 +38,14 @@ type Options struct {
 	// MaxImportBytes bounds an import's body, a whole dataset document
 	MaxImportBytes int64
 	CacheMaxAge    time.Duration
-	Site           Site // the pages for people, served beside the API; nil for none
+	// QueryTimeout bounds the query work of one request (filter, search, sort, facets);
+	// past it the answer is 503. An export's streaming is not bounded by it.
+	QueryTimeout time.Duration
+	Site         Site // the pages for people, served beside the API; nil for none
 }
+
+// DefaultQueryTimeout is the query work one request may take when Options do not say.
+const DefaultQueryTimeout = 3 * time.Second
 
 // Site is the server-rendered web finder (package web): it adds its own routes, and
 // answers unknown paths outside /api/ with a page rather than a problem document.
@@ -78,6 +85,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	}
 	if opts.MaxImportBytes == 0 {
 		opts.MaxImportBytes = 512 << 20
+	}
+	if opts.QueryTimeout == 0 {
+		opts.QueryTimeout = DefaultQueryTimeout
 	}
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = 5 * time.Minute
@@ -177,8 +187,23 @@ func (s *Server) routes() {
 	s.engine = r
 }
 
-// fail answers an error from a handler.
-func (s *Server) fail(c *gin.Context, err error) { httpio.WriteError(c, s.log, asParameters(err)) }
+// fail answers an error from a handler. A query that ran past its deadline is a 503: the
+// server would not spend longer on it, and a narrower query may well answer.
+func (s *Server) fail(c *gin.Context, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		c.Header("Retry-After", "1")
+		httpio.WriteProblem(c, http.StatusServiceUnavailable,
+			fmt.Sprintf("the query took longer than %s, the most one request may take; narrow the filter or the search", s.opts.QueryTimeout), nil)
+		return
+	}
+	httpio.WriteError(c, s.log, asParameters(err))
+}
+
+// queryContext bounds the query work of a request: it ends after QueryTimeout, or when the
+// client goes away.
+func (s *Server) queryContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), s.opts.QueryTimeout)
+}
 
 // parameterOf names the API parameter that carries each part of a query the engine can
 // object to, where the two names differ.

@@ -32,9 +32,9 @@ import (
 //	@Produce		application/vnd.citationstyles.csl+json
 //	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter in the grammar above"	example(theme:supporting-vulnerable-families,year:2010-2014)
-//	@Param			q			query		string	false	"Full-text search"				maxLength(1000)	example(dialogic reading)
-//	@Param			sort		query		string	false	"Sort keys, comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
+//	@Param			filter		query		string	false	"Filter in the grammar above. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(theme:supporting-vulnerable-families,year:2010-2014)
+//	@Param			q			query		string	false	"Full-text search. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."				maxLength(1000)	example(dialogic reading)
+//	@Param			sort		query		string	false	"Sort keys (at most 4), comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
 //	@Param			page		query		int		false	"Page number (offset paging; at most 10,000 records deep)"	minimum(1)	default(1)	example(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	example(*)

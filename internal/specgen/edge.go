@@ -21,6 +21,7 @@ var edgeResponses = []struct {
 	{http.StatusMethodNotAllowed, "The path exists, but not with this method.", always},
 	{http.StatusRequestEntityTooLarge, "The request body is larger than the server's limit (-max-body-bytes; imports have their own).", always},
 	{http.StatusRequestURITooLong, "The request target (path and query) is longer than 8192 bytes.", always},
+	{http.StatusServiceUnavailable, "The query took longer than the server allows one request (3 s by default); narrow the filter or the search. Retry-After says when to try again.", listQuery},
 	{http.StatusRequestHeaderFieldsTooLarge, "The request's header fields are larger than 16 KiB, or the request line and header fields together larger than 64 KiB.", always},
 }
 
@@ -30,6 +31,11 @@ func always(string, string) bool { return true }
 // audit log, which is never cached.
 func cacheable(method, path string) bool {
 	return method == http.MethodGet && strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/audit"
+}
+
+// listQuery: the lists run their query under a deadline.
+func listQuery(method, path string) bool {
+	return method == http.MethodGet && (path == "/api/v1/studies" || path == "/api/v1/interventions")
 }
 
 func responseName(status int) string {
