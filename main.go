@@ -104,6 +104,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
 		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
+		rateLimit = fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
+		rateBurst = fs.Int("rate-burst", api.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
+		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
 	)
 	fs.Usage = func() {
@@ -134,6 +137,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *maxBody < 1 {
 		return usageError{errors.New("-max-body-bytes must be at least 1")}
 	}
+	if *rateLimit < 0 || *rateBurst < 1 {
+		return usageError{errors.New("-rate-limit must be 0 or more, and -rate-burst at least 1")}
+	}
+	trusted, err := api.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
+	}
 
 	var raw []byte // nil: the embedded dataset
 	if *dataset != "" {
@@ -146,7 +156,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	defer st.Close()
-	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody, Site: web.New(st, log)})
+	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody, Site: web.New(st, log),
+		RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
 	if err != nil {
 		return err
 	}

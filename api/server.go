@@ -41,6 +41,7 @@ type Options struct {
 	// QueryTimeout bounds the query work of one request (filter, search, sort, facets);
 	// past it the answer is 503. An export's streaming is not bounded by it.
 	QueryTimeout time.Duration
+	RateLimit    RateLimit // per-client token buckets; Rate 0 for none
 	Site         Site // the pages for people, served beside the API; nil for none
 }
 
@@ -63,6 +64,7 @@ type Server struct {
 	specJSON []byte
 	engine   *gin.Engine
 	records  recordCache // encoded records, for list pages
+	limiter  *rateLimiter // nil when rate limiting is off
 	// citations keeps the citation keys of the latest snapshot an export used: keys are made
 	// over the whole dataset, so a study keeps its key in every export of one version
 	citations struct {
@@ -97,6 +99,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
 	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
+	if opts.RateLimit.Rate > 0 {
+		s.limiter = newRateLimiter(opts.RateLimit)
+	}
 	s.routes()
 	return s, nil
 }
@@ -116,16 +121,21 @@ func (s *Server) routes() {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // /api/v1/studies/ is not a resource; answer 404, not a redirect
-	r.Use(
+	chain := []gin.HandlerFunc{
 		secureHeaders,
 		requestid.New(),
 		s.logRequests,
 		gin.CustomRecoveryWithWriter(nil, s.recover),
 		limitRequest,
+	}
+	if s.limiter != nil {
+		chain = append(chain, s.limiter.limit)
+	}
+	r.Use(append(chain,
 		s.limitBody,
 		cors.New(s.corsConfig()),
 		gzip.Gzip(gzip.DefaultCompression),
-	)
+	)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.opts.Site != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.opts.Site.NotFound(c) // people get a page; programs under /api/ get a problem
@@ -242,7 +252,7 @@ func (s *Server) corsConfig() cors.Config {
 			http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders: []string{"Accept", "If-None-Match", "If-Match", "Content-Type", "Authorization", "Idempotency-Key"},
 		ExposeHeaders: []string{"ETag", "Link", "Location", "X-Request-ID", "X-Dataset-Version", "Content-Disposition",
-			"WWW-Authenticate", "Idempotent-Replayed"},
+			"WWW-Authenticate", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "Retry-After"},
 		MaxAge: 12 * time.Hour,
 	}
 	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {

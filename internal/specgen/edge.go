@@ -21,6 +21,7 @@ var edgeResponses = []struct {
 	{http.StatusMethodNotAllowed, "The path exists, but not with this method.", always},
 	{http.StatusRequestEntityTooLarge, "The request body is larger than the server's limit (-max-body-bytes; imports have their own).", always},
 	{http.StatusRequestURITooLong, "The request target (path and query) is longer than 8192 bytes.", always},
+	{http.StatusTooManyRequests, "Too many requests from this client: its token bucket (see RateLimit-Policy) cannot pay this request's cost. Retry-After says when it can.", rateLimited},
 	{http.StatusServiceUnavailable, "The query took longer than the server allows one request (3 s by default); narrow the filter or the search. Retry-After says when to try again.", listQuery},
 	{http.StatusRequestHeaderFieldsTooLarge, "The request's header fields are larger than 16 KiB, or the request line and header fields together larger than 64 KiB.", always},
 }
@@ -32,6 +33,9 @@ func always(string, string) bool { return true }
 func cacheable(method, path string) bool {
 	return method == http.MethodGet && strings.HasPrefix(path, "/api/v1/") && path != "/api/v1/audit"
 }
+
+// rateLimited: everything but the health probes counts against a client's budget.
+func rateLimited(_, path string) bool { return path != "/healthz" && path != "/readyz" }
 
 // listQuery: the lists run their query under a deadline.
 func listQuery(method, path string) bool {
@@ -52,6 +56,17 @@ func addEdgeResponses(doc *openapi3.T) {
 		r := openapi3.NewResponse().WithDescription(e.description)
 		if e.status >= 400 {
 			r.Content = problem
+		}
+		if e.status == http.StatusTooManyRequests {
+			r.Headers = openapi3.Headers{}
+			for name, desc := range map[string]string{
+				"Retry-After":      "Seconds until the request can be paid for",
+				"RateLimit":        `What is left of the client's budget, e.g. "default";r=0;t=3 (draft-ietf-httpapi-ratelimit-headers); sent on every rate-limited response`,
+				"RateLimit-Policy": `The client's budget, e.g. "default";q=60;w=3: q units per w seconds; sent on every rate-limited response`,
+			} {
+				h := &openapi3.Header{Parameter: openapi3.Parameter{Description: desc, Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}}
+				r.Headers[name] = &openapi3.HeaderRef{Value: h}
+			}
 		}
 		doc.Components.Responses[responseName(e.status)] = &openapi3.ResponseRef{Value: r}
 	}
