@@ -31,7 +31,9 @@ const swaggerInitializer = `window.onload = function () {
 //	@Produce	application/yaml
 //	@Success	200	{string}	string	"OpenAPI 3.0 document"
 //	@Router		/openapi.yaml [get]
-func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.specYAML) }
+func (s *Server) openAPIYAML(c *gin.Context) {
+	s.compressed.serve(c, "openapi.yaml", "", "application/yaml", s.specYAML)
+}
 
 // openAPIJSON godoc
 //
@@ -42,7 +44,9 @@ func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "applicatio
 //	@Produce	json
 //	@Success	200	{object}	object	"OpenAPI 3.0 document"
 //	@Router		/openapi.json [get]
-func (s *Server) openAPIJSON(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.specJSON) }
+func (s *Server) openAPIJSON(c *gin.Context) {
+	s.compressed.serve(c, "openapi.json", "", "application/json", s.specJSON)
+}
 
 // docsUI godoc
 //

@@ -42,7 +42,7 @@ type Options struct {
 	// past it the answer is 503. An export's streaming is not bounded by it.
 	QueryTimeout time.Duration
 	RateLimit    RateLimit // per-client token buckets; Rate 0 for none
-	Site         Site // the pages for people, served beside the API; nil for none
+	Site         Site      // the pages for people, served beside the API; nil for none
 }
 
 // DefaultQueryTimeout is the query work one request may take when Options do not say.
@@ -57,14 +57,18 @@ type Site interface {
 
 // Server routes requests to handlers.
 type Server struct {
-	store    *store.Store
-	log      *slog.Logger
-	opts     Options
-	specYAML []byte
-	specJSON []byte
-	engine   *gin.Engine
-	records  recordCache // encoded records, for list pages
-	limiter  *rateLimiter // nil when rate limiting is off
+	store      *store.Store
+	log        *slog.Logger
+	opts       Options
+	specYAML   []byte
+	specJSON   []byte
+	engine     *gin.Engine
+	records    recordCache // encoded records, for list pages
+	compressed precompressed
+	limiter    *rateLimiter // nil when rate limiting is off
+	// exportHook runs before each exported record; tests make it fail to see how an
+	// export that breaks mid-stream ends
+	exportHook func(n int) error
 	// citations keeps the citation keys of the latest snapshot an export used: keys are made
 	// over the whole dataset, so a study keeps its key in every export of one version
 	citations struct {
@@ -102,6 +106,7 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if opts.RateLimit.Rate > 0 {
 		s.limiter = newRateLimiter(opts.RateLimit)
 	}
+	s.exportHook = func(int) error { return nil }
 	s.routes()
 	return s, nil
 }
@@ -113,7 +118,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.Method = http.MethodGet
 	}
-	s.engine.ServeHTTP(w, r)
+	cut := new(bool)
+	s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cutKey{}, cut)))
+	if *cut {
+		// net/http drops the connection without ending the response: a chunked body
+		// lacks its last chunk, so the client knows it is incomplete. (Gin's recovery
+		// would swallow this panic inside a handler, so it is raised here.)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+type cutKey struct{}
+
+// cutResponse makes the server drop the connection once the handler returns, so that a
+// response already under way reads as incomplete rather than as whole.
+func cutResponse(c *gin.Context) {
+	if cut, ok := c.Request.Context().Value(cutKey{}).(*bool); ok {
+		*cut = true
+	}
 }
 
 func (s *Server) routes() {
@@ -132,9 +154,10 @@ func (s *Server) routes() {
 		chain = append(chain, s.limiter.limit)
 	}
 	r.Use(append(chain,
+		keepController,
 		s.limitBody,
 		cors.New(s.corsConfig()),
-		gzip.Gzip(gzip.DefaultCompression),
+		gzip.Gzip(gzip.BestSpeed, gzip.WithExcludedPaths(uncompressedPaths)),
 	)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.opts.Site != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
@@ -331,6 +354,15 @@ func (s *Server) logRequests(c *gin.Context) {
 		"method", c.Request.Method, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery,
 		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
 		"request_id", requestid.Get(c))
+}
+
+// controllerKey holds, in a request's context, the http.ResponseController of the writer
+// net/http gave, taken before gzip wraps it (gzip's writer does not unwrap).
+const controllerKey = "kb.controller"
+
+func keepController(c *gin.Context) {
+	c.Set(controllerKey, http.NewResponseController(c.Writer))
+	c.Next()
 }
 
 // snapshotKey holds, in a request's context, the snapshot of the evidence base that the

@@ -50,6 +50,7 @@ import (
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version"
+//	@Header			200			{string}	Trailer	"Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body"
 //	@Router			/api/v1/studies [get]
 func (s *Server) listStudies(c *gin.Context) {
 	if s.answeredAsExport(c, studyListFormats, s.exportStudies) {

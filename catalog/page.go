@@ -240,6 +240,49 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	return res, nil
 }
 
+// all answers a query with the ordinals of every matching record, in order.
+func (c *collection) all(q Query, defaultSort string) ([]int32, error) {
+	clauses, err := parseFilter(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := c.evaluate(q.Context, clauses)
+	if err != nil {
+		return nil, err
+	}
+	var sr *searchResult
+	if strings.TrimSpace(q.Search) != "" {
+		if sr, err = c.text.search(q.Search, matched, false); err != nil {
+			return nil, err
+		}
+		defer sr.release(c.text)
+		matched = sr.matched
+	}
+	sortParam := q.Sort
+	if sortParam == "" {
+		sortParam = defaultSort
+		if sr != nil {
+			sortParam = relevanceKey
+		}
+	}
+	terms, err := c.parseSort(sortParam, sr != nil)
+	if err != nil {
+		return nil, err
+	}
+	n := matched.count()
+	switch {
+	case usesRelevance(terms):
+		ords := make([]int32, 0, n)
+		matched.each(func(o int) bool { ords = append(ords, int32(o)); return true })
+		slices.SortFunc(ords, c.comparator(terms, sr.scores))
+		return ords, expired(q.Context)
+	case canonical(terms, defaultSort):
+		return c.walkOrder(q.Context, matched, c.permutation(terms), -1, 0, n)
+	default:
+		return c.walkGrouped(q.Context, matched, terms, -1, 0, n)
+	}
+}
+
 func usesRelevance(terms []sortTerm) bool {
 	for _, t := range terms {
 		if t.key == relevanceKey {
