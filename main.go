@@ -3,7 +3,7 @@
 //
 //	@title						Parental engagement evidence base API
 //	@version					1.0
-//	@description				A live, queryable knowledge base of the evidence review "Parental Engagement: What Works?" — studies published 2008–2014 on parental and family engagement in children's learning, the six key themes the review is organised by, and the interventions those studies evaluate. Every record is tagged by strand (the four strands of government activity on parental engagement) and by disadvantage focus. Errors are RFC 9457 problem documents (application/problem+json). Responses carry a weak ETag and honour If-None-Match.
+//	@description				A live, queryable knowledge base of the evidence review "Parental Engagement: What Works?" — studies published 2008–2014 on parental and family engagement in children's learning, the six key themes the review is organised by, and the interventions those studies evaluate. Every record is tagged by strand (the four strands of government activity on parental engagement) and by disadvantage focus. Errors are RFC 9457 problem documents (application/problem+json). Responses carry a weak ETag and honour If-None-Match. Every GET also answers HEAD, with the same status and headers and no body (OpenAPI 3.0 has no way to say so per operation). Every response carries X-Content-Type-Options: nosniff.
 //	@license.name				Data: see each record's verified_in sources
 //	@BasePath					/
 //	@tag.name					studies
@@ -104,6 +104,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
 		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
+		rateLimit = fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
+		rateBurst = fs.Int("rate-burst", api.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
+		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
 		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
 		maxLag    = fs.Duration("max-lag", 5*time.Second, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
@@ -136,6 +139,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *maxBody < 1 {
 		return usageError{errors.New("-max-body-bytes must be at least 1")}
 	}
+	if *rateLimit < 0 || *rateBurst < 1 {
+		return usageError{errors.New("-rate-limit must be 0 or more, and -rate-burst at least 1")}
+	}
+	trusted, err := api.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
+	}
 
 	var raw []byte // nil: the embedded dataset
 	if *dataset != "" {
@@ -152,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
 	}
 	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody,
-		MaxLag: *maxLag, Site: web.New(st, log)})
+		MaxLag: *maxLag, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
 	if err != nil {
 		return err
 	}
@@ -170,14 +180,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "dataset_version", st.DatasetVersion(), "docs", "/docs")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
+	go func() { errc <- httpServer.Serve(api.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -92,10 +92,10 @@ func (s *Server) history(c *gin.Context, kind string) {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Security		BearerToken
-//	@Param			kind		query		string	false	"Record kind"	Enums(study, intervention, theme, strand, disadvantage)
+//	@Param			kind		query		string	false	"Record kind"	Enums(study, intervention, theme, strand, disadvantage)	example(study)
 //	@Param			record_id	query		string	false	"Record id or slug"	example(lindsay-2008)
 //	@Param			actor		query		string	false	"Token name"	example(alice)
-//	@Param			operation	query		string	false	"Operation"	Enums(create, update, delete, import)
+//	@Param			operation	query		string	false	"Operation"	Enums(create, update, delete, import)	example(update)
 //	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
 //	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
 //	@Success		200			{object}	AuditList
@@ -109,7 +109,15 @@ func (s *Server) listAudit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	q := store.AuditQuery{Kind: p.Str("kind"), RecordID: p.Str("record_id"), Actor: p.Str("actor"), Operation: p.Str("operation")}
+	q := store.AuditQuery{RecordID: p.Str("record_id"), Actor: p.Str("actor")}
+	if q.Kind, err = p.Choice("kind"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if q.Operation, err = p.Choice("operation"); err != nil {
+		s.fail(c, err)
+		return
+	}
 	for name, v := range map[string][]string{
 		"kind":      {q.Kind, models.KindStudy, models.KindIntervention, models.KindTheme, models.KindStrand, models.KindDisadvantage},
 		"operation": {q.Operation, models.OpCreate, models.OpUpdate, models.OpDelete, models.OpImport},
@@ -150,7 +158,7 @@ func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Security		BearerToken
-//	@Param			dry_run	query		bool			false	"Report without changing anything"	default(false)
+//	@Param			dry_run	query		bool			false	"Report without changing anything"	default(false)	example(true)
 //	@Param			dataset	body		models.Dataset	true	"The whole evidence base"
 //	@Success		200		{object}	models.ImportReport
 //	@Failure		400		{object}	Problem	"Malformed parameter"

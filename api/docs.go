@@ -1,10 +1,14 @@
 package api
 
 import (
+	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	swaggerFiles "github.com/swaggo/files/v2"
+
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
 // swaggerInitializer points the bundled Swagger UI at our spec instead of the petstore.
@@ -27,7 +31,9 @@ const swaggerInitializer = `window.onload = function () {
 //	@Produce	application/yaml
 //	@Success	200	{string}	string	"OpenAPI 3.0 document"
 //	@Router		/openapi.yaml [get]
-func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.specYAML) }
+func (s *Server) openAPIYAML(c *gin.Context) {
+	s.compressed.serve(c, "openapi.yaml", "", "application/yaml", s.specYAML)
+}
 
 // openAPIJSON godoc
 //
@@ -38,7 +44,9 @@ func (s *Server) openAPIYAML(c *gin.Context) { c.Data(http.StatusOK, "applicatio
 //	@Produce	json
 //	@Success	200	{object}	object	"OpenAPI 3.0 document"
 //	@Router		/openapi.json [get]
-func (s *Server) openAPIJSON(c *gin.Context) { c.Data(http.StatusOK, "application/json", s.specJSON) }
+func (s *Server) openAPIJSON(c *gin.Context) {
+	s.compressed.serve(c, "openapi.json", "", "application/json", s.specJSON)
+}
 
 // docsUI godoc
 //
@@ -46,11 +54,13 @@ func (s *Server) openAPIJSON(c *gin.Context) { c.Data(http.StatusOK, "applicatio
 //	@Description	Swagger UI and its assets, embedded in the binary; /docs redirects to /docs/.
 //	@Tags			operations
 //	@Produce		html
-//	@Produce		application/javascript
+//	@Produce		text/javascript
 //	@Produce		text/css
 //	@Produce		image/png
+//	@Produce		application/problem+json
 //	@Param			file	path		string	true	"An asset of the UI"	example(index.html)
 //	@Success		200		{string}	string	"the page or asset"
+//	@Failure		404		{object}	Problem	"No such file"
 //	@Router			/docs/ [get]
 //	@Router			/docs/{file} [get]
 func (s *Server) docsUI() gin.HandlerFunc {
@@ -63,7 +73,15 @@ func (s *Server) docsUI() gin.HandlerFunc {
 				return
 			}
 		case "/swagger-initializer.js":
-			c.Data(http.StatusOK, "application/javascript", []byte(swaggerInitializer))
+			c.Data(http.StatusOK, "text/javascript; charset=utf-8", []byte(swaggerInitializer))
+			return
+		}
+		name := strings.TrimPrefix(c.Param("any"), "/")
+		if name == "" {
+			name = "index.html"
+		}
+		if st, err := fs.Stat(swaggerFiles.FS, name); err != nil || st.IsDir() {
+			httpio.WriteProblem(c, http.StatusNotFound, "no such file of the docs: "+name, nil)
 			return
 		}
 		files.ServeHTTP(c.Writer, c.Request)

@@ -3,11 +3,13 @@ package api
 import (
 	"fmt"
 	"io"
+	"iter"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,10 +68,17 @@ func (s *Server) negotiate(c *gin.Context, offers []format) (format, bool) {
 		s.fail(c, err)
 	case f.name == "":
 		httpio.WriteProblem(c, http.StatusNotAcceptable, "the Accept header rules out every representation of this endpoint: "+mediaTypes(offers), nil)
-	case c.Request.URL.Query().Has("bom") && f != formatCSV:
-		s.fail(c, models.Invalid("bom", "applies to format=csv only"))
 	default:
-		return f, true
+		// bom=false, its default, is accepted anywhere bom is; bom=true with CSV only
+		bom, err := httpio.ParamsOf(c.Request.URL.Query()).Bool("bom", false)
+		switch {
+		case err != nil:
+			s.fail(c, err)
+		case bom && f != formatCSV:
+			s.fail(c, models.Invalid("bom", "bom=true applies to format=csv only"))
+		default:
+			return f, true
+		}
 	}
 	return f, false
 }
@@ -193,7 +202,7 @@ func parseExport(c *gin.Context, f format) (catalog.Query, bool, error) {
 		return catalog.Query{}, false, err
 	}
 	bom, err := p.Bool("bom", false)
-	q := catalog.Query{Filter: p.Str("filter"), Search: p.Str("q"), Sort: p.Str("sort"), Cursor: catalog.FirstCursor, PerPage: catalog.MaxPerPage}
+	q := catalog.Query{Filter: p.Str("filter"), Search: p.Str("q"), Sort: p.Str("sort")}
 	return q, bom, err
 }
 
@@ -210,14 +219,14 @@ func (s *Server) answeredAsExport(c *gin.Context, offers []format, exportAs func
 
 // exportStudies answers a studies list in an export or citation format.
 func (s *Server) exportStudies(c *gin.Context, f format) {
-	streamList(s, c, f, "studies", s.snapshot(c).Studies, func(w io.Writer, bom bool) export.Encoder[models.Study] {
+	streamList(s, c, f, "studies", s.snapshot(c).StudiesAll, func(w io.Writer, bom bool) export.Encoder[models.Study] {
 		return s.studyEncoder(s.snapshot(c), f, w, bom)
 	})
 }
 
 // exportInterventions answers an interventions list in an export format.
 func (s *Server) exportInterventions(c *gin.Context, f format) {
-	streamList(s, c, f, "interventions", s.snapshot(c).Interventions, func(w io.Writer, bom bool) export.Encoder[models.Intervention] {
+	streamList(s, c, f, "interventions", s.snapshot(c).InterventionsAll, func(w io.Writer, bom bool) export.Encoder[models.Intervention] {
 		if f == formatCSV {
 			return export.NewCSV(w, export.InterventionColumns, bom)
 		}
@@ -245,32 +254,70 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 	return export.NewCSLJSON(w, keys)
 }
 
+// Exports stream for as long as they need: the server's write timeout, made for pages,
+// gives way to exportWriteTimeout, and the writer is flushed every flushEvery records.
+const (
+	exportWriteTimeout = 10 * time.Minute
+	flushEvery         = 500
+)
+
+// ExportStatus is the trailer that ends every export: "complete" when the file is whole.
+// An export that fails once streaming has begun ends without it, its connection cut before
+// the last chunk (and an NDJSON export with an error line first), so a client can always
+// tell a whole file from a truncated one.
+const ExportStatus = "X-Export-Status"
+
 // streamList answers an export: every record the query matches, in the order of the list,
-// fetched a page at a time by cursor and written as it comes, so memory stays flat however
-// much matches. The first page is fetched before anything is written, so a bad filter or
-// sort is still a 400 problem; a failure after that can only cut the download short.
+// from the one snapshot the request pinned. The query runs once, before anything is
+// written, so a bad filter or sort is still a 400 problem; the records then follow in one
+// pass, written and flushed as they come.
 func streamList[T any](s *Server, c *gin.Context, f format, name string,
-	fetch func(catalog.Query) (*catalog.Page[T], error), newEncoder func(w io.Writer, bom bool) export.Encoder[T]) {
+	all func(catalog.Query) (iter.Seq[T], int, error), newEncoder func(w io.Writer, bom bool) export.Encoder[T]) {
 	q, bom, err := parseExport(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	page, err := fetch(q)
+	ctx, cancel := s.queryContext(c)
+	q.Context = ctx
+	records, _, err := all(q)
+	cancel()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	if rc, ok := c.Get(controllerKey); ok {
+		_ = rc.(*http.ResponseController).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
+	}
+	c.Header("Trailer", ExportStatus)
 	s.startDownload(c, f, "attachment", name+"-"+s.snapshot(c).Version())
 	enc := newEncoder(c.Writer, bom)
-	for err == nil {
-		if err = encodeAll(enc, page.Items); err != nil || page.NextCursor == "" {
+	n := 0
+	for rec := range records {
+		if err = s.exportHook(n); err == nil {
+			err = enc.Encode(rec)
+		}
+		if err != nil {
 			break
 		}
-		q.Cursor = page.NextCursor
-		page, err = fetch(q)
+		if n++; n%flushEvery == 0 {
+			c.Writer.Flush()
+		}
 	}
-	s.finishDownload(c, enc, err)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err != nil {
+		s.log.Warn("export cut short", "err", err, "records", n, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery)
+		if f == formatNDJSON {
+			line, _ := httpio.Marshal(map[string]string{"error": "the export failed after " + strconv.Itoa(n) + " records; it is incomplete"})
+			c.Writer.Write(append([]byte("\n"), append(line, '\n')...))
+		}
+		c.Writer.Flush()
+		cutResponse(c) // no terminating chunk: the client sees a truncated body
+		return
+	}
+	c.Writer.Header().Set(ExportStatus, "complete")
 }
 
 // writeCitation answers one study in a citation format.
@@ -338,5 +385,5 @@ func (s *Server) getDataset(c *gin.Context) {
 	version := cat.Version()
 	c.Header("X-Dataset-Version", version)
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", "dataset-"+version+".json"))
-	c.Data(http.StatusOK, "application/json", doc)
+	s.compressed.serve(c, "dataset", version, "application/json", doc)
 }

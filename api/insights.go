@@ -40,10 +40,10 @@ type EvidenceMap struct {
 //	@Tags			studies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			rows	query		string	false	"Row dimension"		Enums(theme, strand, disadvantage, design, stage, year)	default(theme)
-//	@Param			cols	query		string	false	"Column dimension"	Enums(theme, strand, disadvantage, design, stage, year)	default(strand)
-//	@Param			filter	query		string	false	"Filter, as for the studies list"	example(year:2010-2014)
-//	@Param			q		query		string	false	"Full-text search, as for the studies list"
+//	@Param			rows	query		string	false	"Row dimension"		Enums(theme, strand, disadvantage, design, stage, year)	default(theme)	example(theme)
+//	@Param			cols	query		string	false	"Column dimension"	Enums(theme, strand, disadvantage, design, stage, year)	default(strand)	example(design)
+//	@Param			filter	query		string	false	"Filter, as for the studies list, with its limits"	example(year:2010-2014)
+//	@Param			q		query		string	false	"Full-text search, as for the studies list, with its limits"	example(reading)
 //	@Success		200		{object}	EvidenceMap
 //	@Failure		400		{object}	Problem
 //	@Router			/api/v1/evidence-map [get]
@@ -53,7 +53,17 @@ func (s *Server) evidenceMap(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rows, cols := orDefault(p.Str("rows"), "theme"), orDefault(p.Str("cols"), "strand")
+	rows, err := p.Choice("rows")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cols, err := p.Choice("cols")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows, cols = orDefault(rows, "theme"), orDefault(cols, "strand")
 	filter, q := p.Str("filter"), p.Str("q")
 	m, err := s.snapshot(c).CrossTab(rows, cols, filter, q)
 	if err != nil {
@@ -172,9 +182,9 @@ type Suggestions struct {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			q		query		string	true	"What has been typed"	maxLength(200)	example(dialog)
-//	@Param			limit	query		int		false	"Most suggestions"	minimum(1)	maximum(20)	default(10)
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)
-//	@Param			per_page	query		int	false	"Suggestions per page"	minimum(1)	maximum(100)	default(20)
+//	@Param			limit	query		int		false	"Most suggestions"	minimum(1)	maximum(20)	default(10)	example(5)
+//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int	false	"Suggestions per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200		{object}	Suggestions
 //	@Failure		400		{object}	Problem
 //	@Header			200		{string}	Link	"RFC 8288 links: first, prev, next, last"

@@ -28,24 +28,25 @@ import (
 //	@Produce		text/csv
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels"	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …)"	maxLength(1000)
+//	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(disadvantage:low-income,stage:primary)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
-//	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)
-//	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
-//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
+//	@Param			page		query		int		false	"Page number"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
+//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	example(*)
 //	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window` (the facetable fields of GET /api/v1/vocabularies)"	example(stage,setting)
-//	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)
-//	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
+//	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)	example(disjunctive)
+//	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)
 //	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus"	example(studies)
-//	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention"	Enums(json, csv, ndjson)	default(json)
-//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, for Excel"	default(false)
+//	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention"	Enums(json, csv, ndjson)	default(json)	example(csv)
+//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, for Excel"	default(false)	example(false)
 //	@Success		200			{object}	InterventionList	"A page of interventions (JSON), or an export of every matching intervention"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=interventions-VERSION.EXT"
+//	@Header			200			{string}	Trailer	"Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body"
 //	@Router			/api/v1/interventions [get]
 func (s *Server) listInterventions(c *gin.Context) {
 	if s.answeredAsExport(c, interventionListFormats, s.exportInterventions) {

@@ -27,11 +27,14 @@ var listParams = []string{"filter", "q", "sort", "page", "per_page", "cursor", "
 // record into its list item and writes the page.
 func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 	query func(catalog.Query) (*catalog.Page[R], error), toItem func(listRequest, R, *Match) (I, error)) {
-	r, err := parseList(c, reflect.TypeFor[I](), relations, "format")
+	r, err := parseList(c, reflect.TypeFor[I](), relations, "format", "bom")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	ctx, cancel := s.queryContext(c)
+	defer cancel()
+	r.query.Context = ctx
 	page, err := query(r.query)
 	if err != nil {
 		s.fail(c, err)
@@ -68,12 +71,14 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 	}
 	var r listRequest
 	r.query = catalog.Query{
-		Filter:    p.Str("filter"),
-		Search:    p.Str("q"),
-		Sort:      p.Str("sort"),
-		Cursor:    p.Str("cursor"),
-		Facets:    p.List("facets"),
-		FacetMode: p.Str("facet_mode"),
+		Filter: p.Str("filter"),
+		Search: p.Str("q"),
+		Sort:   p.Str("sort"),
+		Cursor: p.Str("cursor"),
+		Facets: p.List("facets"),
+	}
+	if r.query.FacetMode, err = p.Choice("facet_mode"); err != nil {
+		return r, err
 	}
 	if p.Has("cursor") && r.query.Cursor == "" {
 		return r, models.Invalid("cursor", "must not be empty; start with cursor=*")

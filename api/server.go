@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -37,11 +38,18 @@ type Options struct {
 	// MaxImportBytes bounds an import's body, a whole dataset document
 	MaxImportBytes int64
 	CacheMaxAge    time.Duration
-	Site           Site // the pages for people, served beside the API; nil for none
+	// QueryTimeout bounds the query work of one request (filter, search, sort, facets);
+	// past it the answer is 503. An export's streaming is not bounded by it.
+	QueryTimeout time.Duration
+	RateLimit    RateLimit // per-client token buckets; Rate 0 for none
+	Site         Site      // the pages for people, served beside the API; nil for none
 	// MaxLag is how long a replica may go without catching up with the database before
 	// /readyz says it is not ready (see store.Follow)
 	MaxLag time.Duration
 }
+
+// DefaultQueryTimeout is the query work one request may take when Options do not say.
+const DefaultQueryTimeout = 3 * time.Second
 
 // Site is the server-rendered web finder (package web): it adds its own routes, and
 // answers unknown paths outside /api/ with a page rather than a problem document.
@@ -52,13 +60,18 @@ type Site interface {
 
 // Server routes requests to handlers.
 type Server struct {
-	store    *store.Store
-	log      *slog.Logger
-	opts     Options
-	specYAML []byte
-	specJSON []byte
-	engine   *gin.Engine
-	records  recordCache // encoded records, for list pages
+	store      *store.Store
+	log        *slog.Logger
+	opts       Options
+	specYAML   []byte
+	specJSON   []byte
+	engine     *gin.Engine
+	records    recordCache // encoded records, for list pages
+	compressed precompressed
+	limiter    *rateLimiter // nil when rate limiting is off
+	// exportHook runs before each exported record; tests make it fail to see how an
+	// export that breaks mid-stream ends
+	exportHook func(n int) error
 	// citations keeps the citation keys of the latest snapshot an export used: keys are made
 	// over the whole dataset, so a study keeps its key in every export of one version
 	citations struct {
@@ -85,6 +98,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if opts.MaxImportBytes == 0 {
 		opts.MaxImportBytes = 512 << 20
 	}
+	if opts.QueryTimeout == 0 {
+		opts.QueryTimeout = DefaultQueryTimeout
+	}
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = 5 * time.Minute
 	}
@@ -93,6 +109,10 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
 	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
+	if opts.RateLimit.Rate > 0 {
+		s.limiter = newRateLimiter(opts.RateLimit)
+	}
+	s.exportHook = func(int) error { return nil }
 	s.routes()
 	return s, nil
 }
@@ -104,7 +124,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.Method = http.MethodGet
 	}
-	s.engine.ServeHTTP(w, r)
+	cut := new(bool)
+	s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cutKey{}, cut)))
+	if *cut {
+		// net/http drops the connection without ending the response: a chunked body
+		// lacks its last chunk, so the client knows it is incomplete. (Gin's recovery
+		// would swallow this panic inside a handler, so it is raised here.)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+type cutKey struct{}
+
+// cutResponse makes the server drop the connection once the handler returns, so that a
+// response already under way reads as incomplete rather than as whole.
+func cutResponse(c *gin.Context) {
+	if cut, ok := c.Request.Context().Value(cutKey{}).(*bool); ok {
+		*cut = true
+	}
 }
 
 func (s *Server) routes() {
@@ -112,14 +149,22 @@ func (s *Server) routes() {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // /api/v1/studies/ is not a resource; answer 404, not a redirect
-	r.Use(
+	chain := []gin.HandlerFunc{
+		secureHeaders,
 		requestid.New(),
 		s.logRequests,
 		gin.CustomRecoveryWithWriter(nil, s.recover),
+		limitRequest,
+	}
+	if s.limiter != nil {
+		chain = append(chain, s.limiter.limit)
+	}
+	r.Use(append(chain,
+		keepController,
 		s.limitBody,
 		cors.New(s.corsConfig()),
-		gzip.Gzip(gzip.DefaultCompression),
-	)
+		gzip.Gzip(gzip.BestSpeed, gzip.WithExcludedPaths(uncompressedPaths)),
+	)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.opts.Site != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.opts.Site.NotFound(c) // people get a page; programs under /api/ get a problem
@@ -184,8 +229,23 @@ func (s *Server) routes() {
 	s.engine = r
 }
 
-// fail answers an error from a handler.
-func (s *Server) fail(c *gin.Context, err error) { httpio.WriteError(c, s.log, asParameters(err)) }
+// fail answers an error from a handler. A query that ran past its deadline is a 503: the
+// server would not spend longer on it, and a narrower query may well answer.
+func (s *Server) fail(c *gin.Context, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		c.Header("Retry-After", "1")
+		httpio.WriteProblem(c, http.StatusServiceUnavailable,
+			fmt.Sprintf("the query took longer than %s, the most one request may take; narrow the filter or the search", s.opts.QueryTimeout), nil)
+		return
+	}
+	httpio.WriteError(c, s.log, asParameters(err))
+}
+
+// queryContext bounds the query work of a request: it ends after QueryTimeout, or when the
+// client goes away.
+func (s *Server) queryContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request.Context(), s.opts.QueryTimeout)
+}
 
 // parameterOf names the API parameter that carries each part of a query the engine can
 // object to, where the two names differ.
@@ -224,7 +284,7 @@ func (s *Server) corsConfig() cors.Config {
 			http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders: []string{"Accept", "If-None-Match", "If-Match", "Content-Type", "Authorization", "Idempotency-Key"},
 		ExposeHeaders: []string{"ETag", "Link", "Location", "X-Request-ID", "X-Dataset-Version", "Content-Disposition",
-			"WWW-Authenticate", "Idempotent-Replayed"},
+			"WWW-Authenticate", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "Retry-After"},
 		MaxAge: 12 * time.Hour,
 	}
 	if len(s.opts.CORSOrigins) == 1 && s.opts.CORSOrigins[0] == "*" {
@@ -304,6 +364,15 @@ func (s *Server) logRequests(c *gin.Context) {
 		"method", c.Request.Method, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery,
 		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration", time.Since(start),
 		"request_id", requestid.Get(c))
+}
+
+// controllerKey holds, in a request's context, the http.ResponseController of the writer
+// net/http gave, taken before gzip wraps it (gzip's writer does not unwrap).
+const controllerKey = "kb.controller"
+
+func keepController(c *gin.Context) {
+	c.Set(controllerKey, http.NewResponseController(c.Writer))
+	c.Next()
 }
 
 // snapshotKey holds, in a request's context, the snapshot of the evidence base that the

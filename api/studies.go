@@ -32,24 +32,25 @@ import (
 //	@Produce		application/vnd.citationstyles.csl+json
 //	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
-//	@Param			filter		query		string	false	"Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels"	example(theme:supporting-vulnerable-families,year:2010-2014)
-//	@Param			q			query		string	false	"Full-text search"				maxLength(1000)
-//	@Param			sort		query		string	false	"Sort keys, comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
-//	@Param			page		query		int		false	"Page number (offset paging; at most 10,000 records deep)"	minimum(1)	default(1)
-//	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)
-//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"
+//	@Param			filter		query		string	false	"Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(theme:supporting-vulnerable-families,year:2010-2014)
+//	@Param			q			query		string	false	"Full-text search. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."				maxLength(1000)	example(dialogic reading)
+//	@Param			sort		query		string	false	"Sort keys (at most 4), comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
+//	@Param			page		query		int		false	"Page number (offset paging; at most 10,000 records deep)"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
+//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	example(*)
 //	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year` (the facetable fields of GET /api/v1/vocabularies)"	example(theme,design)
-//	@Param			facet_mode	query		string	false	"filtered: counts over the result; disjunctive: each facet counted with its own filter removed"	Enums(filtered, disjunctive)
-//	@Param			total		query		bool	false	"Set false to skip the total"	default(true)
+//	@Param			facet_mode	query		string	false	"filtered: counts over the result; disjunctive: each facet counted with its own filter removed"	Enums(filtered, disjunctive)	example(disjunctive)
+//	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)
 //	@Param			fields		query		string	false	"Sparse fieldset: the record fields to return, comma-separated"	example(id,title,year)
 //	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: themes, strands, disadvantage_focus, interventions"	example(themes,interventions)
-//	@Param			format		query		string	false	"json: a page of the list; any other: an export of every matching record"	Enums(json, csv, ndjson, bibtex, ris, csl-json, apa)	default(json)
-//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8"	default(false)
+//	@Param			format		query		string	false	"json: a page of the list; any other: an export of every matching record"	Enums(json, csv, ndjson, bibtex, ris, csl-json, apa)	default(json)	example(csv)
+//	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8"	default(false)	example(false)
 //	@Success		200			{object}	StudyList	"A page of studies (JSON), or an export of every matching study in the requested format"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version"
+//	@Header			200			{string}	Trailer	"Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body"
 //	@Router			/api/v1/studies [get]
 func (s *Server) listStudies(c *gin.Context) {
 	if s.answeredAsExport(c, studyListFormats, s.exportStudies) {
@@ -80,7 +81,7 @@ func (s *Server) listStudies(c *gin.Context) {
 //	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
 //	@Param			id		path		string	true	"Study id"	example(lindsay-2008)
-//	@Param			format	query		string	false	"json: the study and its related records; any other: its citation"	Enums(json, bibtex, ris, csl-json, apa)	default(json)
+//	@Param			format	query		string	false	"json: the study and its related records; any other: its citation"	Enums(json, bibtex, ris, csl-json, apa)	default(json)	example(bibtex)
 //	@Success		200		{object}	StudyDetail	"The study (JSON), or its citation in the requested format"
 //	@Failure		400		{object}	Problem		"Malformed id or format"
 //	@Failure		404		{object}	Problem		"No study with that id"

@@ -16,8 +16,8 @@ import (
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)
-//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)
+//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	ThemeList
 //	@Failure		400			{object}	Problem
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"
@@ -91,8 +91,8 @@ func disadvantageItem(cat *catalog.Catalog, t models.DisadvantageFocus) Disadvan
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)
-//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)
+//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	StrandList
 //	@Failure		400			{object}	Problem
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"
@@ -111,8 +111,8 @@ func (s *Server) listStrands(c *gin.Context) {
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)
-//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)
+//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	DisadvantageList
 //	@Failure		400			{object}	Problem
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"

@@ -69,7 +69,7 @@ func getVocabulary(s *Server, c *gin.Context, kind string, detail func(item any)
 		s.fail(c, err)
 		return
 	}
-	if err := httpio.ValidID(kind, slug); err != nil {
+	if err := httpio.ValidSlug(kind, slug); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -170,7 +170,7 @@ func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T)
 		s.fail(c, err)
 		return
 	}
-	if err := httpio.ValidID(kind, slug); err != nil {
+	if err := httpio.ValidSlug(kind, slug); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -270,7 +270,7 @@ func deleteVocabulary(s *Server, c *gin.Context, kind string) {
 		s.fail(c, err)
 		return
 	}
-	if err := httpio.ValidID(kind, slug); err != nil {
+	if err := httpio.ValidSlug(kind, slug); err != nil {
 		s.fail(c, err)
 		return
 	}

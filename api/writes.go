@@ -120,7 +120,7 @@ func (s *Server) patchStudy(c *gin.Context) {
 //	@Security		BearerToken
 //	@Param			id			path	string	true	"Study id"	example(lindsay-2008)
 //	@Param			If-Match	header	string	true	"The study's current ETag"	example("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
-//	@Param			unlink		query	bool	false	"Also remove other records' references to the study"	default(false)
+//	@Param			unlink		query	bool	false	"Also remove other records' references to the study"	default(false)	example(false)
 //	@Success		204
 //	@Failure		400	{object}	Problem	"Malformed id or parameter"
 //	@Failure		401	{object}	Problem	"No valid token"
@@ -229,7 +229,7 @@ func (s *Server) patchIntervention(c *gin.Context) {
 //	@Security		BearerToken
 //	@Param			id			path	string	true	"Intervention id"	example(triple-p)
 //	@Param			If-Match	header	string	true	"The intervention's current ETag"	example("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
-//	@Param			unlink		query	bool	false	"Also remove other records' references to the intervention"	default(false)
+//	@Param			unlink		query	bool	false	"Also remove other records' references to the intervention"	default(false)	example(false)
 //	@Success		204
 //	@Failure		400	{object}	Problem	"Malformed id or parameter"
 //	@Failure		401	{object}	Problem	"No valid token"

@@ -127,3 +127,28 @@ func BenchmarkApplyOneStudy(b *testing.B) {
 		i++
 	}
 }
+
+// The costliest list requests an abusive client can send: a disjunctive facet over many
+// clauses, each with many values, and a multi-key sort that is not kept whole.
+func BenchmarkDisjunctiveFacetsManyValues(b *testing.B) {
+	s := benchmarkStore(b)
+	q := catalog.Query{Filter: "theme:family-learning|parenting-support|engaging-with-fathers,design:RCT|quasi-experimental|survey|qualitative,stage:primary|secondary|early-years,year:2009|2010|2011|2012|2013,country:!England",
+		Facets: []string{"theme", "strand", "disadvantage", "design", "stage", "country", "type", "year"}, FacetMode: catalog.FacetsDisjunctive}
+	for b.Loop() {
+		if _, err := s.Studies(q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUncachedMultiKeySort(b *testing.B) {
+	s := benchmarkStore(b)
+	sorts := []string{"author,-year", "-effect_size,title", "sample_size,-author", "title,-sample_size", "-year,-effect_size,author"}
+	i := 0
+	for b.Loop() {
+		if _, err := s.Studies(catalog.Query{Sort: sorts[i%len(sorts)], Page: 1 + i%50}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -9,7 +9,9 @@ import (
 // facets counts the result set per value of each requested field. In disjunctive mode each
 // facet is counted with its own clauses removed, so a UI can show what ticking another
 // value of that field would give.
-func (c *collection) facets(q Query, clauses []clause, sr *searchResult, matched bitmap) ([]models.Facet, error) {
+//
+// Each clause was evaluated once (sets); a disjunctive facet only combines them anew.
+func (c *collection) facets(q Query, clauses []clause, sets []bitmap, sr *searchResult, matched bitmap) ([]models.Facet, error) {
 	if len(q.Facets) == 0 {
 		return nil, nil
 	}
@@ -31,34 +33,25 @@ func (c *collection) facets(q Query, clauses []clause, sr *searchResult, matched
 			return nil, models.Invalid(PartFacets, fmt.Sprintf("%q is named twice", name))
 		}
 		seen[name] = true
+		if err := expired(q.Context); err != nil {
+			return nil, err
+		}
 		base := matched
 		if mode == FacetsDisjunctive {
-			var err error
-			if base, err = c.without(clauses, name, sr); err != nil {
-				return nil, err
-			}
+			base = c.without(clauses, sets, name, sr)
 		}
 		out = append(out, c.facet(f, base))
 	}
 	return out, nil
 }
 
-// without evaluates the clauses that do not concern field, intersected with the search.
-func (c *collection) without(clauses []clause, field string, sr *searchResult) (bitmap, error) {
-	rest := make([]clause, 0, len(clauses))
-	for _, cl := range clauses {
-		if cl.field != field {
-			rest = append(rest, cl)
-		}
-	}
-	set, err := c.evaluate(rest)
-	if err != nil {
-		return nil, err
-	}
+// without combines the clauses that do not concern field, intersected with the search.
+func (c *collection) without(clauses []clause, sets []bitmap, field string, sr *searchResult) bitmap {
+	set := c.combine(clauses, sets, field)
 	if sr != nil {
 		set.and(sr.hits)
 	}
-	return set, nil
+	return set
 }
 
 // facet counts every vocabulary value, zeros included; the null bucket only when non-empty.

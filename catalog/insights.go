@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,12 +88,12 @@ func (c *collection) match(filter, search string) (bitmap, error) {
 	if err != nil {
 		return nil, err
 	}
-	matched, err := c.evaluate(clauses)
+	matched, err := c.evaluate(context.Background(), clauses)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(search) != "" {
-		sr, err := c.text.search(search, matched)
+		sr, err := c.text.search(search, matched, false)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +224,7 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 
 // suggest returns the best matches of a prefix search in one collection, by relevance.
 func suggest[T any](c *collection, query, version string, limit int, records []*T, toSuggestion func(T) Completion) ([]Completion, error) {
-	res, err := c.run(Query{Search: query, PerPage: limit}, relevanceKey, version)
+	res, err := c.run(Query{Search: query, PerPage: limit, capPrefixes: true}, relevanceKey, version)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"cmp"
 	"container/heap"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
@@ -32,7 +33,11 @@ const (
 
 // Query is what a list request asks of a collection: a filter in the grammar of
 // parseFilter, a search, a sort, a page or a cursor, and facets.
+//
+// Context, when set, bounds the work: the engine checks it between steps of a query and
+// every few thousand records in its loops, and gives up with the context's error.
 type Query struct {
+	Context   context.Context
 	Filter    string
 	Search    string
 	Sort      string
@@ -41,6 +46,8 @@ type Query struct {
 	Cursor    string
 	Facets    []string
 	FacetMode string
+	// capPrefixes: a broad prefix stands for its first words rather than being refused
+	capPrefixes bool
 }
 
 // result is one page of ordinals and what goes with it.
@@ -58,7 +65,10 @@ type permutation struct {
 	pos   []int32 // pos[record] = its index in order
 }
 
-// permCache keeps the sorted orders asked for, so a sort costs a full sort only once.
+// permCache keeps the canonical sorted orders: each single sort key in each direction, and
+// the collection's default sort. Those are a fixed, small set, so a client cannot thrash
+// the cache; any other multi-key sort is answered from its first key's order (see
+// walkGrouped), so no request costs a full sort after the first of its first key.
 type permCache struct {
 	mu sync.Mutex
 	m  map[string]*permutation
@@ -97,8 +107,7 @@ func newPermutation(terms []sortTerm, order []int32, n int) *permutation {
 	return p
 }
 
-const maxCachedOrders = 64
-
+// permutation is the cached order of a canonical sort (see permCache).
 func (c *collection) permutation(terms []sortTerm) *permutation {
 	key := sortSpec(terms)
 	c.perms.mu.Lock()
@@ -110,12 +119,31 @@ func (c *collection) permutation(terms []sortTerm) *permutation {
 	c.live.each(func(o int) bool { order = append(order, int32(o)); return true })
 	slices.SortFunc(order, c.comparator(terms, nil))
 	p := newPermutation(terms, order, c.n)
-	if c.perms.m == nil || len(c.perms.m) >= maxCachedOrders {
+	if c.perms.m == nil {
 		c.perms.m = map[string]*permutation{}
 	}
 	c.perms.m[key] = p
 	return p
 }
+
+// canonical reports whether a sort's order is kept whole in the cache.
+func canonical(terms []sortTerm, defaultSort string) bool {
+	return len(terms) == 1 || sortSpec(terms) == defaultSort
+}
+
+// expired is the context's error once it is done; nil for no context.
+func expired(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("query stopped: %w", err)
+	}
+	return nil
+}
+
+// checkEvery is how many records a loop goes through between two looks at the deadline.
+const checkEvery = 4096
 
 // run answers a query: the records of the requested page, in order, with totals and facets.
 func (c *collection) run(q Query, defaultSort, version string) (*result, error) {
@@ -123,13 +151,14 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	if err != nil {
 		return nil, err
 	}
-	matched, err := c.evaluate(clauses)
+	sets, err := c.clauseSets(q.Context, clauses)
 	if err != nil {
 		return nil, err
 	}
+	matched := c.combine(clauses, sets, "")
 	var sr *searchResult
 	if strings.TrimSpace(q.Search) != "" {
-		if sr, err = c.text.search(q.Search, matched); err != nil {
+		if sr, err = c.text.search(q.Search, matched, q.capPrefixes); err != nil {
 			return nil, err
 		}
 		matched = sr.matched
@@ -184,10 +213,19 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 		skip = (page - 1) * perPage
 	}
 
-	if usesRelevance(terms) {
-		res.ordinals = c.topByScore(matched, terms, sr.scores, after, skip, perPage+1)
-	} else {
-		res.ordinals = c.walkOrder(matched, c.permutation(terms), after, skip, perPage+1)
+	if err := expired(q.Context); err != nil {
+		return nil, err
+	}
+	switch {
+	case usesRelevance(terms):
+		res.ordinals, err = c.topByScore(q.Context, matched, terms, sr.scores, after, skip, perPage+1)
+	case canonical(terms, defaultSort):
+		res.ordinals, err = c.walkOrder(q.Context, matched, c.permutation(terms), after, skip, perPage+1)
+	default:
+		res.ordinals, err = c.walkGrouped(q.Context, matched, terms, after, skip, perPage+1)
+	}
+	if err != nil {
+		return nil, err
 	}
 	more := len(res.ordinals) > perPage
 	if more {
@@ -196,10 +234,53 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	if q.Cursor != "" && more {
 		res.nextCursor = encodeCursor(queryKey, res.ordinals[len(res.ordinals)-1])
 	}
-	if res.facets, err = c.facets(q, clauses, sr, matched); err != nil {
+	if res.facets, err = c.facets(q, clauses, sets, sr, matched); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// all answers a query with the ordinals of every matching record, in order.
+func (c *collection) all(q Query, defaultSort string) ([]int32, error) {
+	clauses, err := parseFilter(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := c.evaluate(q.Context, clauses)
+	if err != nil {
+		return nil, err
+	}
+	var sr *searchResult
+	if strings.TrimSpace(q.Search) != "" {
+		if sr, err = c.text.search(q.Search, matched, false); err != nil {
+			return nil, err
+		}
+		defer sr.release(c.text)
+		matched = sr.matched
+	}
+	sortParam := q.Sort
+	if sortParam == "" {
+		sortParam = defaultSort
+		if sr != nil {
+			sortParam = relevanceKey
+		}
+	}
+	terms, err := c.parseSort(sortParam, sr != nil)
+	if err != nil {
+		return nil, err
+	}
+	n := matched.count()
+	switch {
+	case usesRelevance(terms):
+		ords := make([]int32, 0, n)
+		matched.each(func(o int) bool { ords = append(ords, int32(o)); return true })
+		slices.SortFunc(ords, c.comparator(terms, sr.scores))
+		return ords, expired(q.Context)
+	case canonical(terms, defaultSort):
+		return c.walkOrder(q.Context, matched, c.permutation(terms), -1, 0, n)
+	default:
+		return c.walkGrouped(q.Context, matched, terms, -1, 0, n)
+	}
 }
 
 func usesRelevance(terms []sortTerm) bool {
@@ -213,13 +294,18 @@ func usesRelevance(terms []sortTerm) bool {
 
 // walkOrder takes up to limit matched records in a precomputed order, starting after the
 // cursor record (or at the start) and skipping skip matches.
-func (c *collection) walkOrder(matched bitmap, p *permutation, after int32, skip, limit int) []int32 {
+func (c *collection) walkOrder(ctx context.Context, matched bitmap, p *permutation, after int32, skip, limit int) ([]int32, error) {
 	start := 0
 	if after >= 0 {
 		start = int(p.pos[after]) + 1
 	}
-	out := make([]int32, 0, limit)
-	for _, o := range p.order[start:] {
+	out := make([]int32, 0, min(limit, 1024))
+	for i, o := range p.order[start:] {
+		if i%checkEvery == checkEvery-1 {
+			if err := expired(ctx); err != nil {
+				return nil, err
+			}
+		}
 		if !matched.has(int(o)) {
 			continue
 		}
@@ -232,19 +318,81 @@ func (c *collection) walkOrder(matched bitmap, p *permutation, after int32, skip
 			break
 		}
 	}
-	return out
+	return out, nil
+}
+
+// walkGrouped is walkOrder for a sort that is not kept whole: it walks the cached order
+// of the sort's first key, a run of records with equal first keys at a time, and sorts
+// only the matched records of the runs it takes from (runs wholly skipped are counted,
+// not sorted). A page costs the sorting of a few runs, never of the whole collection.
+func (c *collection) walkGrouped(ctx context.Context, matched bitmap, terms []sortTerm, after int32, skip, limit int) ([]int32, error) {
+	first := c.permutation(terms[:1])
+	key, compare := c.sorts[terms[0].key], c.comparator(terms, nil)
+	same := func(a, b int32) bool {
+		pa, pb := key.present(a), key.present(b)
+		return pa == pb && (!pa || key.compare(a, b) == 0)
+	}
+	order := first.order
+	start := 0
+	if after >= 0 {
+		start = int(first.pos[after])
+		for start > 0 && same(order[start-1], after) {
+			start--
+		}
+	}
+	out := make([]int32, 0, min(limit, 1024))
+	var run []int32
+	for i, seen := start, 0; i < len(order) && len(out) < limit; {
+		j := i + 1
+		for j < len(order) && same(order[j], order[i]) {
+			j++
+		}
+		if seen += j - i; seen >= checkEvery {
+			if err := expired(ctx); err != nil {
+				return nil, err
+			}
+			seen = 0
+		}
+		run = run[:0]
+		for _, o := range order[i:j] {
+			if matched.has(int(o)) && (after < 0 || i > start || compare(o, after) > 0) {
+				run = append(run, o)
+			}
+		}
+		i = j
+		if skip >= len(run) {
+			skip -= len(run)
+			continue
+		}
+		slices.SortFunc(run, compare)
+		for _, o := range run[skip:] {
+			out = append(out, o)
+			if len(out) == limit {
+				break
+			}
+		}
+		skip = 0
+	}
+	return out, nil
 }
 
 // topByScore orders matched records by a sort that involves relevance, which differs for
 // every search, so it keeps only the best skip+limit in a heap instead of sorting them all.
-func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) []int32 {
+func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) ([]int32, error) {
 	cmp := c.comparator(terms, scores)
 	if len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc {
 		cmp = byScore(scores, c.rank) // the common case, without the general comparator's loop
 	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
+	var err error
+	seen := 0
 	matched.each(func(i int) bool {
+		if seen++; seen%checkEvery == 0 {
+			if err = expired(ctx); err != nil {
+				return false
+			}
+		}
 		o := int32(i)
 		if after >= 0 && cmp(o, after) <= 0 {
 			return true
@@ -257,14 +405,17 @@ func (c *collection) topByScore(matched bitmap, terms []sortTerm, scores []float
 		}
 		return true
 	})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]int32, h.Len())
 	for i := len(out) - 1; i >= 0; i-- {
 		out[i] = heap.Pop(h).(int32)
 	}
 	if skip >= len(out) {
-		return nil
+		return nil, nil
 	}
-	return out[skip:]
+	return out[skip:], nil
 }
 
 // byScore orders by descending score, then by id: what relevance alone means.

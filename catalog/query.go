@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +22,13 @@ import (
 //	has_doi:true  design:null                  presence
 //	intervention:fast  intervention.setting:home   across relations (study.design:RCT on interventions)
 //	author:"Murray, K.W."  author:murray           a value holding , or | is double-quoted
-const maxFilterClauses = 50
+//
+// Limits, which bound the work one filter can ask for (each refused with a 400 naming it):
+const (
+	MaxFilterClauses = 50  // clauses in a filter
+	MaxClauseValues  = 32  // alternatives in one clause, after removing repeats
+	MaxFilterValues  = 256 // alternatives in all clauses together
+)
 
 type clause struct {
 	field  string
@@ -37,10 +45,11 @@ func parseFilter(s string) ([]clause, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(parts) > maxFilterClauses {
-		return nil, models.Invalid(PartFilter, fmt.Sprintf("has %d clauses; at most %d", len(parts), maxFilterClauses))
+	if len(parts) > MaxFilterClauses {
+		return nil, models.Invalid(PartFilter, fmt.Sprintf("has %d clauses; at most %d", len(parts), MaxFilterClauses))
 	}
 	clauses := make([]clause, 0, len(parts))
+	total := 0
 	for _, p := range parts {
 		name, value, ok := strings.Cut(strings.TrimSpace(p), ":")
 		if !ok || name == "" || value == "" {
@@ -61,7 +70,15 @@ func parseFilter(s string) ([]clause, error) {
 			if v = strings.Trim(strings.TrimSpace(v), `"`); v == "" {
 				return nil, models.Invalid(PartFilter, fmt.Sprintf("%q has an empty value", p))
 			}
-			c.values = append(c.values, v)
+			if !slices.Contains(c.values, v) { // a repeated alternative adds nothing
+				c.values = append(c.values, v)
+			}
+			if len(c.values) > MaxClauseValues {
+				return nil, models.Invalid(PartFilter, fmt.Sprintf("the clause on %s has more than %d values; at most %d per clause", name, MaxClauseValues, MaxClauseValues))
+			}
+		}
+		if total += len(c.values); total > MaxFilterValues {
+			return nil, models.Invalid(PartFilter, fmt.Sprintf("has more than %d values in its clauses; at most %d in all", MaxFilterValues, MaxFilterValues))
 		}
 		clauses = append(clauses, c)
 	}
@@ -91,14 +108,41 @@ func splitUnquoted(s string, sep byte) ([]string, error) {
 
 // evaluate returns the records matching every clause. The result is always a fresh
 // bitmap the caller may change; clause sets may be the index's own and are only read.
-func (c *collection) evaluate(clauses []clause) (bitmap, error) {
-	var result bitmap
-	var negated []bitmap
-	for _, cl := range clauses {
+func (c *collection) evaluate(ctx context.Context, clauses []clause) (bitmap, error) {
+	sets, err := c.clauseSets(ctx, clauses)
+	if err != nil {
+		return nil, err
+	}
+	return c.combine(clauses, sets, ""), nil
+}
+
+// clauseSets evaluates each clause once, for evaluate and for disjunctive facets, which
+// combine the same sets leaving one field out at a time.
+func (c *collection) clauseSets(ctx context.Context, clauses []clause) ([]bitmap, error) {
+	sets := make([]bitmap, len(clauses))
+	for i, cl := range clauses {
+		if err := expired(ctx); err != nil {
+			return nil, err
+		}
 		set, err := c.clauseSet(cl)
 		if err != nil {
 			return nil, err
 		}
+		sets[i] = set
+	}
+	return sets, nil
+}
+
+// combine intersects the clause sets, except those of the field except ("" for none),
+// with the live records.
+func (c *collection) combine(clauses []clause, sets []bitmap, except string) bitmap {
+	var result bitmap
+	var negated []bitmap
+	for i, cl := range clauses {
+		if except != "" && cl.field == except {
+			continue
+		}
+		set := sets[i]
 		switch {
 		case cl.negate:
 			negated = append(negated, set)
@@ -116,7 +160,7 @@ func (c *collection) evaluate(clauses []clause) (bitmap, error) {
 	for _, set := range negated {
 		result.andNot(set)
 	}
-	return result, nil
+	return result
 }
 
 func (c *collection) lookupField(name string) (*field, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -335,4 +336,30 @@ func (cat *Catalog) StudyCount(id string) int {
 		return len(cat.ivStudies[o])
 	}
 	return 0
+}
+
+// StudiesAll answers a query with every matching study, in the order of the list, from
+// this one snapshot: the query runs once, and the records follow one pass over its order,
+// so an export costs time linear in its rows. Paging and facets do not apply.
+func (cat *Catalog) StudiesAll(q Query) (iter.Seq[models.Study], int, error) {
+	return runAll(cat.studies, q, DefaultStudySort, cat.studyRecs)
+}
+
+// InterventionsAll is StudiesAll for interventions.
+func (cat *Catalog) InterventionsAll(q Query) (iter.Seq[models.Intervention], int, error) {
+	return runAll(cat.interventions, q, DefaultInterventionSort, cat.ivRecs)
+}
+
+func runAll[T any](c *collection, q Query, defaultSort string, records []*T) (iter.Seq[T], int, error) {
+	ords, err := c.all(q, defaultSort)
+	if err != nil {
+		return nil, 0, err
+	}
+	return func(yield func(T) bool) {
+		for _, o := range ords {
+			if !yield(*records[o]) {
+				return
+			}
+		}
+	}, len(ords), nil
 }

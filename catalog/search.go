@@ -22,8 +22,9 @@ import (
 // Search limits: long enough for any real question, short enough to bound the work.
 const (
 	MaxSearchLength = 1000
-	maxSearchTerms  = 32
-	maxPrefixTerms  = 200
+	MaxSearchTerms  = 32
+	MaxPrefixWords  = 200  // words one prefix* may stand for (stems, counted once)
+	MaxPrefixTotal  = 400  // words all the prefixes of a search may stand for together
 	fieldGap        = 1000 // position gap between fields, so a phrase never spans two
 	bm25K1          = 1.2
 	bm25B           = 0.75
@@ -278,23 +279,37 @@ type searchResult struct {
 	docScores []float64 // per document: the same buffer as scores until a write
 	stems     map[string]bool
 	prefixes  []string
+	// prefixWords counts the words prefixes expanded to; broadPrefix is the first prefix
+	// that stands for more than MaxPrefixWords, which the search refuses
+	prefixWords int
+	broadPrefix string
 }
 
 // search runs a query in the search grammar (words, "phrases", prefix*, AND, OR, NOT, -word,
 // parentheses; adjacent words are ANDed) over the records in within.
-func (t *textIndex) search(q string, within bitmap) (*searchResult, error) {
+//
+// A prefix that stands for too many words is refused, unless capPrefixes, where it stands
+// for its first MaxPrefixWords (autocomplete: suggestions need not be complete).
+func (t *textIndex) search(q string, within bitmap, capPrefixes bool) (*searchResult, error) {
 	if len(q) > MaxSearchLength {
 		return nil, models.Invalid(PartSearch, fmt.Sprintf("is %d bytes long; at most %d", len(q), MaxSearchLength))
 	}
 	p := &queryParser{items: lexQuery(q)}
 	root := p.parseOr()
-	if p.terms > maxSearchTerms {
-		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, maxSearchTerms))
+	if p.terms > MaxSearchTerms {
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, MaxSearchTerms))
 	}
 	sr := &searchResult{stems: map[string]bool{}, docScores: pooled(t.scorePool, t.capacity)}
 	hits := newBitmap(t.capacity)
 	if root != nil {
 		hits = t.eval(root, sr, false)
+	}
+	switch {
+	case capPrefixes:
+	case sr.broadPrefix != "":
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("%s* stands for more than %d words; at most %d per prefix: make it longer", sr.broadPrefix, MaxPrefixWords, MaxPrefixWords))
+	case sr.prefixWords > MaxPrefixTotal:
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("its prefixes stand for %d words; at most %d in all", sr.prefixWords, MaxPrefixTotal))
 	}
 	if t.identity {
 		sr.hits, sr.scores = hits, sr.docScores
@@ -348,7 +363,12 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 	case opTerm:
 		var pls []*postings
 		if node.prefix {
-			pls = t.prefixPostings(node.words[0])
+			var complete bool
+			pls, complete = t.prefixPostings(node.words[0])
+			sr.prefixWords += len(pls)
+			if !complete && sr.broadPrefix == "" {
+				sr.broadPrefix = node.words[0]
+			}
 			if !negated {
 				sr.prefixes = append(sr.prefixes, node.words[0])
 			}
@@ -421,18 +441,20 @@ func (t *textIndex) scoreWithin(pl *postings, scores []float64, set bitmap) {
 
 // prefixPostings returns the postings of every word that starts with prefix — words as
 // written, not stems, so "dialogic*" finds "dialogic" although its stem is "dialog". Each
-// stem counts once; past maxPrefixTerms stems the expansion stops.
-func (t *textIndex) prefixPostings(prefix string) []*postings {
+// stem counts once; past MaxPrefixWords stems the expansion stops, and complete is false.
+func (t *textIndex) prefixPostings(prefix string) (pls []*postings, complete bool) {
 	seen := map[string]bool{}
-	var out []*postings
-	for i := sort.SearchStrings(t.words, prefix); i < len(t.words) && strings.HasPrefix(t.words[i], prefix) && len(out) < maxPrefixTerms; i++ {
+	for i := sort.SearchStrings(t.words, prefix); i < len(t.words) && strings.HasPrefix(t.words[i], prefix); i++ {
 		s := t.stems[t.words[i]]
 		if !seen[s] {
+			if len(pls) == MaxPrefixWords {
+				return pls, false
+			}
 			seen[s] = true
-			out = append(out, t.terms[s])
+			pls = append(pls, t.terms[s])
 		}
 	}
-	return out
+	return pls, true
 }
 
 // phrase returns the records where the words stand next to each other, in order.

@@ -48,7 +48,7 @@ func init() {
 		b, err := io.ReadAll(body)
 		return string(b), err
 	}
-	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/css", "image/png", "text/plain", "text/csv",
+	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/javascript", "text/css", "image/png", "text/plain", "text/csv",
 		"application/x-ndjson", "application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography"} {
 		openapi3filter.RegisterBodyDecoder(ct, asText)
 	}

@@ -56,17 +56,33 @@ func (p Params) Int(name string) (int, error) {
 	return n, nil
 }
 
-// Bool reads an optional true or false, with def when absent.
+// Bool reads an optional true or false, with def when absent. Only those two words are
+// booleans: not 1, t or TRUE, and not an empty value.
 func (p Params) Bool(name string, def bool) (bool, error) {
-	s := p.values.Get(name)
-	if s == "" {
+	if !p.values.Has(name) {
 		return def, nil
 	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
+	switch s := p.values.Get(name); s {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "":
+		return false, models.Invalid(name, "must not be empty", "true", "false")
+	default:
 		return false, models.Invalid(name, fmt.Sprintf("%q is not true or false", s), "true", "false")
 	}
-	return b, nil
+}
+
+// Choice reads an optional value of a fixed set, which the caller checks; "" when absent.
+// An empty value is refused: it names no choice, and taking it for absence would hide a
+// client's mistake.
+func (p Params) Choice(name string) (string, error) {
+	s := p.values.Get(name)
+	if s == "" && p.values.Has(name) {
+		return "", models.Invalid(name, "must not be empty")
+	}
+	return s, nil
 }
 
 // List reads a comma-separated parameter; nil when absent.
@@ -82,10 +98,19 @@ func (p Params) List(name string) []string {
 	return parts
 }
 
-// ValidID rejects a malformed id before it reaches the store.
-func ValidID(kind, id string) error {
-	if !models.ValidSlug(id) {
-		return models.Invalid("id", fmt.Sprintf("%q is not well-formed: a %s id is lower-case words joined by hyphens", id, kind))
+// ValidID rejects a malformed record id (path parameter id) before it reaches the store.
+func ValidID(kind, id string) error { return validSlug("id", kind, id) }
+
+// ValidSlug rejects a malformed vocabulary slug (path parameter slug).
+func ValidSlug(kind, slug string) error { return validSlug("slug", kind, slug) }
+
+func validSlug(field, kind, s string) error {
+	if !models.ValidSlug(s) {
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(kind[0])) {
+			article = "an"
+		}
+		return models.Invalid(field, fmt.Sprintf("%q is not well-formed: %s %s %s is at most 100 lower-case letters and digits, in words joined by hyphens", s, article, kind, field))
 	}
 	return nil
 }

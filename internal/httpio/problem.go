@@ -70,6 +70,10 @@ var ProblemKinds = []ProblemKind{
 		"The record changed since the version named in If-Match: someone else's change came first. GET the record again, reapply the change to it, and send it with the new ETag."},
 	{"payload-too-large", "", http.StatusRequestEntityTooLarge, "Payload too large",
 		"The request body is larger than the server takes (see the server's -max-body-bytes). Send a smaller body; imports have a larger limit of their own."},
+	{"uri-too-long", "", http.StatusRequestURITooLong, "Request target too long",
+		"The request target (path and query) is longer than the server takes (8192 bytes). Shorten the filter or the search: a filter of more than a few dozen clauses is better split into several requests."},
+	{"headers-too-large", "", http.StatusRequestHeaderFieldsTooLarge, "Header fields too large",
+		"The request's header fields are larger than the server takes (16 KiB for the fields, 64 KiB with the request line). Send fewer or shorter headers, such as cookies."},
 	{"unsupported-media-type", "", http.StatusUnsupportedMediaType, "Unsupported media type",
 		"The body is not in a media type the endpoint reads: records are application/json, patches application/merge-patch+json. Set Content-Type accordingly."},
 	{"unprocessable", models.EUnprocessable, http.StatusUnprocessableEntity, "Unprocessable record",
@@ -81,7 +85,7 @@ var ProblemKinds = []ProblemKind{
 	{"internal", models.EInternal, http.StatusInternalServerError, "Internal error",
 		"The server could not answer the request. It has been logged with the request id the problem carries (request_id); trying again later may help, and the request id helps a report."},
 	{"unavailable", "", http.StatusServiceUnavailable, "Service unavailable",
-		"The server is up but cannot answer now, for example because its store does not answer. Try again shortly."},
+		"The server is up but cannot answer now: its store does not answer, this replica has fallen behind the database, or the query took longer than one request may (narrow it). Try again after the time Retry-After gives, if any."},
 }
 
 // ProblemKindOf is the kind of problem a domain error code is; unknown codes are internal.
@@ -94,14 +98,18 @@ func ProblemKindOf(code string) ProblemKind {
 	return ProblemKindOf(models.EInternal)
 }
 
-// problemKindOfStatus is the kind of problem a status is, for problems of HTTP itself.
+// problemKindOfStatus is the kind of problem a status is, for problems of HTTP itself. A
+// status without a kind keeps its status, typed as the internal kind; a test sees that
+// every status the server documents has a kind.
 func problemKindOfStatus(status int) ProblemKind {
 	for _, k := range ProblemKinds {
 		if k.Status == status {
 			return k
 		}
 	}
-	return ProblemKindOf(models.EInternal)
+	k := ProblemKindOf(models.EInternal)
+	k.Status = status
+	return k
 }
 
 // StatusOf maps a domain error code to its HTTP status, by the table ProblemKinds.
@@ -121,6 +129,9 @@ func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	writeProblem(c, ProblemKindOf(e.Code), e.Error(), e.Fields)
 }
 
+// maxInstanceBytes bounds the request target a problem echoes as its instance.
+const maxInstanceBytes = 2048
+
 // WriteProblem answers a problem document with the given status, detail and field errors;
 // its type is the first kind of problem with that status in ProblemKinds.
 func WriteProblem(c *gin.Context, status int, detail string, fields []models.FieldError) {
@@ -129,12 +140,19 @@ func WriteProblem(c *gin.Context, status int, detail string, fields []models.Fie
 
 func writeProblem(c *gin.Context, kind ProblemKind, detail string, fields []models.FieldError) {
 	status := kind.Status
+	instance := c.Request.URL.RequestURI()
+	if len(instance) > maxInstanceBytes { // say a 414: do not echo what was refused for its size
+		instance = c.Request.URL.Path
+		if len(instance) > maxInstanceBytes {
+			instance = instance[:maxInstanceBytes]
+		}
+	}
 	p := Problem{
 		Type:      BaseURL(c.Request) + ProblemPath(kind.Slug),
 		Title:     http.StatusText(status),
 		Status:    status,
 		Detail:    detail,
-		Instance:  c.Request.URL.RequestURI(),
+		Instance:  instance,
 		RequestID: requestid.Get(c),
 		Errors:    fields,
 	}

@@ -105,6 +105,11 @@ func Convert(swagger2 []byte) ([]byte, error) {
 			}
 		}
 	}
+	addEdgeResponses(doc3)
+	addPathPatterns(doc3)
+	if err := carryParameterExamples(swagger2, doc3); err != nil {
+		return nil, err
+	}
 	if err := doc3.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("generated OpenAPI 3 document is invalid: %w", err)
 	}

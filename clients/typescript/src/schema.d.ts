@@ -530,12 +530,26 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/javascript": string;
                         "image/png": string;
                         "text/css": string;
                         "text/html": string;
+                        "text/javascript": string;
                     };
                 };
+                /** @description No such file */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                405: components["responses"]["MethodNotAllowed405"];
+                413: components["responses"]["RequestEntityTooLarge413"];
+                414: components["responses"]["RequestURITooLong414"];
+                429: components["responses"]["TooManyRequests429"];
+                431: components["responses"]["RequestHeaderFieldsTooLarge431"];
             };
         };
         put?: never;
@@ -562,7 +576,10 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description An asset of the UI */
+                    /**
+                     * @description An asset of the UI
+                     * @example index.html
+                     */
                     file: string;
                 };
                 cookie?: never;
@@ -575,12 +592,26 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/javascript": string;
                         "image/png": string;
                         "text/css": string;
                         "text/html": string;
+                        "text/javascript": string;
                     };
                 };
+                /** @description No such file */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                405: components["responses"]["MethodNotAllowed405"];
+                413: components["responses"]["RequestEntityTooLarge413"];
+                414: components["responses"]["RequestURITooLong414"];
+                429: components["responses"]["TooManyRequests429"];
+                431: components["responses"]["RequestHeaderFieldsTooLarge431"];
             };
         };
         put?: never;
@@ -1326,7 +1357,75 @@ export interface components {
         /** @enum {string} */
         "models.Role": "curator" | "admin";
     };
-    responses: never;
+    responses: {
+        /** @description The path exists, but not with this method. */
+        MethodNotAllowed405: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Modified: the If-None-Match header names the current ETag; no body. */
+        NotModified304: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The request body is larger than the server's limit (-max-body-bytes; imports have their own). */
+        RequestEntityTooLarge413: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request's header fields are larger than 16 KiB, or the request line and header fields together larger than 64 KiB. */
+        RequestHeaderFieldsTooLarge431: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request target (path and query) is longer than 8192 bytes. */
+        RequestURITooLong414: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The query took longer than the server allows one request (3 s by default); narrow the filter or the search. Retry-After says when to try again. */
+        ServiceUnavailable503: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests from this client: its token bucket (see RateLimit-Policy) cannot pay this request's cost. Retry-After says when it can. */
+        TooManyRequests429: {
+            headers: {
+                /** @description What is left of the client's budget, e.g. "default";r=0;t=3 (draft-ietf-httpapi-ratelimit-headers); sent on every rate-limited response */
+                RateLimit?: string;
+                /** @description The client's budget, e.g. "default";q=60;w=3: q units per w seconds; sent on every rate-limited response */
+                "RateLimit-Policy"?: string;
+                /** @description Seconds until the request can be paid for */
+                "Retry-After"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -1361,22 +1460,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listAudit: {
         parameters: {
             query?: {
-                /** @description Record kind */
+                /**
+                 * @description Record kind
+                 * @example study
+                 */
                 kind?: "study" | "intervention" | "theme" | "strand" | "disadvantage";
-                /** @description Record id or slug */
+                /**
+                 * @description Record id or slug
+                 * @example lindsay-2008
+                 */
                 record_id?: string;
-                /** @description Token name */
+                /**
+                 * @description Token name
+                 * @example alice
+                 */
                 actor?: string;
-                /** @description Operation */
+                /**
+                 * @description Operation
+                 * @example update
+                 */
                 operation?: "create" | "update" | "delete" | "import";
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Entries per page (1–100) */
+                /**
+                 * @description Entries per page (1–100)
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -1421,18 +1543,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     autocomplete: {
         parameters: {
             query: {
-                /** @description What has been typed */
+                /**
+                 * @description What has been typed
+                 * @example dialog
+                 */
                 q: string;
-                /** @description Most suggestions */
+                /**
+                 * @description Most suggestions
+                 * @example 5
+                 */
                 limit?: number;
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Suggestions per page */
+                /**
+                 * @description Suggestions per page
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -1452,6 +1591,7 @@ export interface operations {
                     "application/json": components["schemas"]["Suggestions"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1461,6 +1601,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getDataset: {
@@ -1485,6 +1630,7 @@ export interface operations {
                     "application/json": components["schemas"]["Dataset"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1494,14 +1640,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listDisadvantages: {
         parameters: {
             query?: {
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Items per page */
+                /**
+                 * @description Items per page
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -1521,6 +1678,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisadvantageList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1530,6 +1688,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getDisadvantage: {
@@ -1537,7 +1700,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Disadvantage-focus slug */
+                /**
+                 * @description Disadvantage-focus slug
+                 * @example low-income
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -1555,6 +1721,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisadvantageDetail"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed slug */
             400: {
                 headers: {
@@ -1573,17 +1740,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     putDisadvantage: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The value's current ETag; required to replace */
+                /**
+                 * @description The value's current ETag; required to replace
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description Disadvantage-focus slug */
+                /**
+                 * @description Disadvantage-focus slug
+                 * @example low-income
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -1633,6 +1811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The value changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -1642,6 +1821,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -1669,17 +1850,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     deleteDisadvantage: {
         parameters: {
             query?: never;
             header: {
-                /** @description The value's current ETag */
+                /**
+                 * @description The value's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Disadvantage-focus slug */
+                /**
+                 * @description Disadvantage-focus slug
+                 * @example low-income
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -1729,6 +1918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description Records carry the value */
             409: {
                 headers: {
@@ -1747,6 +1937,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -1756,18 +1948,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     evidenceMap: {
         parameters: {
             query?: {
-                /** @description Row dimension */
+                /**
+                 * @description Row dimension
+                 * @example theme
+                 */
                 rows?: "theme" | "strand" | "disadvantage" | "design" | "stage" | "year";
-                /** @description Column dimension */
+                /**
+                 * @description Column dimension
+                 * @example design
+                 */
                 cols?: "theme" | "strand" | "disadvantage" | "design" | "stage" | "year";
-                /** @description Filter, as for the studies list */
+                /**
+                 * @description Filter, as for the studies list, with its limits
+                 * @example year:2010-2014
+                 */
                 filter?: string;
-                /** @description Full-text search, as for the studies list */
+                /**
+                 * @description Full-text search, as for the studies list, with its limits
+                 * @example reading
+                 */
                 q?: string;
             };
             header?: never;
@@ -1785,6 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceMap"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1794,6 +2001,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getGlossary: {
@@ -1814,6 +2026,7 @@ export interface operations {
                     "application/json": components["schemas"]["GlossaryList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1823,12 +2036,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     createImport: {
         parameters: {
             query?: {
-                /** @description Report without changing anything */
+                /**
+                 * @description Report without changing anything
+                 * @example true
+                 */
                 dry_run?: boolean;
             };
             header?: never;
@@ -1878,6 +2099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The body is too large */
             413: {
                 headers: {
@@ -1887,6 +2109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -1905,36 +2128,77 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listInterventions: {
         parameters: {
             query?: {
-                /** @description Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels */
+                /**
+                 * @description Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414).
+                 * @example disadvantage:low-income,stage:primary
+                 */
                 filter?: string;
-                /** @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …) */
+                /**
+                 * @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @example reading
+                 */
                 q?: string;
-                /** @description Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching */
+                /**
+                 * @description Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching
+                 * @example -study_count,name
+                 */
                 sort?: string;
-                /** @description Page number */
+                /**
+                 * @description Page number
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Records per page */
+                /**
+                 * @description Records per page
+                 * @example 20
+                 */
                 per_page?: number;
-                /** @description Cursor paging: '*' for the first page, then meta.next_cursor */
+                /**
+                 * @description Cursor paging: '*' for the first page, then meta.next_cursor
+                 * @example *
+                 */
                 cursor?: string;
-                /** @description Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window` (the facetable fields of GET /api/v1/vocabularies) */
+                /**
+                 * @description Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window` (the facetable fields of GET /api/v1/vocabularies)
+                 * @example stage,setting
+                 */
                 facets?: string;
-                /** @description filtered or disjunctive */
+                /**
+                 * @description filtered or disjunctive
+                 * @example disjunctive
+                 */
                 facet_mode?: "filtered" | "disjunctive";
-                /** @description Set false to skip the total */
+                /**
+                 * @description Set false to skip the total
+                 * @example false
+                 */
                 total?: boolean;
-                /** @description Sparse fieldset */
+                /**
+                 * @description Sparse fieldset
+                 * @example id,name,stage
+                 */
                 fields?: string;
-                /** @description Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus */
+                /**
+                 * @description Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus
+                 * @example studies
+                 */
                 include?: string;
-                /** @description json: a page of the list; csv or ndjson: an export of every matching intervention */
+                /**
+                 * @description json: a page of the list; csv or ndjson: an export of every matching intervention
+                 * @example csv
+                 */
                 format?: "json" | "csv" | "ndjson";
-                /** @description format=csv only: start the file with a UTF-8 byte order mark, for Excel */
+                /**
+                 * @description format=csv only: start the file with a UTF-8 byte order mark, for Excel
+                 * @example false
+                 */
                 bom?: boolean;
             };
             header?: never;
@@ -1950,6 +2214,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description JSON: RFC 8288 links: first, prev, next */
                     Link?: string;
+                    /** @description Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body */
+                    Trailer?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1958,6 +2224,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -1967,6 +2234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The Accept header rules out every format */
             406: {
                 headers: {
@@ -1976,13 +2244,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            503: components["responses"]["ServiceUnavailable503"];
         };
     };
     createIntervention: {
         parameters: {
             query?: never;
             header?: {
-                /** @description A unique key per intended creation (at most 255 characters) */
+                /**
+                 * @description A unique key per intended creation (at most 255 characters)
+                 * @example 3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2035,6 +2311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description An intervention with that id exists */
             409: {
                 headers: {
@@ -2053,6 +2330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -2071,6 +2349,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getIntervention: {
@@ -2078,7 +2358,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Intervention id */
+                /**
+                 * @description Intervention id
+                 * @example triple-p
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2094,6 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterventionDetail"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed id */
             400: {
                 headers: {
@@ -2112,17 +2396,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     replaceIntervention: {
         parameters: {
             query?: never;
             header: {
-                /** @description The intervention's current ETag */
+                /**
+                 * @description The intervention's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Intervention id */
+                /**
+                 * @description Intervention id
+                 * @example triple-p
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2181,6 +2476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The intervention changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -2199,6 +2495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -2226,20 +2523,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     deleteIntervention: {
         parameters: {
             query?: {
-                /** @description Also remove other records' references to the intervention */
+                /**
+                 * @description Also remove other records' references to the intervention
+                 * @example false
+                 */
                 unlink?: boolean;
             };
             header: {
-                /** @description The intervention's current ETag */
+                /**
+                 * @description The intervention's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Intervention id */
+                /**
+                 * @description Intervention id
+                 * @example triple-p
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2289,6 +2597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description Other records refer to the intervention; errors names each reference */
             409: {
                 headers: {
@@ -2307,6 +2616,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -2316,17 +2627,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     patchIntervention: {
         parameters: {
             query?: never;
             header: {
-                /** @description The intervention's current ETag */
+                /**
+                 * @description The intervention's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Intervention id */
+                /**
+                 * @description Intervention id
+                 * @example triple-p
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2385,6 +2704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The intervention changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -2403,6 +2723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/merge-patch+json */
             415: {
                 headers: {
@@ -2430,19 +2751,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     interventionHistory: {
         parameters: {
             query?: {
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Entries per page (1–100) */
+                /**
+                 * @description Entries per page (1–100)
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
             path: {
-                /** @description Intervention id */
+                /**
+                 * @description Intervention id
+                 * @example triple-p
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2458,6 +2790,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed id or parameter */
             400: {
                 headers: {
@@ -2476,6 +2809,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     stats: {
@@ -2496,6 +2834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Stats"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -2505,14 +2844,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listStrands: {
         parameters: {
             query?: {
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Items per page */
+                /**
+                 * @description Items per page
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -2532,6 +2882,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrandList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -2541,6 +2892,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getStrand: {
@@ -2548,7 +2904,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Strand slug */
+                /**
+                 * @description Strand slug
+                 * @example information-for-parents
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -2566,6 +2925,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrandDetail"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed slug */
             400: {
                 headers: {
@@ -2584,17 +2944,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     putStrand: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The strand's current ETag; required to replace */
+                /**
+                 * @description The strand's current ETag; required to replace
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description Strand slug */
+                /**
+                 * @description Strand slug
+                 * @example information-for-parents
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -2644,6 +3015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The strand changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -2653,6 +3025,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -2680,17 +3054,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     deleteStrand: {
         parameters: {
             query?: never;
             header: {
-                /** @description The strand's current ETag */
+                /**
+                 * @description The strand's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Strand slug */
+                /**
+                 * @description Strand slug
+                 * @example information-for-parents
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -2740,6 +3122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description Records carry the strand */
             409: {
                 headers: {
@@ -2758,6 +3141,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -2767,36 +3152,77 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listStudies: {
         parameters: {
             query?: {
-                /** @description Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels */
+                /**
+                 * @description Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414).
+                 * @example theme:supporting-vulnerable-families,year:2010-2014
+                 */
                 filter?: string;
-                /** @description Full-text search */
+                /**
+                 * @description Full-text search. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @example dialogic reading
+                 */
                 q?: string;
-                /** @description Sort keys, comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching */
+                /**
+                 * @description Sort keys (at most 4), comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching
+                 * @example -year,title
+                 */
                 sort?: string;
-                /** @description Page number (offset paging; at most 10,000 records deep) */
+                /**
+                 * @description Page number (offset paging; at most 10,000 records deep)
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Records per page */
+                /**
+                 * @description Records per page
+                 * @example 20
+                 */
                 per_page?: number;
-                /** @description Cursor paging: '*' for the first page, then meta.next_cursor */
+                /**
+                 * @description Cursor paging: '*' for the first page, then meta.next_cursor
+                 * @example *
+                 */
                 cursor?: string;
-                /** @description Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year` (the facetable fields of GET /api/v1/vocabularies) */
+                /**
+                 * @description Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year` (the facetable fields of GET /api/v1/vocabularies)
+                 * @example theme,design
+                 */
                 facets?: string;
-                /** @description filtered: counts over the result; disjunctive: each facet counted with its own filter removed */
+                /**
+                 * @description filtered: counts over the result; disjunctive: each facet counted with its own filter removed
+                 * @example disjunctive
+                 */
                 facet_mode?: "filtered" | "disjunctive";
-                /** @description Set false to skip the total */
+                /**
+                 * @description Set false to skip the total
+                 * @example false
+                 */
                 total?: boolean;
-                /** @description Sparse fieldset: the record fields to return, comma-separated */
+                /**
+                 * @description Sparse fieldset: the record fields to return, comma-separated
+                 * @example id,title,year
+                 */
                 fields?: string;
-                /** @description Related records to embed in each item under included, comma-separated: themes, strands, disadvantage_focus, interventions */
+                /**
+                 * @description Related records to embed in each item under included, comma-separated: themes, strands, disadvantage_focus, interventions
+                 * @example themes,interventions
+                 */
                 include?: string;
-                /** @description json: a page of the list; any other: an export of every matching record */
+                /**
+                 * @description json: a page of the list; any other: an export of every matching record
+                 * @example csv
+                 */
                 format?: "json" | "csv" | "ndjson" | "bibtex" | "ris" | "csl-json" | "apa";
-                /** @description format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8 */
+                /**
+                 * @description format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8
+                 * @example false
+                 */
                 bom?: boolean;
             };
             header?: never;
@@ -2812,6 +3238,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description JSON: RFC 8288 links: first, prev, next */
                     Link?: string;
+                    /** @description Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body */
+                    Trailer?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2824,6 +3252,7 @@ export interface operations {
                     "text/x-bibliography": string;
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -2833,6 +3262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The Accept header rules out every format */
             406: {
                 headers: {
@@ -2842,13 +3272,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            503: components["responses"]["ServiceUnavailable503"];
         };
     };
     createStudy: {
         parameters: {
             query?: never;
             header?: {
-                /** @description A unique key per intended creation (at most 255 characters) */
+                /**
+                 * @description A unique key per intended creation (at most 255 characters)
+                 * @example 3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2901,6 +3339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description A study with that id exists */
             409: {
                 headers: {
@@ -2919,6 +3358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -2937,17 +3377,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getStudy: {
         parameters: {
             query?: {
-                /** @description json: the study and its related records; any other: its citation */
+                /**
+                 * @description json: the study and its related records; any other: its citation
+                 * @example bibtex
+                 */
                 format?: "json" | "bibtex" | "ris" | "csl-json" | "apa";
             };
             header?: never;
             path: {
-                /** @description Study id */
+                /**
+                 * @description Study id
+                 * @example lindsay-2008
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2969,6 +3417,7 @@ export interface operations {
                     "text/x-bibliography": string;
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed id or format */
             400: {
                 headers: {
@@ -2987,6 +3436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The Accept header rules out every format */
             406: {
                 headers: {
@@ -2996,17 +3446,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     replaceStudy: {
         parameters: {
             query?: never;
             header: {
-                /** @description The study's current ETag */
+                /**
+                 * @description The study's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Study id */
+                /**
+                 * @description Study id
+                 * @example lindsay-2008
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3065,6 +3525,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The study changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -3083,6 +3544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3110,20 +3572,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     deleteStudy: {
         parameters: {
             query?: {
-                /** @description Also remove other records' references to the study */
+                /**
+                 * @description Also remove other records' references to the study
+                 * @example false
+                 */
                 unlink?: boolean;
             };
             header: {
-                /** @description The study's current ETag */
+                /**
+                 * @description The study's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Study id */
+                /**
+                 * @description Study id
+                 * @example lindsay-2008
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3173,6 +3646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description Other records refer to the study; errors names each reference */
             409: {
                 headers: {
@@ -3191,6 +3665,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -3200,17 +3676,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     patchStudy: {
         parameters: {
             query?: never;
             header: {
-                /** @description The study's current ETag */
+                /**
+                 * @description The study's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Study id */
+                /**
+                 * @description Study id
+                 * @example lindsay-2008
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3269,6 +3753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The study changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -3287,6 +3772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/merge-patch+json */
             415: {
                 headers: {
@@ -3314,19 +3800,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     studyHistory: {
         parameters: {
             query?: {
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Entries per page (1–100) */
+                /**
+                 * @description Entries per page (1–100)
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
             path: {
-                /** @description Study id */
+                /**
+                 * @description Study id
+                 * @example lindsay-2008
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3342,6 +3839,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed id or parameter */
             400: {
                 headers: {
@@ -3360,14 +3858,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     listThemes: {
         parameters: {
             query?: {
-                /** @description Page number, from 1 */
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
                 page?: number;
-                /** @description Items per page */
+                /**
+                 * @description Items per page
+                 * @example 20
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -3387,6 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ThemeList"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -3396,6 +3906,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     getTheme: {
@@ -3403,7 +3918,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Theme slug */
+                /**
+                 * @description Theme slug
+                 * @example engaging-with-fathers
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -3421,6 +3939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ThemeDetail"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Malformed slug */
             400: {
                 headers: {
@@ -3439,17 +3958,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     putTheme: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The theme's current ETag; required to replace */
+                /**
+                 * @description The theme's current ETag; required to replace
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match"?: string;
             };
             path: {
-                /** @description Theme slug */
+                /**
+                 * @description Theme slug
+                 * @example engaging-with-fathers
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -3499,6 +4029,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description The theme changed since the ETag in If-Match */
             412: {
                 headers: {
@@ -3508,6 +4039,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description The body is not application/json */
             415: {
                 headers: {
@@ -3535,17 +4068,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     deleteTheme: {
         parameters: {
             query?: never;
             header: {
-                /** @description The theme's current ETag */
+                /**
+                 * @description The theme's current ETag
+                 * @example "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+                 */
                 "If-Match": string;
             };
             path: {
-                /** @description Theme slug */
+                /**
+                 * @description Theme slug
+                 * @example engaging-with-fathers
+                 */
                 slug: string;
             };
             cookie?: never;
@@ -3595,6 +4136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
             /** @description Records carry the theme */
             409: {
                 headers: {
@@ -3613,6 +4155,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -3622,6 +4166,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     vocabularies: {
@@ -3642,6 +4188,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vocabularies"];
                 };
             };
+            304: components["responses"]["NotModified304"];
             /** @description Bad Request */
             400: {
                 headers: {
@@ -3651,6 +4198,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     healthz: {
@@ -3671,6 +4223,10 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     openAPIJSON: {
@@ -3691,6 +4247,11 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     openAPIYAML: {
@@ -3711,6 +4272,11 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
         };
     };
     readyz: {
@@ -3731,6 +4297,10 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
             /** @description Service Unavailable */
             503: {
                 headers: {

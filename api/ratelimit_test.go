@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+)
+
+func limitedServer(t *testing.T, rl api.RateLimit) *api.Server {
+	t.Helper()
+	spec, _ := apitest.Contract(t)
+	srv, err := api.NewServer(apitest.SharedStore(t), api.Options{Spec: spec, RateLimit: rl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func from(target, addr string, headers ...string) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.RemoteAddr = addr + ":40000"
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req
+}
+
+// A burst past the limit gets 429 problems with Retry-After and RateLimit headers; another
+// client is unaffected; health probes are never limited.
+func TestRateLimitBurst(t *testing.T) {
+	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 5})
+	for i := range 5 {
+		rec := apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.1"))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("request %d = %d", i, rec.Code)
+		}
+		if got, want := rec.Header().Get("RateLimit"), `"default";r=`+strconv.Itoa(4-i)+";t="; !strings.HasPrefix(got, want) {
+			t.Errorf("RateLimit = %q; want %s…", got, want)
+		}
+		if got := rec.Header().Get("RateLimit-Policy"); got != `"default";q=5;w=5` {
+			t.Errorf("RateLimit-Policy = %q", got)
+		}
+	}
+	rec := apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.1"))
+	apitest.WantProblem(t, rec, http.StatusTooManyRequests, "")
+	if ra, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || ra < 1 {
+		t.Errorf("Retry-After = %q", rec.Header().Get("Retry-After"))
+	}
+	if !strings.HasPrefix(rec.Header().Get("RateLimit"), `"default";r=0;t=`) || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("429 headers: %v", rec.Header())
+	}
+	if rec := apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.2")); rec.Code != http.StatusOK {
+		t.Errorf("another client = %d; want 200", rec.Code)
+	}
+	if rec := apitest.Do(t, srv, from("/healthz", "192.0.2.1")); rec.Code != http.StatusOK || rec.Header().Get("RateLimit") != "" {
+		t.Errorf("/healthz = %d, RateLimit %q; want 200 unlimited", rec.Code, rec.Header().Get("RateLimit"))
+	}
+}
+
+// An export costs more than a detail: it spends the whole of a small budget at once.
+func TestRateLimitWeightsCost(t *testing.T) {
+	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 20})
+	rec := apitest.Do(t, srv, from("/api/v1/studies?format=csv&filter=id:lindsay-2008", "192.0.2.3"))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("RateLimit"), `"default";r=0;`) {
+		t.Fatalf("export = %d, RateLimit %q; want 200 spending all 20", rec.Code, rec.Header().Get("RateLimit"))
+	}
+	apitest.WantProblem(t, apitest.Do(t, srv, from("/api/v1/themes", "192.0.2.3")), http.StatusTooManyRequests, "")
+}
+
+// Forwarded headers name the client only when they come from a trusted proxy.
+func TestRateLimitClientIdentity(t *testing.T) {
+	proxies, err := api.ParseTrustedProxies("10.0.0.0/8, 192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 1, TrustedProxies: proxies})
+	get := func(addr string, headers ...string) int {
+		return apitest.Do(t, srv, from("/api/v1/themes", addr, headers...)).Code
+	}
+	// through the proxy, two clients have a bucket each
+	if get("10.1.1.1", "X-Forwarded-For", "198.51.100.1") != 200 || get("10.1.1.1", "X-Forwarded-For", "198.51.100.2") != 200 {
+		t.Error("clients behind a trusted proxy share a bucket")
+	}
+	if get("10.1.1.2", "X-Forwarded-For", "198.51.100.1, 10.9.9.9") != 429 {
+		t.Error("the client named by a chain of trusted proxies is not limited")
+	}
+	if get("192.0.2.9", "Forwarded", `for="[2001:db8::1]:4711";proto=https`) != 200 || get("192.0.2.9", "Forwarded", "for=2001:db8::2") != 429 {
+		t.Error("Forwarded: an IPv6 client is not limited by its /64")
+	}
+	// an untrusted client cannot pick its identity
+	if get("203.0.113.5", "X-Forwarded-For", "198.51.100.77") != 200 || get("203.0.113.5", "X-Forwarded-For", "198.51.100.78") != 429 {
+		t.Error("X-Forwarded-For from an untrusted client changed its identity")
+	}
+	if _, err := api.ParseTrustedProxies("10.0.0.0/8,nonsense"); err == nil {
+		t.Error("a bad -trusted-proxies entry is accepted")
+	}
+	_ = netip.Prefix{}
+}

@@ -1,0 +1,173 @@
+package api_test
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/synth"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// The scale checks build a store of 100,000 synthetic studies (about a minute), so they
+// run only when asked: KB_SCALE_TEST=1 go test ./api -run Scale -bench Scale.
+const scaleStudies = 100_000
+
+var (
+	scaleOnce sync.Once
+	scaleSrv  *api.Server
+)
+
+func scaleServer(tb testing.TB) *api.Server {
+	tb.Helper()
+	if os.Getenv("KB_SCALE_TEST") == "" {
+		tb.Skip("set KB_SCALE_TEST=1 to run the checks at 100,000 studies")
+	}
+	scaleOnce.Do(func() {
+		base, err := models.ParseDataset(store.EmbeddedDataset())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		raw, err := json.Marshal(synth.Generate(base, scaleStudies, 1))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		dir, err := os.MkdirTemp("", "scale")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(dir, "kb.db"), Seed: raw})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		spec, _ := apitest.Contract(tb)
+		if scaleSrv, err = api.NewServer(st, api.Options{Spec: spec}); err != nil {
+			tb.Fatal(err)
+		}
+	})
+	return scaleSrv
+}
+
+// A full CSV export at 100,000 studies streams whole (every row, parseable, the trailer
+// saying complete) and in under 3 s.
+func TestScaleExportIsComplete(t *testing.T) {
+	ts := httptest.NewServer(scaleServer(t))
+	defer ts.Close()
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}} // time the export, not gzip
+	for _, target := range []string{"/api/v1/studies?format=csv", "/api/v1/studies?format=csv&sort=author,-year", "/api/v1/studies?format=ndjson&q=parent"} {
+		start := time.Now()
+		resp, err := client.Get(ts.URL + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		rows := 0
+		if strings.Contains(target, "format=csv") {
+			r := csv.NewReader(resp.Body)
+			for {
+				if _, err := r.Read(); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("%s: row %d: %v", target, rows, err)
+				}
+				rows++
+			}
+			rows-- // the header
+		} else {
+			dec := json.NewDecoder(resp.Body)
+			for {
+				var v map[string]any
+				if err := dec.Decode(&v); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatalf("%s: line %d: %v", target, rows, err)
+				}
+				rows++
+			}
+		}
+		resp.Body.Close()
+		took := time.Since(start)
+		t.Logf("%s: %d records in %v", target, rows, took)
+		if resp.Trailer.Get(api.ExportStatus) != "complete" {
+			t.Errorf("%s: trailer %v", target, resp.Trailer)
+		}
+		if target == "/api/v1/studies?format=csv" && (rows != scaleStudies || took > 3*time.Second) {
+			t.Errorf("full CSV export: %d rows in %v; want %d in under 3 s", rows, took, scaleStudies)
+		}
+	}
+}
+
+// The gzipped dataset is compressed once per version: later downloads copy cached bytes.
+func BenchmarkScaleDatasetGzip(b *testing.B) {
+	srv := scaleServer(b)
+	get := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/dataset", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	start := time.Now()
+	first := get()
+	b.Logf("first gzipped download: %v, %d bytes", time.Since(start), first.Body.Len())
+	for b.Loop() {
+		if rec := get(); rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+			b.Fatalf("%d %v", rec.Code, rec.Header())
+		}
+	}
+}
+
+func BenchmarkScaleCSVExport(b *testing.B) {
+	srv := scaleServer(b)
+	for _, enc := range []string{"identity", "gzip"} {
+		b.Run(enc, func(b *testing.B) {
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=csv", nil)
+				req.Header.Set("Accept-Encoding", enc)
+				srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}
+
+// The dataset download is gzipped from cache, and unzips to the identity bytes.
+func TestDatasetPrecompressed(t *testing.T) {
+	srv := apitest.NewServer(t)
+	plain := apitest.Get(t, srv, "/api/v1/dataset")
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/dataset", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate")
+	zipped := apitest.Do(t, srv, req)
+	if zipped.Header().Get("Content-Encoding") != "gzip" || plain.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("Content-Encoding: gzipped %q, plain %q", zipped.Header().Get("Content-Encoding"), plain.Header().Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(zr)
+	if string(got) != plain.Body.String() {
+		t.Error("the gzipped dataset differs from the plain one")
+	}
+	req = httptest.NewRequest(http.MethodGet, "/openapi.yaml", nil)
+	req.Header.Set("Accept-Encoding", "gzip;q=0")
+	if rec := apitest.Do(t, srv, req); rec.Header().Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 got gzip")
+	}
+}
