@@ -375,21 +375,8 @@ func keepController(c *gin.Context) {
 	c.Next()
 }
 
-// snapshotKey holds, in a request's context, the snapshot of the evidence base that the
-// request is answered from.
-const snapshotKey = "kb.snapshot"
-
-// snapshot is the evidence base a request sees: taken once, on first use, and kept for the
-// rest of the request, so its ETag, its body and every record in it share one version
-// even when a write lands meanwhile.
-func (s *Server) snapshot(c *gin.Context) *catalog.Catalog {
-	if v, ok := c.Get(snapshotKey); ok {
-		return v.(*catalog.Catalog)
-	}
-	cat := s.store.Catalog()
-	c.Set(snapshotKey, cat)
-	return cat
-}
+// snapshot is the evidence base a request sees (see httpio.Pinned).
+func (s *Server) snapshot(c *gin.Context) *catalog.Catalog { return httpio.Pinned(c, s.store.Catalog) }
 
 // citationKeys are the citation keys of the snapshot cat, made once per snapshot.
 func (s *Server) citationKeys(cat *catalog.Catalog) export.Keys {

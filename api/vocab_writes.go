@@ -197,7 +197,7 @@ func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T)
 		s.fail(c, err)
 		return
 	}
-	c.Set(snapshotKey, cat)
+	httpio.Pin(c, cat)
 	answer(c)
 }
 

@@ -347,7 +347,7 @@ func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
 		s.fail(c, err)
 		return
 	}
-	c.Set(snapshotKey, written.Catalog) // the answer shows the write
+	httpio.Pin(c, written.Catalog) // the answer shows the write
 	status := http.StatusOK
 	if op == models.OpCreate {
 		status = http.StatusCreated

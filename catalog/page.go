@@ -155,22 +155,7 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	if err != nil {
 		return nil, err
 	}
-	matched := c.combine(clauses, sets, "")
-	var sr *searchResult
-	if strings.TrimSpace(q.Search) != "" {
-		if sr, err = c.text.search(q.Search, matched, q.capPrefixes); err != nil {
-			return nil, err
-		}
-		matched = sr.matched
-	}
-	sortParam := q.Sort
-	if sortParam == "" {
-		sortParam = defaultSort
-		if sr != nil {
-			sortParam = relevanceKey
-		}
-	}
-	terms, err := c.parseSort(sortParam, sr != nil)
+	sr, matched, terms, err := c.searchAndOrder(q, c.combine(clauses, sets, ""), defaultSort, q.capPrefixes)
 	if err != nil {
 		return nil, err
 	}
@@ -240,22 +225,15 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	return res, nil
 }
 
-// all answers a query with the ordinals of every matching record, in order.
-func (c *collection) all(q Query, defaultSort string) ([]int32, error) {
-	clauses, err := parseFilter(q.Filter)
-	if err != nil {
-		return nil, err
-	}
-	matched, err := c.evaluate(q.Context, clauses)
-	if err != nil {
-		return nil, err
-	}
+// searchAndOrder narrows matched to the query's search, if it has one, and resolves its
+// sort: as given, or the list's default, or relevance when searching.
+func (c *collection) searchAndOrder(q Query, matched bitmap, defaultSort string, capPrefixes bool) (*searchResult, bitmap, []sortTerm, error) {
 	var sr *searchResult
 	if strings.TrimSpace(q.Search) != "" {
-		if sr, err = c.text.search(q.Search, matched, false); err != nil {
-			return nil, err
+		var err error
+		if sr, err = c.text.search(q.Search, matched, capPrefixes); err != nil {
+			return nil, nil, nil, err
 		}
-		defer sr.release(c.text)
 		matched = sr.matched
 	}
 	sortParam := q.Sort
@@ -267,8 +245,27 @@ func (c *collection) all(q Query, defaultSort string) ([]int32, error) {
 	}
 	terms, err := c.parseSort(sortParam, sr != nil)
 	if err != nil {
+		sr.release(c.text)
+		return nil, nil, nil, err
+	}
+	return sr, matched, terms, nil
+}
+
+// all answers a query with the ordinals of every matching record, in order.
+func (c *collection) all(q Query, defaultSort string) ([]int32, error) {
+	clauses, err := parseFilter(q.Filter)
+	if err != nil {
 		return nil, err
 	}
+	matched, err := c.evaluate(q.Context, clauses)
+	if err != nil {
+		return nil, err
+	}
+	sr, matched, terms, err := c.searchAndOrder(q, matched, defaultSort, false)
+	if err != nil {
+		return nil, err
+	}
+	defer sr.release(c.text)
 	n := matched.count()
 	switch {
 	case usesRelevance(terms):

@@ -177,19 +177,8 @@ func New(src Snapshots, log *slog.Logger) *Site {
 	return &Site{src: src, log: log}
 }
 
-// snapshotKey holds, in a request's context, the snapshot a page is answered from.
-const snapshotKey = "web.snapshot"
-
-// snapshot is the evidence base a request sees: taken once, on first use, and kept for
-// the rest of the request, so a page's ETag and every question it asks share one version.
-func (s *Site) snapshot(c *gin.Context) *catalog.Catalog {
-	if v, ok := c.Get(snapshotKey); ok {
-		return v.(*catalog.Catalog)
-	}
-	cat := s.src.Catalog()
-	c.Set(snapshotKey, cat)
-	return cat
-}
+// snapshot is the evidence base a page sees (see httpio.Pinned).
+func (s *Site) snapshot(c *gin.Context) *catalog.Catalog { return httpio.Pinned(c, s.src.Catalog) }
 
 // Register adds the pages to r. They are not part of the OpenAPI contract: they are for
 // people, and each one links to the JSON query that gives the same data.
