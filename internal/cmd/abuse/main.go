@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,11 @@ import (
 	"time"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run does the work and returns the exit status, so that the server is stopped and the
+// temporary directory removed whatever the outcome.
+func run() int {
 	bin := flag.String("bin", "", "the evidence-kb binary")
 	dataset := flag.String("dataset", "", "dataset file to seed the store from (go run . generate -studies N)")
 	abusers := flag.Int("abusers", 8, "abusive clients, each from its own loopback address (at most 250)")
@@ -50,6 +55,8 @@ func main() {
 	target := flag.Float64("target", 5, "the most the polite p99 may grow under load, as a factor")
 	readyTimeout := flag.Duration("ready-timeout", 5*time.Minute, "how long the server may take to get ready")
 	keep := flag.Bool("keep", false, "keep the temporary directory (store and server log)")
+	kinds := flag.String("kinds", "", "comma-separated abusive request kinds to send (facets, search, export, map); all when empty")
+	honour := flag.Bool("honour-retry-after", false, "abusive clients wait as a 429's Retry-After says (a well-behaved script) instead of retrying at once")
 	flag.Parse()
 	if *bin == "" || *dataset == "" {
 		log.Fatal("-bin and -dataset are required")
@@ -79,7 +86,15 @@ func main() {
 
 	abuse, err := abusiveRequests(srv.base)
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return 2
+	}
+	if *kinds != "" {
+		abuse = slices.DeleteFunc(abuse, func(r abusiveRequest) bool { return !slices.Contains(strings.Split(*kinds, ","), r.short) })
+		if len(abuse) == 0 {
+			log.Printf("-kinds %q names none of facets, search, export, map", *kinds)
+			return 2
+		}
 	}
 	polite := &politeClient{client: clientFrom(netip(1), 2), base: srv.base, ids: ids, rate: *politeRate}
 
@@ -96,7 +111,7 @@ func main() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				hammer(ctx, client, abuse, a**conns+c, st)
+				hammer(ctx, client, abuse, a**conns+c, *honour, st)
 			}()
 		}
 	}
@@ -116,9 +131,10 @@ func main() {
 	fmt.Printf("server's kb_rate_limit_rejections_total: %s\n", rejected)
 	if ratio > *target || unloaded.failures+loaded.failures > 0 {
 		fmt.Println("TARGET MISSED")
-		os.Exit(1)
+		return 1
 	}
 	fmt.Println("target met")
+	return 0
 }
 
 // netip is the loopback address 127.0.0.n.
@@ -209,7 +225,7 @@ func studyIDs(path string) ([]string, error) {
 
 // abusiveRequest is one of the costliest requests an anonymous client can send.
 type abusiveRequest struct {
-	kind, url string
+	short, kind, url string
 }
 
 // abusiveRequests builds them from the server's vocabularies: every tag value of the
@@ -274,11 +290,12 @@ func abusiveRequests(base string) ([]abusiveRequest, error) {
 		filter = append(filter, clauses...)
 	}
 	long := url.QueryEscape(strings.Join(filter, ","))
+	fmt.Printf("abusive filter: %d clauses, %d values, %d bytes escaped\n", len(filter), len(filter)/len(clauses)*values, len(long))
 	return []abusiveRequest{
-		{"disjunctive facets", base + "/api/v1/studies?filter=" + long + "&q=parent&facets=" + strings.Join(facets, ",") + "&facet_mode=disjunctive&per_page=100"},
-		{"broad search", base + "/api/v1/studies?q=" + url.QueryEscape("parent OR school OR children OR family OR home*") + "&sort=author,-year&per_page=100"},
-		{"CSV export", base + "/api/v1/studies?format=csv"},
-		{"evidence map", base + "/api/v1/evidence-map?rows=disadvantage&cols=design&q=parent&filter=" + long},
+		{"facets", "disjunctive facets", base + "/api/v1/studies?filter=" + long + "&q=parent&facets=" + strings.Join(facets, ",") + "&facet_mode=disjunctive&per_page=100"},
+		{"search", "broad search", base + "/api/v1/studies?q=" + url.QueryEscape("parent OR school OR children OR family OR home*") + "&sort=author,-year&per_page=100"},
+		{"export", "CSV export", base + "/api/v1/studies?format=csv"},
+		{"map", "evidence map", base + "/api/v1/evidence-map?rows=disadvantage&cols=design&q=parent&filter=" + long},
 	}, nil
 }
 
@@ -331,8 +348,9 @@ func (s *abuseStats) print() {
 		total, limited, 100*float64(limited)/float64(max(total, 1)), float64(s.bytes.Load())/1e6)
 }
 
-// hammer sends the abusive requests in turn, as fast as the server answers, until ctx ends.
-func hammer(ctx context.Context, client *http.Client, reqs []abusiveRequest, offset int, st *abuseStats) {
+// hammer sends the abusive requests in turn, as fast as the server answers, until ctx ends;
+// after a 429 it waits the Retry-After only when honour is set.
+func hammer(ctx context.Context, client *http.Client, reqs []abusiveRequest, offset int, honour bool, st *abuseStats) {
 	for i := offset; ctx.Err() == nil; i++ {
 		r := reqs[i%len(reqs)]
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
@@ -349,6 +367,13 @@ func hammer(ctx context.Context, client *http.Client, reqs []abusiveRequest, off
 		st.bytes.Add(n)
 		if ctx.Err() == nil || resp.StatusCode != http.StatusOK {
 			st.add(r.kind, resp.StatusCode)
+		}
+		if honour && resp.StatusCode == http.StatusTooManyRequests {
+			wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(max(wait, 1)) * time.Second):
+			}
 		}
 	}
 }
