@@ -35,6 +35,7 @@ var layout = map[string]packageRule{
 	"internal/specgen/cmd/specgen": {ours: []string{"internal/specgen"}},
 	"internal/cmd/trivial":         {},
 	"internal/cmd/writeload":       {},
+	"internal/cmd/abuse":           {},
 	"internal/apitest":             {ours: []string{"models", "store", "api", "web", "internal/httpio", "internal/storetest"}},
 	"internal/storetest":           {neverReaches: []string{"gorm.io/"}},
 	"":                             {ours: []string{"models", "store", "api", "web", "internal/synth"}},

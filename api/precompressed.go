@@ -24,8 +24,9 @@ type compressedDoc struct {
 	gz      func() ([]byte, error)
 }
 
-// uncompressedPaths are the paths the gzip middleware skips: they serve precompressed bytes.
-var uncompressedPaths = []string{"/api/v1/dataset", "/openapi.yaml", "/openapi.json"}
+// uncompressedPaths are the paths the gzip middleware skips: they serve precompressed bytes,
+// or compress their own (/metrics, promhttp).
+var uncompressedPaths = []string{"/api/v1/dataset", "/openapi.yaml", "/openapi.json", "/metrics"}
 
 // serve answers body (the document name at version) with gzip when the client takes it.
 func (p *precompressed) serve(c *gin.Context, name, version, contentType string, body []byte) {

@@ -69,6 +69,7 @@ type Server struct {
 	records    recordCache // encoded records, for list pages
 	compressed precompressed
 	limiter    *rateLimiter // nil when rate limiting is off
+	metrics    *metrics
 	// exportHook runs before each exported record; tests make it fail to see how an
 	// export that breaks mid-stream ends
 	exportHook func(n int) error
@@ -108,9 +109,10 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
-	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON}
+	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON, metrics: newMetrics(st)}
 	if opts.RateLimit.Rate > 0 {
 		s.limiter = newRateLimiter(opts.RateLimit)
+		s.limiter.onLimit = s.metrics.rateLimited.Inc
 	}
 	s.exportHook = func(int) error { return nil }
 	s.routes()
@@ -150,6 +152,7 @@ func (s *Server) routes() {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // /api/v1/studies/ is not a resource; answer 404, not a redirect
 	chain := []gin.HandlerFunc{
+		s.metrics.observe,
 		secureHeaders,
 		requestid.New(),
 		s.logRequests,
@@ -178,6 +181,7 @@ func (s *Server) routes() {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics.handler())
 	r.GET("/openapi.yaml", s.openAPIYAML)
 	r.GET("/openapi.json", s.openAPIJSON)
 	r.GET("/docs", s.docsUI())
@@ -352,13 +356,17 @@ func wellFormedQuery(c *gin.Context) {
 	c.Next()
 }
 
-// logRequests writes one structured line per request, with its request id.
+// logRequests writes one structured line per request, with its request id. Scrapes of
+// /metrics, every few seconds, are logged at debug level only.
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
+	switch {
+	case c.Writer.Status() >= 500:
 		level = slog.LevelError
+	case c.Request.URL.Path == "/metrics":
+		level = slog.LevelDebug
 	}
 	s.log.Log(c.Request.Context(), level, "request",
 		"method", c.Request.Method, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery,

@@ -115,6 +115,11 @@ func reverseLinks(bySource [][]int32, targets int) [][]int32 {
 // and ETag, so neither outlives the data it describes.
 func (cat *Catalog) Version() string { return cat.version }
 
+// Size counts the live records of this snapshot: studies and interventions.
+func (cat *Catalog) Size() (studies, interventions int) {
+	return cat.studies.live.count(), cat.interventions.live.count()
+}
+
 // Dataset returns the whole evidence base of this snapshot, records in id order. It is
 // built on first use and shared: callers must not modify it.
 func (cat *Catalog) Dataset() *models.Dataset { return cat.dataset() }

@@ -67,6 +67,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 		return fmt.Errorf("read the change log: %w", err)
 	}
 	cat, revision := snap.cat, snap.revision
+	begun := time.Now()
 	for start := 0; start < len(rows); {
 		end := start
 		for end < len(rows) && rows[end].Revision == rows[start].Revision {
@@ -86,6 +87,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 		cat = cat.Apply(change, nextVersion(cat.Version(), revision))
 		start = end
 	}
+	built := time.Since(begun)
 	m, err := readMeta(ctx, s.db)
 	if err != nil {
 		return err
@@ -94,7 +96,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 		return s.reload(ctx) // the log does not account for every revision: trust the tables
 	}
 	if revision != snap.revision {
-		s.current.Store(newSnapshot(cat, revision))
+		s.current.Store(newSnapshot(cat, revision, built))
 	}
 	return nil
 }

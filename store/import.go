@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -54,7 +55,9 @@ func (s *Store) importLocked(ctx context.Context, actor Actor, raw []byte, d *mo
 	if err != nil {
 		return err
 	}
-	s.current.Store(newSnapshot(catalog.New(d, next.version), next.revision))
+	start := time.Now()
+	cat := catalog.New(d, next.version)
+	s.current.Store(newSnapshot(cat, next.revision, time.Since(start)))
 	report.Applied, report.Revision = true, next.revision
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -35,15 +36,19 @@ type Store struct {
 }
 
 // snapshot is what readers see at one moment: the query engine over the store at one
-// revision, and that revision's dataset document, made on first request.
+// revision, how long building it took, and that revision's dataset document, made on
+// first request.
 type snapshot struct {
 	cat      *catalog.Catalog
 	revision int64
+	built    time.Duration
 	document func() ([]byte, error)
 }
 
-func newSnapshot(cat *catalog.Catalog, revision int64) *snapshot {
-	return &snapshot{cat: cat, revision: revision, document: sync.OnceValues(func() ([]byte, error) {
+// newSnapshot wraps cat, which took built to make from the records (or from the previous
+// snapshot and the changes since).
+func newSnapshot(cat *catalog.Catalog, revision int64, built time.Duration) *snapshot {
+	return &snapshot{cat: cat, revision: revision, built: built, document: sync.OnceValues(func() ([]byte, error) {
 		return models.EncodeDataset(cat.Dataset())
 	})}
 }
@@ -154,7 +159,9 @@ func (s *Store) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.current.Store(newSnapshot(catalog.New(d, m.version), m.revision))
+	start := time.Now()
+	cat := catalog.New(d, m.version)
+	s.current.Store(newSnapshot(cat, m.revision, time.Since(start)))
 	return nil
 }
 
@@ -196,6 +203,10 @@ func (s *Store) DatasetVersion() string { return s.Catalog().Version() }
 
 // Revision counts the writes the store has taken since it was seeded (1 when seeded).
 func (s *Store) Revision() int64 { return s.current.Load().revision }
+
+// BuildDuration is how long the current snapshot took to build: the whole catalogue
+// after a load or an import, or the changes applied to the previous one after a write.
+func (s *Store) BuildDuration() time.Duration { return s.current.Load().built }
 
 // DatasetDocument returns the evidence base of the snapshot cat as one dataset document:
 // it validates, and importing it changes nothing. It is encoded once per snapshot.

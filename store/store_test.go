@@ -50,6 +50,12 @@ func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 	if got, want := s.DatasetVersion(), models.DocumentVersion(store.EmbeddedDataset()); got != want {
 		t.Errorf("DatasetVersion = %q; want %q", got, want)
 	}
+	if studies, ivs := s.Catalog().Size(); studies != len(d.Studies) || ivs != len(d.Interventions) {
+		t.Errorf("Size = %d, %d; want %d, %d", studies, ivs, len(d.Studies), len(d.Interventions))
+	}
+	if s.BuildDuration() <= 0 {
+		t.Errorf("BuildDuration = %v; want the time the catalogue took to build", s.BuildDuration())
+	}
 }
 
 func TestReopenKeepsData(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -90,8 +91,9 @@ func (s *Store) writeVocabulary(ctx context.Context, w VocabularyWrite) (*catalo
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	nextCat := cat.WithVocabulary(&vocab, next.version)
-	s.current.Store(newSnapshot(nextCat, next.revision))
+	s.current.Store(newSnapshot(nextCat, next.revision, time.Since(start)))
 	return nextCat, nil
 }
 

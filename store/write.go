@@ -256,8 +256,9 @@ func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Chang
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	cat := snap.cat.Apply(change, next.version)
-	s.current.Store(newSnapshot(cat, next.revision))
+	s.current.Store(newSnapshot(cat, next.revision, time.Since(start)))
 	return cat, nil
 }
 
