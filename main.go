@@ -106,6 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
 		rateLimit = fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
 		rateBurst = fs.Int("rate-burst", api.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
+		exports   = fs.Int("max-exports", 0, "how many exports may stream at once, server-wide; 0 for half the CPUs, at least 1 (env KB_MAX_EXPORTS)")
 		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
 		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
@@ -162,7 +163,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
 	}
 	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody,
-		MaxLag: *maxLag, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
+		MaxLag: *maxLag, MaxExports: *exports, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
 	if err != nil {
 		return err
 	}

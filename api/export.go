@@ -6,6 +6,7 @@ import (
 	"iter"
 	"mime"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -255,10 +256,15 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 }
 
 // Exports stream for as long as they need: the server's write timeout, made for pages,
-// gives way to exportWriteTimeout, and the writer is flushed every flushEvery records.
+// gives way to exportWriteTimeout, and the writer is flushed every flushEvery records. An
+// export yields the processor every yieldEvery records, so short requests are not kept
+// waiting behind it; when the server runs as many as it may, the next is told to come back
+// in exportRetryAfter seconds.
 const (
 	exportWriteTimeout = 10 * time.Minute
 	flushEvery         = 500
+	yieldEvery         = 50
+	exportRetryAfter   = 2
 )
 
 // ExportStatus is the trailer that ends every export: "complete" when the file is whole.
@@ -276,6 +282,15 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 	q, bom, err := parseExport(c, f)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		c.Header("Retry-After", strconv.Itoa(exportRetryAfter))
+		httpio.WriteProblem(c, http.StatusServiceUnavailable, fmt.Sprintf(
+			"%d exports are streaming, as many as the server runs at once; try again in %d s", cap(s.exports), exportRetryAfter), nil)
 		return
 	}
 	ctx, cancel := s.queryContext(c)
@@ -302,6 +317,9 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		}
 		if n++; n%flushEvery == 0 {
 			c.Writer.Flush()
+		}
+		if n%yieldEvery == 0 {
+			runtime.Gosched() // let short requests in between rows: an export is never in a hurry
 		}
 	}
 	if err == nil {

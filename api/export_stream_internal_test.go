@@ -76,3 +76,56 @@ func TestExportFailureIsVisible(t *testing.T) {
 		}
 	}
 }
+
+// Exports are capped server-wide: while as many stream as the server runs at once, the
+// next is refused with 503, Retry-After and a problem, and other requests are served.
+func TestExportsAreCappedServerWide(t *testing.T) {
+	srv := streamServer(t)
+	if cap(srv.exports) < 1 {
+		t.Fatal("no export may run")
+	}
+	release := make(chan struct{})
+	started := make(chan struct{}, cap(srv.exports))
+	srv.exportHook = func(n int) error {
+		if n == 0 {
+			started <- struct{}{}
+			<-release
+		}
+		return nil
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	done := make(chan error, cap(srv.exports))
+	for range cap(srv.exports) {
+		go func() {
+			resp, err := http.Get(ts.URL + "/api/v1/studies?format=csv")
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		<-started
+	}
+	resp, err := http.Get(ts.URL + "/api/v1/studies?format=ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+		t.Errorf("an export past the cap = %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"))
+	}
+	if resp, err := http.Get(ts.URL + "/api/v1/studies/lindsay-2008"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("a detail while exports stream: %v %v", resp.StatusCode, err)
+	}
+	close(release)
+	for range cap(srv.exports) {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if resp, err := http.Get(ts.URL + "/api/v1/studies?format=ndjson"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("an export after the others ended: %v %v", resp.StatusCode, err)
+	}
+}

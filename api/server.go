@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -42,7 +43,11 @@ type Options struct {
 	// past it the answer is 503. An export's streaming is not bounded by it.
 	QueryTimeout time.Duration
 	RateLimit    RateLimit // per-client token buckets; Rate 0 for none
-	Site         Site      // the pages for people, served beside the API; nil for none
+	// MaxExports is how many exports may stream at once, server-wide; past it an export is
+	// refused with 503 and Retry-After. An export of every record costs a core for a
+	// second or more, so this keeps exports from starving every other request.
+	MaxExports int
+	Site       Site // the pages for people, served beside the API; nil for none
 	// MaxLag is how long a replica may go without catching up with the database before
 	// /readyz says it is not ready (see store.Follow)
 	MaxLag time.Duration
@@ -68,7 +73,8 @@ type Server struct {
 	engine     *gin.Engine
 	records    recordCache // encoded records, for list pages
 	compressed precompressed
-	limiter    *rateLimiter // nil when rate limiting is off
+	limiter    *rateLimiter  // nil when rate limiting is off
+	exports    chan struct{} // one token per export streaming now (Options.MaxExports)
 	metrics    *metrics
 	// exportHook runs before each exported record; tests make it fail to see how an
 	// export that breaks mid-stream ends
@@ -102,6 +108,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if opts.QueryTimeout == 0 {
 		opts.QueryTimeout = DefaultQueryTimeout
 	}
+	if opts.MaxExports == 0 {
+		opts.MaxExports = max(1, runtime.NumCPU()/2)
+	}
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = 5 * time.Minute
 	}
@@ -109,7 +118,8 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
-	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON, metrics: newMetrics(st)}
+	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON, metrics: newMetrics(st),
+		exports: make(chan struct{}, opts.MaxExports)}
 	if opts.RateLimit.Rate > 0 {
 		s.limiter = newRateLimiter(opts.RateLimit)
 		s.limiter.onLimit = s.metrics.rateLimited.Inc

@@ -162,11 +162,14 @@ var number = regexp.MustCompile(`^-?\d+(\.\d+)?$`)
 // is prefixed with an apostrophe, which shows the text as text. Numbers are left alone, so a
 // negative effect size stays a number.
 func defuse(cell string) string {
-	if cell == "" || number.MatchString(cell) {
+	if cell == "" {
 		return cell
 	}
 	switch r, _ := utf8.DecodeRuneInString(cell); r {
 	case '=', '+', '-', '@', '\t', '\r', '\n', '＝', '＋', '－', '＠':
+		if number.MatchString(cell) { // the pattern only for the few cells that need it
+			return cell
+		}
 		return "'" + cell
 	}
 	return cell
