@@ -375,7 +375,9 @@ func (s *Server) logRequests(c *gin.Context) {
 	switch {
 	case c.Writer.Status() >= 500:
 		level = slog.LevelError
-	case c.Request.URL.Path == "/metrics":
+	case c.Request.URL.Path == "/metrics", c.Writer.Status() == http.StatusTooManyRequests:
+		// scrapes, and refusals (a flood of them is counted in /metrics, not written out
+		// one line each, which would make the flood cost what the limit saves)
 		level = slog.LevelDebug
 	}
 	s.log.Log(c.Request.Context(), level, "request",
