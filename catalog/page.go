@@ -417,7 +417,14 @@ func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sor
 
 // byScore orders by descending score, then by id: what relevance alone means.
 func byScore(scores []float64, rank []int32) func(a, b int32) int {
-	return func(a, b int32) int { return cmp.Or(cmp.Compare(scores[b], scores[a]), cmp.Compare(rank[a], rank[b])) }
+	return func(a, b int32) int {
+		// the hottest comparison of a search: compare ids only on a tie (cmp.Or would
+		// evaluate both comparisons every time)
+		if c := cmp.Compare(scores[b], scores[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(rank[a], rank[b])
+	}
 }
 
 // worstFirst is a heap whose root is the record that sorts last.
