@@ -64,13 +64,8 @@ func (s *Server) getDisadvantage(c *gin.Context) {
 }
 
 func getVocabulary(s *Server, c *gin.Context, kind string, detail func(item any) any) {
-	slug := c.Param("slug")
-	if err := noParams(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := httpio.ValidSlug(kind, slug); err != nil {
-		s.fail(c, err)
+	slug, ok := vocabularySlug(s, c, kind)
+	if !ok {
 		return
 	}
 	item, etag, ok := s.snapshot(c).VocabularyItem(kind, slug)
@@ -165,13 +160,8 @@ func (s *Server) putDisadvantage(c *gin.Context) {
 
 // putVocabulary answers a put of one vocabulary value; answer writes the value as GET does.
 func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T) string, answer gin.HandlerFunc) {
-	slug := c.Param("slug")
-	if err := noParams(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := httpio.ValidSlug(kind, slug); err != nil {
-		s.fail(c, err)
+	slug, ok := vocabularySlug(s, c, kind)
+	if !ok {
 		return
 	}
 	body, ok := readBody(s, c, mediaJSON)
@@ -265,13 +255,8 @@ func (s *Server) deleteStrand(c *gin.Context) { deleteVocabulary(s, c, models.Ki
 func (s *Server) deleteDisadvantage(c *gin.Context) { deleteVocabulary(s, c, models.KindDisadvantage) }
 
 func deleteVocabulary(s *Server, c *gin.Context, kind string) {
-	slug := c.Param("slug")
-	if err := noParams(c); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := httpio.ValidSlug(kind, slug); err != nil {
-		s.fail(c, err)
+	slug, ok := vocabularySlug(s, c, kind)
+	if !ok {
 		return
 	}
 	tags, ok := ifMatch(s, c)
@@ -284,4 +269,19 @@ func deleteVocabulary(s *Server, c *gin.Context, kind string) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// vocabularySlug reads a vocabulary route's slug, refusing any query parameter and a
+// malformed slug; false when it has answered.
+func vocabularySlug(s *Server, c *gin.Context, kind string) (string, bool) {
+	slug := c.Param("slug")
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return "", false
+	}
+	if err := httpio.ValidSlug(kind, slug); err != nil {
+		s.fail(c, err)
+		return "", false
+	}
+	return slug, true
 }
