@@ -1,16 +1,18 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"iter"
 	"mime"
 	"net/http"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/gin-gonic/gin"
 
@@ -256,14 +258,13 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 }
 
 // Exports stream for as long as they need: the server's write timeout, made for pages,
-// gives way to exportWriteTimeout, and the writer is flushed every flushEvery records. An
-// export yields the processor every yieldEvery records, so short requests are not kept
-// waiting behind it; when the server runs as many as it may, the next is told to come back
-// in exportRetryAfter seconds.
+// gives way to exportWriteTimeout. They are encoded and sent blockRows records at a time
+// (some 7 ms of work at 100,000 studies), each block in a query slot of its own. When the
+// server runs as many exports as it may, the next is told to come back in
+// exportRetryAfter seconds.
 const (
 	exportWriteTimeout = 10 * time.Minute
-	flushEvery         = 500
-	yieldEvery         = 50
+	blockRows          = 500
 	exportRetryAfter   = 2
 )
 
@@ -293,10 +294,14 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 			"%d exports are streaming, as many as the server runs at once; try again in %d s", cap(s.exports), exportRetryAfter), nil)
 		return
 	}
+	if err := s.slots.acquire(c.Request.Context()); err != nil {
+		return // the client went away while waiting its turn
+	}
 	ctx, cancel := s.queryContext(c)
 	q.Context = ctx
 	records, _, err := all(q)
 	cancel()
+	s.slots.release()
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -306,32 +311,74 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 	}
 	c.Header("Trailer", ExportStatus)
 	s.startDownload(c, f, "attachment", name+"-"+s.snapshot(c).Version())
-	enc := newEncoder(c.Writer, bom)
+	// Records are encoded a block at a time into memory, in a query slot, and the block is
+	// then sent with the slot released: a client that reads slowly holds no slot, and the
+	// searches waiting for one take turns with the export's blocks.
+	var block bytes.Buffer
+	out := io.Writer(&block)
+	var zw *gzip.Writer
+	if acceptsGzip(c.Request) {
+		c.Header("Content-Encoding", "gzip")
+		zw, _ = gzip.NewWriterLevel(&block, gzip.BestSpeed)
+		out = zw
+	}
+	enc := newEncoder(out, bom)
+	send := func() error {
+		if zw != nil {
+			if err := zw.Flush(); err != nil {
+				return err
+			}
+		}
+		if _, err := c.Writer.Write(block.Bytes()); err != nil {
+			return err
+		}
+		block.Reset()
+		c.Writer.Flush()
+		return nil
+	}
+	held := false // a query slot
 	n := 0
 	for rec := range records {
+		if n%blockRows == 0 {
+			if held {
+				s.slots.release()
+				held = false
+				if err = send(); err != nil {
+					break
+				}
+			}
+			if err = s.slots.acquire(c.Request.Context()); err != nil {
+				break
+			}
+			held = true
+		}
 		if err = s.exportHook(n); err == nil {
 			err = enc.Encode(rec)
 		}
 		if err != nil {
 			break
 		}
-		if n++; n%flushEvery == 0 {
-			c.Writer.Flush()
-		}
-		if n%yieldEvery == 0 {
-			runtime.Gosched() // let short requests in between rows: an export is never in a hurry
-		}
+		n++
+	}
+	if held {
+		s.slots.release()
 	}
 	if err == nil {
 		err = enc.Close()
+	}
+	if err == nil && zw != nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = send()
 	}
 	if err != nil {
 		s.log.Warn("export cut short", "err", err, "records", n, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery)
 		if f == formatNDJSON {
 			line, _ := httpio.Marshal(map[string]string{"error": "the export failed after " + strconv.Itoa(n) + " records; it is incomplete"})
-			c.Writer.Write(append([]byte("\n"), append(line, '\n')...))
+			out.Write(append([]byte("\n"), append(line, '\n')...))
 		}
-		c.Writer.Flush()
+		_ = send()     // the records encoded before the failure, and the error line
 		cutResponse(c) // no terminating chunk: the client sees a truncated body
 		return
 	}

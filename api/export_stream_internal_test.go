@@ -1,6 +1,7 @@
 package api
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -15,7 +16,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/store"
 )
 
-func streamServer(t *testing.T) *Server {
+func streamServer(t *testing.T, opts Options) *Server {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db")})
 	if err != nil {
@@ -26,7 +27,8 @@ func streamServer(t *testing.T) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(st, Options{Spec: spec})
+	opts.Spec = spec
+	srv, err := NewServer(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func streamServer(t *testing.T) *Server {
 // A whole export ends with the trailer X-Export-Status: complete; one that fails after it
 // began has no trailer and a truncated body (and NDJSON an error line), never a silent cut.
 func TestExportFailureIsVisible(t *testing.T) {
-	srv := streamServer(t)
+	srv := streamServer(t, Options{})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	for _, f := range []string{"csv", "ndjson"} {
@@ -80,7 +82,7 @@ func TestExportFailureIsVisible(t *testing.T) {
 // Exports are capped server-wide: while as many stream as the server runs at once, the
 // next is refused with 503, Retry-After and a problem, and other requests are served.
 func TestExportsAreCappedServerWide(t *testing.T) {
-	srv := streamServer(t)
+	srv := streamServer(t, Options{})
 	if cap(srv.exports) < 1 {
 		t.Fatal("no export may run")
 	}
@@ -127,5 +129,31 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 	}
 	if resp, err := http.Get(ts.URL + "/api/v1/studies?format=ndjson"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("an export after the others ended: %v %v", resp.StatusCode, err)
+	}
+}
+
+// An export compresses its own blocks for a client that takes gzip (the middleware stays
+// out), and unzips to the very bytes of the identity export.
+func TestExportCompressesItsOwnBlocks(t *testing.T) {
+	srv := streamServer(t, Options{})
+	get := func(encoding string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=csv&sort=-year", nil)
+		req.Header.Set("Accept-Encoding", encoding)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	plain, zipped := get("identity"), get("gzip, br")
+	if plain.Header().Get("Content-Encoding") != "" || zipped.Header().Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(zipped.Header().Get("Vary"), "Accept-Encoding") || zipped.Header().Get(ExportStatus) != "complete" {
+		t.Fatalf("headers: plain %v; gzipped %v", plain.Header(), zipped.Header())
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || string(got) != plain.Body.String() {
+		t.Errorf("the gzipped export differs from the plain one (err %v, %d and %d bytes)", err, len(got), plain.Body.Len())
 	}
 }

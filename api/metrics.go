@@ -22,6 +22,8 @@ type metrics struct {
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	rateLimited prometheus.Counter
+	busy        prometheus.Counter
+	held        prometheus.Counter
 }
 
 // unmatchedRoute is the route label of requests no route matched (404, 405, the pages'
@@ -50,11 +52,19 @@ func newMetrics(st *store.Store) *metrics {
 			Name: "kb_rate_limit_rejections_total",
 			Help: "Requests refused with 429 because their client's token bucket could not pay their cost.",
 		}),
+		busy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kb_busy_rejections_total",
+			Help: "Costly requests refused with 503 because no query slot came free within the query timeout.",
+		}),
+		held: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kb_rate_limit_held_total",
+			Help: "Requests held until their client's Retry-After had passed, because the client came back before it.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.rateLimited,
+		m.requests, m.duration, m.rateLimited, m.busy, m.held,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kb_snapshot_studies",
 			Help: "Live studies in the snapshot being served.",

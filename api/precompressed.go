@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
-	"compress/gzip"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/gin-gonic/gin"
 )
@@ -27,6 +29,13 @@ type compressedDoc struct {
 // uncompressedPaths are the paths the gzip middleware skips: they serve precompressed bytes,
 // or compress their own (/metrics, promhttp).
 var uncompressedPaths = []string{"/api/v1/dataset", "/openapi.yaml", "/openapi.json", "/metrics"}
+
+// middlewareCompresses decides for the gzip middleware: a client that takes gzip gets it,
+// except from the paths above and from exports, which compress their own blocks inside
+// their query slots (streamList), so that their whole cost is counted there.
+func middlewareCompresses(c *gin.Context) bool {
+	return acceptsGzip(c.Request) && !slices.Contains(uncompressedPaths, c.Request.URL.Path) && !isExport(c.Request)
+}
 
 // serve answers body (the document name at version) with gzip when the client takes it.
 func (p *precompressed) serve(c *gin.Context, name, version, contentType string, body []byte) {

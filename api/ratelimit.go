@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,21 +42,28 @@ const (
 	defaultMaxClients = 100_000
 )
 
-// costOf is what a request takes from its client's bucket: a detail, a page or a file 1;
-// a list 2; searches, facets and the evidence map 4 (and disjunctive facets 6); an export
-// or the whole-dataset download 20. Costs follow what the requests cost the server.
+// What requests cost, in tokens of their client's bucket, following what they cost the
+// server: a detail, a page or a file 1; a list 2; searches, facets, the evidence map and
+// statistics 4 (disjunctive facets more); an export or the whole-dataset download 20. A
+// request costing searchCost or more, short of an export, runs in a query slot (admit).
+const (
+	listCost   = 2
+	searchCost = 4
+	exportCost = 20
+)
+
 func costOf(r *http.Request) int {
 	p, q := r.URL.Path, r.URL.Query()
-	switch {
-	case p == "/api/v1/dataset":
-		return 20
-	case p == "/api/v1/studies" || p == "/api/v1/interventions":
-		if f := q.Get("format"); f != "" && f != "json" || acceptsExport(r) {
-			return 20
+	switch p {
+	case "/api/v1/dataset":
+		return exportCost
+	case "/api/v1/studies", "/api/v1/interventions", "/studies", "/":
+		if isExport(r) {
+			return exportCost
 		}
-		cost := 2
+		cost := listCost
 		if q.Get("q") != "" {
-			cost += 2
+			cost += searchCost - listCost
 		}
 		if q.Get("facets") != "" {
 			cost += 2
@@ -63,14 +72,22 @@ func costOf(r *http.Request) int {
 			}
 		}
 		return cost
-	case p == "/api/v1/evidence-map" || p == "/api/v1/stats" || p == "/api/v1/autocomplete":
-		return 4
+	case "/api/v1/evidence-map", "/api/v1/stats", "/api/v1/autocomplete", "/evidence-map":
+		return searchCost
 	}
 	return 1
 }
 
-// acceptsExport reports whether an Accept header asks a list for something other than JSON.
-func acceptsExport(r *http.Request) bool {
+// isExport reports whether a request asks a list for an export (a format other than JSON).
+func isExport(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/api/v1/studies", "/api/v1/interventions":
+	default:
+		return false
+	}
+	if f := r.URL.Query().Get("format"); f != "" && f != "json" {
+		return true
+	}
 	a := r.Header.Get("Accept")
 	return a != "" && !strings.Contains(a, "json") && !strings.Contains(a, "*/*")
 }
@@ -82,11 +99,24 @@ type rateLimiter struct {
 	policy  string
 	now     func() time.Time
 	onLimit func() // counts refusals (metrics)
+	onHold  func() // counts requests held for coming back early (metrics)
+
+	// wait holds a request for d, or until its client goes away (tests replace it)
+	wait func(ctx context.Context, d time.Duration) error
 
 	mu        sync.Mutex
-	clients   map[netip.Prefix]*rate.Limiter
+	clients   map[netip.Prefix]*bucket
 	lastSweep time.Time
 }
+
+// bucket is one client's token bucket, and when its last refusal told it to come back.
+type bucket struct {
+	*rate.Limiter
+	retryAt atomic.Int64 // Unix nanoseconds
+}
+
+// maxHold bounds how long a request that came back too early is held.
+const maxHold = 5 * time.Second
 
 func newRateLimiter(cfg RateLimit) *rateLimiter {
 	if cfg.Burst < 1 {
@@ -97,15 +127,29 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 	}
 	window := int(math.Ceil(float64(cfg.Burst) / cfg.Rate))
 	return &rateLimiter{
-		cfg: cfg, window: window, now: time.Now, onLimit: func() {},
+		cfg: cfg, window: window, now: time.Now, onLimit: func() {}, onHold: func() {},
 		policy:  fmt.Sprintf(`"default";q=%d;w=%d`, cfg.Burst, window),
-		clients: map[netip.Prefix]*rate.Limiter{},
+		clients: map[netip.Prefix]*bucket{}, wait: sleep,
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
 // limit is the middleware: it charges the request's cost to its client, answers 429 when
 // the bucket cannot pay, and states the policy and what is left on every response
-// (RateLimit-Policy and RateLimit, draft-ietf-httpapi-ratelimit-headers).
+// (RateLimit-Policy and RateLimit, draft-ietf-httpapi-ratelimit-headers). A client that
+// comes back before the Retry-After it was given has its request held until then, and
+// only then charged or refused: a client retrying in a loop costs the server a request
+// per Retry-After per connection, not thousands a second.
 func (rl *rateLimiter) limit(c *gin.Context) {
 	switch c.Request.URL.Path {
 	case "/healthz", "/readyz", "/metrics":
@@ -115,15 +159,24 @@ func (rl *rateLimiter) limit(c *gin.Context) {
 	key := clientKey(c.Request, rl.cfg.TrustedProxies)
 	cost := min(costOf(c.Request), rl.cfg.Burst)
 	now := rl.now()
-	lim := rl.bucket(key, now)
-	allowed := lim.AllowN(now, cost)
-	left := lim.TokensAt(now)
+	b := rl.bucket(key, now)
+	if early := time.Duration(b.retryAt.Load() - now.UnixNano()); early > 0 {
+		rl.onHold()
+		if rl.wait(c.Request.Context(), min(early, maxHold)) != nil {
+			c.Abort() // the client went away
+			return
+		}
+		now = rl.now()
+	}
+	allowed := b.AllowN(now, cost)
+	left := b.TokensAt(now)
 	h := c.Writer.Header()
 	h.Set("RateLimit-Policy", rl.policy)
 	h.Set("RateLimit", fmt.Sprintf(`"default";r=%d;t=%d`, max(0, int(left)), rl.secondsUntil(float64(rl.cfg.Burst)-left)))
 	if !allowed {
 		rl.onLimit()
 		wait := rl.secondsUntil(float64(cost) - left)
+		b.retryAt.Store(now.Add(time.Duration(wait) * time.Second).UnixNano())
 		h.Set("Retry-After", strconv.Itoa(wait))
 		httpio.WriteProblem(c, http.StatusTooManyRequests,
 			fmt.Sprintf("too many requests from this client: this one costs %d of a budget of %d, refilled at %g a second; retry in %d s", cost, rl.cfg.Burst, rl.cfg.Rate, wait), nil)
@@ -143,11 +196,11 @@ func (rl *rateLimiter) secondsUntil(tokens float64) int {
 // bucket returns the client's bucket, making one when needed. Buckets that have refilled
 // are dropped now and then: a full bucket is the same as a new one, so forgetting it
 // changes nothing for its client and bounds memory to the clients active lately.
-func (rl *rateLimiter) bucket(key netip.Prefix, now time.Time) *rate.Limiter {
+func (rl *rateLimiter) bucket(key netip.Prefix, now time.Time) *bucket {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	if lim, ok := rl.clients[key]; ok {
-		return lim
+	if b, ok := rl.clients[key]; ok {
+		return b
 	}
 	// a sweep at most once a window, so a client spraying addresses cannot make every
 	// request walk every bucket
@@ -160,16 +213,16 @@ func (rl *rateLimiter) bucket(key netip.Prefix, now time.Time) *rate.Limiter {
 		}
 		delete(rl.clients, k)
 	}
-	lim := rate.NewLimiter(rate.Limit(rl.cfg.Rate), rl.cfg.Burst)
-	rl.clients[key] = lim
-	return lim
+	b := &bucket{Limiter: rate.NewLimiter(rate.Limit(rl.cfg.Rate), rl.cfg.Burst)}
+	rl.clients[key] = b
+	return b
 }
 
 // sweep drops the buckets that are full again.
 func (rl *rateLimiter) sweep(now time.Time) {
 	rl.lastSweep = now
-	for k, lim := range rl.clients {
-		if lim.TokensAt(now) >= float64(rl.cfg.Burst) {
+	for k, b := range rl.clients {
+		if b.TokensAt(now) >= float64(rl.cfg.Burst) {
 			delete(rl.clients, k)
 		}
 	}

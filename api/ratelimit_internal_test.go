@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Memory stays bounded under a client spraying addresses: buckets that have refilled are
@@ -34,5 +38,49 @@ func TestRateLimitEvictsIdleClients(t *testing.T) {
 	rl.bucket(netip.MustParsePrefix("192.0.2.1/32"), clock)
 	if n := rl.size(); n != 1 {
 		t.Errorf("%d buckets after all went idle; want 1", n)
+	}
+}
+
+// A client that comes back before its Retry-After is held until then, and is then served
+// if its bucket can pay; a client that waited as told is not held.
+func TestRateLimitHoldsEarlyRetries(t *testing.T) {
+	rl := newRateLimiter(RateLimit{Rate: 1, Burst: 2})
+	clock := time.Unix(1_700_000_000, 0)
+	rl.now = func() time.Time { return clock }
+	var held []time.Duration
+	rl.wait = func(_ context.Context, d time.Duration) error {
+		held = append(held, d)
+		clock = clock.Add(d)
+		return nil
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(rl.limit)
+	r.GET("/api/v1/themes", func(c *gin.Context) { c.Status(http.StatusOK) })
+	get := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/themes", nil))
+		return rec
+	}
+	for range 2 {
+		if rec := get(); rec.Code != http.StatusOK {
+			t.Fatalf("within the burst: %d", rec.Code)
+		}
+	}
+	clock = clock.Add(100 * time.Millisecond)
+	rec := get()
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" || len(held) != 0 {
+		t.Fatalf("past the burst: %d, Retry-After %q, held %v; want 429 after 1 s, not held", rec.Code, rec.Header().Get("Retry-After"), held)
+	}
+	clock = clock.Add(200 * time.Millisecond) // back after 0.2 s of the 1 s it was told
+	if rec := get(); rec.Code != http.StatusOK || len(held) != 1 || held[0] != 800*time.Millisecond {
+		t.Fatalf("early retry: %d, held %v; want 200 after being held 800ms", rec.Code, held)
+	}
+	clock = clock.Add(5 * time.Second) // a client that waits is never held
+	for range 2 {
+		get()
+	}
+	if len(held) != 1 {
+		t.Errorf("held %v; a client within its budget is not held", held)
 	}
 }

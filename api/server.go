@@ -47,6 +47,11 @@ type Options struct {
 	// refused with 503 and Retry-After. An export of every record costs a core for a
 	// second or more, so this keeps exports from starving every other request.
 	MaxExports int
+	// QuerySlots is how many costly requests (searches, facets, maps, statistics, and
+	// exports block by block) do query work at once, server-wide; the rest wait their turn
+	// for up to QueryTimeout, then get 503 with Retry-After. Default: one fewer than the
+	// CPUs, at least 1, so that cheap requests always find a core.
+	QuerySlots int
 	Site       Site // the pages for people, served beside the API; nil for none
 	// MaxLag is how long a replica may go without catching up with the database before
 	// /readyz says it is not ready (see store.Follow)
@@ -75,6 +80,7 @@ type Server struct {
 	compressed precompressed
 	limiter    *rateLimiter  // nil when rate limiting is off
 	exports    chan struct{} // one token per export streaming now (Options.MaxExports)
+	slots      *querySlots   // costly query work running now (Options.QuerySlots)
 	metrics    *metrics
 	// exportHook runs before each exported record; tests make it fail to see how an
 	// export that breaks mid-stream ends
@@ -111,6 +117,9 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 	if opts.MaxExports == 0 {
 		opts.MaxExports = max(1, runtime.NumCPU()/2)
 	}
+	if opts.QuerySlots == 0 {
+		opts.QuerySlots = defaultQuerySlots()
+	}
 	if opts.CacheMaxAge == 0 {
 		opts.CacheMaxAge = 5 * time.Minute
 	}
@@ -119,10 +128,11 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
 	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON, metrics: newMetrics(st),
-		exports: make(chan struct{}, opts.MaxExports)}
+		exports: make(chan struct{}, opts.MaxExports), slots: newQuerySlots(opts.QuerySlots)}
 	if opts.RateLimit.Rate > 0 {
 		s.limiter = newRateLimiter(opts.RateLimit)
 		s.limiter.onLimit = s.metrics.rateLimited.Inc
+		s.limiter.onHold = s.metrics.held.Inc
 	}
 	s.exportHook = func(int) error { return nil }
 	s.routes()
@@ -172,11 +182,12 @@ func (s *Server) routes() {
 	if s.limiter != nil {
 		chain = append(chain, s.limiter.limit)
 	}
+	chain = append(chain, s.admit)
 	r.Use(append(chain,
 		keepController,
 		s.limitBody,
 		cors.New(s.corsConfig()),
-		gzip.Gzip(gzip.BestSpeed, gzip.WithExcludedPaths(uncompressedPaths)),
+		gzip.Gzip(gzip.BestSpeed, gzip.WithCustomShouldCompressFn(middlewareCompresses)),
 	)...)
 	r.NoRoute(func(c *gin.Context) {
 		if s.opts.Site != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {

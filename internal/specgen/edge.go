@@ -22,7 +22,7 @@ var edgeResponses = []struct {
 	{http.StatusRequestEntityTooLarge, "The request body is larger than the server's limit (-max-body-bytes; imports have their own).", always},
 	{http.StatusRequestURITooLong, "The request target (path and query) is longer than 8192 bytes.", always},
 	{http.StatusTooManyRequests, "Too many requests from this client: its token bucket (see RateLimit-Policy) cannot pay this request's cost. Retry-After says when it can.", rateLimited},
-	{http.StatusServiceUnavailable, "The query took longer than the server allows one request (3 s by default); narrow the filter or the search. Retry-After says when to try again.", listQuery},
+	{http.StatusServiceUnavailable, "The server is busy or the query too costly: no query slot came free within the query timeout (3 s by default), the query took longer than that, or (for an export) as many exports are streaming as the server runs at once. Retry-After says when to try again; a narrower filter or search may answer sooner.", queryWork},
 	{http.StatusRequestHeaderFieldsTooLarge, "The request's header fields are larger than 16 KiB, or the request line and header fields together larger than 64 KiB.", always},
 }
 
@@ -37,9 +37,14 @@ func cacheable(method, path string) bool {
 // rateLimited: everything but the health probes counts against a client's budget.
 func rateLimited(_, path string) bool { return path != "/healthz" && path != "/readyz" }
 
-// listQuery: the lists run their query under a deadline.
-func listQuery(method, path string) bool {
-	return method == http.MethodGet && (path == "/api/v1/studies" || path == "/api/v1/interventions")
+// queryWork: the lists, searches, facets, map and statistics run their query in a query
+// slot and under a deadline.
+func queryWork(method, path string) bool {
+	switch path {
+	case "/api/v1/studies", "/api/v1/interventions", "/api/v1/evidence-map", "/api/v1/stats", "/api/v1/autocomplete":
+		return method == http.MethodGet
+	}
+	return false
 }
 
 func responseName(status int) string {
@@ -57,10 +62,14 @@ func addEdgeResponses(doc *openapi3.T) {
 		if e.status >= 400 {
 			r.Content = problem
 		}
-		if e.status == http.StatusTooManyRequests {
+		switch e.status {
+		case http.StatusServiceUnavailable:
+			r.Headers = openapi3.Headers{"Retry-After": {Value: &openapi3.Header{Parameter: openapi3.Parameter{
+				Description: "Seconds to wait before trying again", Schema: openapi3.NewSchemaRef("", openapi3.NewStringSchema())}}}}
+		case http.StatusTooManyRequests:
 			r.Headers = openapi3.Headers{}
 			for name, desc := range map[string]string{
-				"Retry-After":      "Seconds until the request can be paid for",
+				"Retry-After":      "Seconds until the request can be paid for; a client that comes back sooner has its request held until then",
 				"RateLimit":        `What is left of the client's budget, e.g. "default";r=0;t=3 (draft-ietf-httpapi-ratelimit-headers); sent on every rate-limited response`,
 				"RateLimit-Policy": `The client's budget, e.g. "default";q=60;w=3: q units per w seconds; sent on every rate-limited response`,
 			} {

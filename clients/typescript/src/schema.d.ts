@@ -1401,9 +1401,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The query took longer than the server allows one request (3 s by default); narrow the filter or the search. Retry-After says when to try again. */
+        /** @description The server is busy or the query too costly: no query slot came free within the query timeout (3 s by default), the query took longer than that, or (for an export) as many exports are streaming as the server runs at once. Retry-After says when to try again; a narrower filter or search may answer sooner. */
         ServiceUnavailable503: {
             headers: {
+                /** @description Seconds to wait before trying again */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -1417,7 +1419,7 @@ export interface components {
                 RateLimit?: string;
                 /** @description The client's budget, e.g. "default";q=60;w=3: q units per w seconds; sent on every rate-limited response */
                 "RateLimit-Policy"?: string;
-                /** @description Seconds until the request can be paid for */
+                /** @description Seconds until the request can be paid for; a client that comes back sooner has its request held until then */
                 "Retry-After"?: string;
                 [name: string]: unknown;
             };
@@ -1606,6 +1608,7 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            503: components["responses"]["ServiceUnavailable503"];
         };
     };
     getDataset: {
@@ -2006,6 +2009,7 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            503: components["responses"]["ServiceUnavailable503"];
         };
     };
     getGlossary: {
@@ -2849,6 +2853,7 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            503: components["responses"]["ServiceUnavailable503"];
         };
     };
     listStrands: {

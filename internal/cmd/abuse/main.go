@@ -8,8 +8,12 @@
 // clients) with -conns connections, hammer the costliest requests — disjunctive facets over
 // long broad filters with a search, broad searches sorted on several keys, CSV exports, and
 // evidence maps over long filters — as fast as the server answers, ignoring Retry-After,
-// while the polite client reads details as before for another -duration. It prints the
-// polite client's p50 and p99 in both phases, their ratio, and what the abusers got.
+// while the polite client reads details as before for another -duration. The polite
+// client runs in a process of its own (this binary again, with -polite), as it would on a
+// machine of its own: sharing a process with the abusers' goroutines would add their
+// scheduling delays to its timings. It prints the polite client's p50 and p99 in both
+// phases, their ratio, what the abusers got, and the server's counters over the loaded
+// phase (refusals, held requests, busy refusals, CPU seconds, GC cycles).
 //
 // Exit status 1 when the polite p99 loaded is more than -target times the unloaded one.
 // Bounded in time (two phases of -duration plus start-up) and in connections
@@ -25,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -57,7 +62,11 @@ func run() int {
 	keep := flag.Bool("keep", false, "keep the temporary directory (store and server log)")
 	kinds := flag.String("kinds", "", "comma-separated abusive request kinds to send (facets, search, export, map); all when empty")
 	honour := flag.Bool("honour-retry-after", false, "abusive clients wait as a 429's Retry-After says (a well-behaved script) instead of retrying at once")
+	politeBase := flag.String("polite", "", "internal: run only the polite client against this server for -duration, and print its samples as JSON")
 	flag.Parse()
+	if *politeBase != "" {
+		return runPolite(*politeBase, *dataset, *politeRate, *duration)
+	}
 	if *bin == "" || *dataset == "" {
 		log.Fatal("-bin and -dataset are required")
 	}
@@ -96,10 +105,24 @@ func run() int {
 			return 2
 		}
 	}
-	polite := &politeClient{client: clientFrom(netip(1), 2), base: srv.base, ids: ids, rate: *politeRate}
+	// The polite client runs in a process of its own, as it would on its own machine: in
+	// this one, the abusers' goroutines would delay its own, and its timings with them.
+	polite := func() (*samples, error) {
+		out, err := exec.Command(os.Args[0], "-polite", srv.base, "-dataset", *dataset,
+			"-polite-rate", fmt.Sprint(*politeRate), "-duration", duration.String()).Output()
+		if err != nil {
+			return nil, fmt.Errorf("the polite client: %w", err)
+		}
+		var s samples
+		return &s, json.Unmarshal(out, &s)
+	}
 
 	fmt.Printf("phase 1: polite client alone, %s at %g/s\n", *duration, *politeRate)
-	unloaded := polite.run(*duration)
+	unloaded, err := polite()
+	if err != nil {
+		log.Print(err)
+		return 2
+	}
 
 	fmt.Printf("phase 2: %d abusive clients × %d connections, and the polite client, %s\n", *abusers, *conns, *duration)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,10 +139,15 @@ func run() int {
 		}
 	}
 	time.Sleep(time.Second) // the abusers' first bursts land before the measurement starts
-	loaded := polite.run(*duration)
+	before := scrapeMetrics(srv.base)
+	loaded, err := polite()
+	after := scrapeMetrics(srv.base)
 	cancel()
 	wg.Wait()
-	rejected, _ := scrapeRejections(srv.base)
+	if err != nil {
+		log.Print(err)
+		return 2
+	}
 
 	fmt.Println()
 	report("polite, unloaded", unloaded)
@@ -128,8 +156,11 @@ func run() int {
 	fmt.Printf("p99 loaded / unloaded: %.2f× (target ≤ %g×)\n", ratio, *target)
 	fmt.Println()
 	st.print()
-	fmt.Printf("server's kb_rate_limit_rejections_total: %s\n", rejected)
-	if ratio > *target || unloaded.failures+loaded.failures > 0 {
+	fmt.Printf("the server while the polite client was measured under load (%s):\n", *duration)
+	for _, name := range serverMetrics {
+		fmt.Printf("  %-32s +%g\n", name, math.Round((after[name]-before[name])*100)/100)
+	}
+	if ratio > *target || unloaded.Failures+loaded.Failures > 0 {
 		fmt.Println("TARGET MISSED")
 		return 1
 	}
@@ -386,17 +417,33 @@ type politeClient struct {
 }
 
 type samples struct {
-	lat      []time.Duration
-	failures int
-	first    string
+	Lat      []time.Duration `json:"latencies"`
+	Failures int             `json:"failures"`
+	First    string          `json:"first_failure"`
+}
+
+// runPolite is the polite client's process: it reads details from base for d and prints
+// what it measured.
+func runPolite(base, dataset string, rate float64, d time.Duration) int {
+	ids, err := studyIDs(dataset)
+	if err != nil {
+		log.Print(err)
+		return 2
+	}
+	p := &politeClient{client: clientFrom(netip(1), 2), base: base, ids: ids, rate: rate}
+	if err := json.NewEncoder(os.Stdout).Encode(p.run(d)); err != nil {
+		log.Print(err)
+		return 2
+	}
+	return 0
 }
 
 func (s *samples) p(q float64) time.Duration {
-	if len(s.lat) == 0 {
+	if len(s.Lat) == 0 {
 		return 0
 	}
-	i := int(float64(len(s.lat))*q+0.999999) - 1
-	return s.lat[min(max(i, 0), len(s.lat)-1)]
+	i := int(float64(len(s.Lat))*q+0.999999) - 1
+	return s.Lat[min(max(i, 0), len(s.Lat)-1)]
 }
 
 // run reads random study details, one at a time, at the client's rate, for d.
@@ -412,24 +459,24 @@ func (p *politeClient) run(d time.Duration) *samples {
 		began := time.Now()
 		resp, err := p.client.Get(p.base + "/api/v1/studies/" + id)
 		if err != nil {
-			s.failures++
-			s.first = cmpOr(s.first, err.Error())
+			s.Failures++
+			s.First = cmpOr(s.First, err.Error())
 			continue
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		took := time.Since(began)
 		if resp.StatusCode != http.StatusOK {
-			s.failures++
-			s.first = cmpOr(s.first, fmt.Sprintf("GET %s: %d", id, resp.StatusCode))
+			s.Failures++
+			s.First = cmpOr(s.First, fmt.Sprintf("GET %s: %d", id, resp.StatusCode))
 			continue
 		}
-		s.lat = append(s.lat, took)
+		s.Lat = append(s.Lat, took)
 		if now := time.Now(); next.Before(now) {
 			next = now // a slow answer does not make the client catch up in a burst
 		}
 	}
-	slices.Sort(s.lat)
+	slices.Sort(s.Lat)
 	return s
 }
 
@@ -442,27 +489,36 @@ func cmpOr(a, b string) string {
 
 func report(name string, s *samples) {
 	fmt.Printf("%-17s %4d reads: p50 %6.2f ms, p99 %7.2f ms, max %7.2f ms, failures %d",
-		name, len(s.lat), ms(s.p(0.5)), ms(s.p(0.99)), ms(s.p(1)), s.failures)
-	if s.first != "" {
-		fmt.Printf(" (first: %s)", s.first)
+		name, len(s.Lat), ms(s.p(0.5)), ms(s.p(0.99)), ms(s.p(1)), s.Failures)
+	if s.First != "" {
+		fmt.Printf(" (first: %s)", s.First)
 	}
 	fmt.Println()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// scrapeRejections reads the server's count of rate-limited requests from /metrics.
-func scrapeRejections(base string) (string, error) {
+// serverMetrics are the server's counters the report shows, read from /metrics.
+var serverMetrics = []string{"kb_rate_limit_rejections_total", "kb_rate_limit_held_total", "kb_busy_rejections_total",
+	"process_cpu_seconds_total", "go_gc_duration_seconds_count"}
+
+// scrapeMetrics reads serverMetrics from /metrics; a metric it cannot read is NaN.
+func scrapeMetrics(base string) map[string]float64 {
+	out := map[string]float64{}
+	for _, name := range serverMetrics {
+		out[name] = math.NaN()
+	}
 	resp, err := clientFrom(netip(254), 1).Get(base + "/metrics")
 	if err != nil {
-		return "?", err
+		return out
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "kb_rate_limit_rejections_total "); ok {
-			return v, nil
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if _, wanted := out[name]; ok && wanted {
+			out[name], _ = strconv.ParseFloat(value, 64)
 		}
 	}
-	return "?", errors.New("no kb_rate_limit_rejections_total in /metrics")
+	return out
 }

@@ -1,0 +1,71 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Costly requests run in query slots: while every slot is taken, a search waits for its
+// turn and, past the query timeout, gets 503 with Retry-After and a problem; details and
+// plain lists never wait; once a slot frees, searches are answered again.
+func TestCostlyRequestsWaitForASlot(t *testing.T) {
+	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond})
+	get := func(target string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		return rec
+	}
+	if err := srv.slots.acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/api/v1/studies?q=homework", "/api/v1/evidence-map", "/api/v1/studies?facets=theme", "/studies?q=homework"} {
+		rec := get(target)
+		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" ||
+			!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+			t.Errorf("%s with no slot free = %d, Retry-After %q, %s; want a 503 problem", target, rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("Content-Type"))
+		}
+	}
+	for _, target := range []string{"/api/v1/studies/lindsay-2008", "/api/v1/studies", "/api/v1/themes", "/healthz"} {
+		if rec := get(target); rec.Code != http.StatusOK {
+			t.Errorf("%s with no slot free = %d; cheap requests do not wait", target, rec.Code)
+		}
+	}
+	srv.slots.release()
+	if rec := get("/api/v1/studies?q=homework"); rec.Code != http.StatusOK {
+		t.Errorf("a search once the slot is free = %d", rec.Code)
+	}
+}
+
+// An export takes a slot for each block of rows it encodes and lets it go while it sends:
+// a search waiting beside it gets its turn between blocks.
+func TestExportsTakeTurnsWithSearches(t *testing.T) {
+	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 5 * time.Second})
+	searched := make(chan int)
+	srv.exportHook = func(n int) error {
+		if n == 1 { // inside the first block: a search now waits for the slot
+			go func() {
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/studies?q=homework", nil))
+				searched <- rec.Code
+			}()
+			select {
+			case code := <-searched:
+				t.Errorf("a search ran (%d) while the export held the only slot", code)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		return nil
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=csv", nil))
+	if rec.Code != http.StatusOK || rec.Header().Get(ExportStatus) != "complete" {
+		t.Fatalf("export = %d, %v", rec.Code, rec.Header())
+	}
+	if code := <-searched; code != http.StatusOK {
+		t.Errorf("the waiting search = %d; want 200 once the export let the slot go", code)
+	}
+}
