@@ -107,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		rateLimit = fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
 		rateBurst = fs.Int("rate-burst", api.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
 		exports   = fs.Int("max-exports", 0, "how many exports may stream at once, server-wide; 0 for half the CPUs, at least 1 (env KB_MAX_EXPORTS)")
+		expRate   = fs.Int("export-rate", api.DefaultExportRate, "records a second each export streams at most; 0 for no pacing (env KB_EXPORT_RATE)")
 		slots     = fs.Int("query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide; 0 for the CPUs less one, at least 1 (env KB_QUERY_SLOTS)")
 		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
@@ -141,8 +142,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *maxBody < 1 {
 		return usageError{errors.New("-max-body-bytes must be at least 1")}
 	}
-	if *exports < 0 || *slots < 0 {
-		return usageError{errors.New("-max-exports and -query-slots must be 0 (the default) or more")}
+	if *exports < 0 || *slots < 0 || *expRate < 0 {
+		return usageError{errors.New("-max-exports, -query-slots and -export-rate must be 0 or more")}
 	}
 	if *rateLimit < 0 || *rateBurst < 1 {
 		return usageError{errors.New("-rate-limit must be 0 or more, and -rate-burst at least 1")}
@@ -167,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
 	}
 	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody,
-		MaxLag: *maxLag, MaxExports: *exports, QuerySlots: *slots, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
+		MaxLag: *maxLag, MaxExports: *exports, QuerySlots: *slots, ExportRate: *expRate, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
 	if err != nil {
 		return err
 	}

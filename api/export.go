@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"golang.org/x/time/rate"
 
 	"github.com/gin-gonic/gin"
 
@@ -337,6 +338,10 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		return nil
 	}
 	held := false // a query slot
+	pace := rate.NewLimiter(rate.Inf, 0)
+	if s.opts.ExportRate > 0 {
+		pace = rate.NewLimiter(rate.Limit(s.opts.ExportRate), max(blockRows, s.opts.ExportRate/5))
+	}
 	n := 0
 	for rec := range records {
 		if n%blockRows == 0 {
@@ -346,6 +351,9 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 				if err = send(); err != nil {
 					break
 				}
+			}
+			if err = pace.WaitN(c.Request.Context(), blockRows); err != nil {
+				break
 			}
 			if err = s.slots.acquire(c.Request.Context()); err != nil {
 				break

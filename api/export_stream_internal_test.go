@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -12,7 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/evidence-kb/parental-engagement/internal/synth"
+	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
 
@@ -155,5 +159,42 @@ func TestExportCompressesItsOwnBlocks(t *testing.T) {
 	got, err := io.ReadAll(zr)
 	if err != nil || string(got) != plain.Body.String() {
 		t.Errorf("the gzipped export differs from the plain one (err %v, %d and %d bytes)", err, len(got), plain.Body.Len())
+	}
+}
+
+// An export is paced to Options.ExportRate records a second, after a first burst of a
+// fifth of that (at least a block): 1,200 records at 1,000 a second take the burst's 500,
+// then wait about 0.5 s for each of the next two blocks.
+func TestExportIsPaced(t *testing.T) {
+	base, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(synth.Generate(base, 1200, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	spec, err := os.ReadFile("../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(st, Options{Spec: spec, ExportRate: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=ndjson", nil))
+	took := time.Since(start)
+	if lines := strings.Count(rec.Body.String(), "\n"); rec.Code != http.StatusOK || lines != 1200 {
+		t.Fatalf("export = %d with %d lines; want 1200", rec.Code, lines)
+	}
+	if took < 900*time.Millisecond {
+		t.Errorf("1,200 records at 1,000 a second took %v; want about 1 s (the pace)", took)
 	}
 }

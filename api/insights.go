@@ -71,29 +71,37 @@ func (s *Server) evidenceMap(c *gin.Context) {
 		return
 	}
 	out := EvidenceMap{Rows: rows, Cols: cols, RowKeys: m.Rows, ColKeys: m.Cols, Total: m.Total, Meta: s.versionMeta(c)}
+	links := newCellLinks(httpio.BaseURL(c.Request), filter, q)
+	out.Cells = make([]MapCell, 0, len(m.Rows)*len(m.Cols))
 	for i, r := range m.Rows {
 		for j, col := range m.Cols {
 			out.Cells = append(out.Cells, MapCell{
 				Row: r.Value, Col: col.Value, Count: m.Cells[i][j], Gap: m.Cells[i][j] == 0,
-				Studies: httpio.BaseURL(c.Request) + CellQuery(filter, q, rows, r.Value, cols, col.Value),
+				Studies: links.cell(rows, r.Value, cols, col.Value),
 			})
 		}
 	}
 	httpio.WriteJSON(c, 200, out)
 }
 
-// CellQuery is the studies-list path and query of one evidence-map cell: the map's own filter and
-// search, narrowed to the cell's row and column values.
-func CellQuery(filter, q, rows, row, cols, col string) string {
-	clauses := []string{rows + ":" + row, cols + ":" + col}
+// cellLinks makes the studies-list links of an evidence map's cells: the map's own filter
+// and search, narrowed to each cell's row and column values. The parts every cell shares
+// are escaped once (a map over a long filter has dozens of cells).
+type cellLinks struct{ head, tail string }
+
+func newCellLinks(base, filter, q string) cellLinks {
+	l := cellLinks{head: base + "/api/v1/studies?filter="}
 	if strings.TrimSpace(filter) != "" {
-		clauses = append([]string{filter}, clauses...)
+		l.head += url.QueryEscape(filter + ",")
 	}
-	v := url.Values{"filter": {strings.Join(clauses, ",")}}
 	if q != "" {
-		v.Set("q", q)
+		l.tail = "&q=" + url.QueryEscape(q)
 	}
-	return "/api/v1/studies?" + v.Encode()
+	return l
+}
+
+func (l cellLinks) cell(rows, row, cols, col string) string {
+	return l.head + url.QueryEscape(rows+":"+row+","+cols+":"+col) + l.tail
 }
 
 func orDefault(s, def string) string {

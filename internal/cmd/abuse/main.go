@@ -37,6 +37,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,25 +54,27 @@ func main() { os.Exit(run()) }
 func run() int {
 	bin := flag.String("bin", "", "the evidence-kb binary")
 	dataset := flag.String("dataset", "", "dataset file to seed the store from (go run . generate -studies N)")
-	abusers := flag.Int("abusers", 8, "abusive clients, each from its own loopback address (at most 250)")
+	abusers := flag.Int("abusers", 8, "abusive clients, each from its own loopback address, 127.0.0.2 up (at most 200)")
 	conns := flag.Int("conns", 4, "concurrent connections per abusive client")
 	duration := flag.Duration("duration", 20*time.Second, "length of each phase")
-	politeRate := flag.Float64("polite-rate", 10, "the polite client's requests a second")
+	politeRate := flag.Float64("polite-rate", 10, "each polite client's requests a second")
+	politeClients := flag.Int("polite-clients", 4, "polite clients, each from its own loopback address (127.0.0.1, then 127.0.0.253 down), together giving the samples of the p99 (at most 50)")
 	target := flag.Float64("target", 5, "the most the polite p99 may grow under load, as a factor")
 	readyTimeout := flag.Duration("ready-timeout", 5*time.Minute, "how long the server may take to get ready")
 	keep := flag.Bool("keep", false, "keep the temporary directory (store and server log)")
 	kinds := flag.String("kinds", "", "comma-separated abusive request kinds to send (facets, search, export, map); all when empty")
 	honour := flag.Bool("honour-retry-after", false, "abusive clients wait as a 429's Retry-After says (a well-behaved script) instead of retrying at once")
+	procs := flag.Int("abuser-procs", 0, "run the abusive clients on at most this many cores (GOMAXPROCS of this process; the server and the polite client keep theirs); 0 leaves it alone")
 	politeBase := flag.String("polite", "", "internal: run only the polite client against this server for -duration, and print its samples as JSON")
 	flag.Parse()
 	if *politeBase != "" {
-		return runPolite(*politeBase, *dataset, *politeRate, *duration)
+		return runPolite(*politeBase, *dataset, *politeClients, *politeRate, *duration)
 	}
 	if *bin == "" || *dataset == "" {
 		log.Fatal("-bin and -dataset are required")
 	}
-	if *abusers < 1 || *abusers > 250 || *conns < 1 {
-		log.Fatal("-abusers must be 1–250 and -conns at least 1")
+	if *abusers < 1 || *abusers+*politeClients > 252 || *politeClients < 1 || *politeClients > 50 || *conns < 1 {
+		log.Fatal("-abusers must be 1–200, -polite-clients 1–50, together at most 252, and -conns at least 1")
 	}
 	dir, err := os.MkdirTemp("", "abuse")
 	if err != nil {
@@ -109,7 +112,7 @@ func run() int {
 	// this one, the abusers' goroutines would delay its own, and its timings with them.
 	polite := func() (*samples, error) {
 		out, err := exec.Command(os.Args[0], "-polite", srv.base, "-dataset", *dataset,
-			"-polite-rate", fmt.Sprint(*politeRate), "-duration", duration.String()).Output()
+			"-polite-clients", fmt.Sprint(*politeClients), "-polite-rate", fmt.Sprint(*politeRate), "-duration", duration.String()).Output()
 		if err != nil {
 			return nil, fmt.Errorf("the polite client: %w", err)
 		}
@@ -117,13 +120,16 @@ func run() int {
 		return &s, json.Unmarshal(out, &s)
 	}
 
-	fmt.Printf("phase 1: polite client alone, %s at %g/s\n", *duration, *politeRate)
+	fmt.Printf("phase 1: %d polite clients alone, %s at %g/s each\n", *politeClients, *duration, *politeRate)
 	unloaded, err := polite()
 	if err != nil {
 		log.Print(err)
 		return 2
 	}
 
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
 	fmt.Printf("phase 2: %d abusive clients × %d connections, and the polite client, %s\n", *abusers, *conns, *duration)
 	ctx, cancel := context.WithCancel(context.Background())
 	st := &abuseStats{byKind: map[string]map[int]int{}}
@@ -424,14 +430,33 @@ type samples struct {
 
 // runPolite is the polite client's process: it reads details from base for d and prints
 // what it measured.
-func runPolite(base, dataset string, rate float64, d time.Duration) int {
+func runPolite(base, dataset string, clients int, rate float64, d time.Duration) int {
 	ids, err := studyIDs(dataset)
 	if err != nil {
 		log.Print(err)
 		return 2
 	}
-	p := &politeClient{client: clientFrom(netip(1), 2), base: base, ids: ids, rate: rate}
-	if err := json.NewEncoder(os.Stdout).Encode(p.run(d)); err != nil {
+	all := &samples{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range clients {
+		addr := netip(1)
+		if i > 0 {
+			addr = netip(254 - i)
+		}
+		p := &politeClient{client: clientFrom(addr, 2), base: base, ids: ids, rate: rate}
+		wg.Go(func() {
+			s := p.run(d)
+			mu.Lock()
+			defer mu.Unlock()
+			all.Lat = append(all.Lat, s.Lat...)
+			all.Failures += s.Failures
+			all.First = cmpOr(all.First, s.First)
+		})
+	}
+	wg.Wait()
+	slices.Sort(all.Lat)
+	if err := json.NewEncoder(os.Stdout).Encode(all); err != nil {
 		log.Print(err)
 		return 2
 	}
