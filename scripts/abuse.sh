@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Abuse load: abusive clients (each from its own loopback address) hammer the costliest
-# requests while a polite client reads study details; prints the polite client's p50/p99
-# alone and under abuse, their ratio (target: p99 within 5×) and how many abusive requests
-# got 429. Default rate limits on; a fresh temporary SQLite store seeded with STUDIES
+# requests while polite clients (4, in a process of their own) read study details; prints
+# the polite p50/p99 alone and under abuse, their ratio (target: p99 within 5×), what the
+# abusers got, and the server's CPU seconds, GC cycles and refusals meanwhile. Default rate limits on; a fresh temporary SQLite store seeded with STUDIES
 # synthetic studies (default 100000; start-up at that size takes 20–30 s). Loopback only,
 # bounded: two phases of 20 s (ABUSE_DURATION) plus start-up. Extra flags after STUDIES go
 # to the Go program (go run ./internal/cmd/abuse -help).
