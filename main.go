@@ -37,6 +37,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -164,6 +165,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	defer st.Close()
+	// Building the catalogue allocates several times what it keeps: give the garbage back
+	// to the operating system now, rather than hold it as resident memory until the
+	// runtime's scavenger gets round to it.
+	debug.FreeOSMemory()
 	if *poll <= 0 || *maxLag <= *poll {
 		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
 	}
