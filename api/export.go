@@ -12,10 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/time/rate"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/export"
@@ -260,9 +259,9 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 
 // Exports stream for as long as they need: the server's write timeout, made for pages,
 // gives way to exportWriteTimeout. They are encoded and sent blockRows records at a time
-// (some 7 ms of work at 100,000 studies), each block in a query slot of its own. When the
-// server runs as many exports as it may, the next is told to come back in
-// exportRetryAfter seconds.
+// (some 5 ms of work at 100,000 studies), each block in a query slot of its own and at
+// the pace of Options.ExportRate. When the server runs as many exports as it may, the
+// next is told to come back in exportRetryAfter seconds.
 const (
 	exportWriteTimeout = 10 * time.Minute
 	blockRows          = 500
