@@ -18,7 +18,9 @@ go build -o "$work/trivial" ./internal/cmd/trivial
 echo "generating $studies synthetic studies"
 "$work/kb" generate -studies "$studies" > "$work/synthetic.json"
 
-"$work/kb" -addr 127.0.0.1:8090 -db "$work/kb.db" -dataset "$work/synthetic.json" -log-format json 2>"$work/server.log" &
+# wrk is one client on one address: rate limits off, or it would measure 429s. Extra
+# server flags (e.g. -query-slots 2) come from KB_LOADTEST_FLAGS.
+"$work/kb" -addr 127.0.0.1:8090 -db "$work/kb.db" -dataset "$work/synthetic.json" -log-format json -rate-limit 0 ${KB_LOADTEST_FLAGS:-} 2>"$work/server.log" &
 for _ in $(seq 1 600); do curl -sf http://127.0.0.1:8090/readyz >/dev/null && break; sleep 0.5; done
 curl -sf http://127.0.0.1:8090/readyz >/dev/null || { echo "server did not start"; tail "$work/server.log"; exit 1; }
 
