@@ -52,7 +52,7 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 		}
 	}
 	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.snapshot(c).Version())
-	writeList(c, &s.records, r, items, meta, links, page.Facets)
+	writeList(c, s.records.forSnapshot(s.snapshot(c), s.store.Catalog()), r, items, meta, links, page.Facets)
 }
 
 // listRequest is a parsed list request.
@@ -195,7 +195,7 @@ func pageOf[T any](s *Server, c *gin.Context, all []T, page, perPage int) ([]T, 
 // writeList answers a list, keeping only the requested fields of each item when asked
 // (sparse fieldsets). The body is assembled from each record's memoized encoding, since
 // encoding long summaries anew is most of what a list page costs.
-func writeList[T listItem](c *gin.Context, cache *recordCache, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
+func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
 	encoded := make([][]byte, len(data))
 	for i, item := range data {
 		b, err := encodeItem(cache, item)
@@ -283,7 +283,7 @@ type extra struct {
 }
 
 // encodeItem is the record's memoized JSON object with the request's extras appended.
-func encodeItem(cache *recordCache, item listItem) ([]byte, error) {
+func encodeItem(cache *encodings, item listItem) ([]byte, error) {
 	base, err := cache.encode(item.recordKey(), item.record())
 	if err != nil {
 		return nil, err
@@ -304,26 +304,53 @@ func encodeItem(cache *recordCache, item listItem) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// recordCache memoizes record encodings, up to a bound that keeps its memory in check
-// when the evidence base is large; past it, records are encoded per request.
-type recordCache struct {
-	m sync.Map
-	n atomic.Int64
+// recordCache memoizes the encodings of one snapshot's records, up to a bound that keeps
+// its memory in check when the evidence base is large; past it, records are encoded per
+// request. A write makes a new snapshot and, with it, a new memo: any record may have
+// changed, and an encoding kept across snapshots would show a list the record as it was.
+type recordCache struct{ gen atomic.Pointer[encodings] }
+
+// encodings are one snapshot's memoized record encodings; a nil *encodings memoizes
+// nothing.
+type encodings struct {
+	cat *catalog.Catalog
+	m   sync.Map
+	n   atomic.Int64
 }
 
 const maxCachedRecords = 50_000
 
-func (rc *recordCache) encode(key string, v any) ([]byte, error) {
-	if b, ok := rc.m.Load(key); ok {
-		return b.([]byte), nil
+// forSnapshot returns the memo of cat, starting a new one when cat is the store's current
+// snapshot and the memo is of an older one; a request still reading an older snapshot
+// gets none (nil), so it neither uses nor replaces the current memo.
+func (rc *recordCache) forSnapshot(cat, current *catalog.Catalog) *encodings {
+	for {
+		g := rc.gen.Load()
+		if g != nil && g.cat == cat {
+			return g
+		}
+		if cat != current {
+			return nil
+		}
+		if fresh := (&encodings{cat: cat}); rc.gen.CompareAndSwap(g, fresh) {
+			return fresh
+		}
+	}
+}
+
+func (e *encodings) encode(key string, v any) ([]byte, error) {
+	if e != nil {
+		if b, ok := e.m.Load(key); ok {
+			return b.([]byte), nil
+		}
 	}
 	b, err := httpio.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	if rc.n.Load() < maxCachedRecords {
-		if _, loaded := rc.m.LoadOrStore(key, b); !loaded {
-			rc.n.Add(1)
+	if e != nil && e.n.Load() < maxCachedRecords {
+		if _, loaded := e.m.LoadOrStore(key, b); !loaded {
+			e.n.Add(1)
 		}
 	}
 	return b, nil

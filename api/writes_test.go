@@ -506,3 +506,26 @@ func TestInterventionsShowStudyCount(t *testing.T) {
 		t.Error("no intervention has a study")
 	}
 }
+
+// A list page shows a record as it is now: a write is seen in the lists that held the
+// record before it, not only in its detail.
+func TestListsShowTheWrittenRecord(t *testing.T) {
+	k := newCuration(t)
+	list := func() string {
+		code, _, body := k.do(http.MethodGet, "/api/v1/studies?filter=id:goodall-2011", "", "", nil)
+		if code != http.StatusOK {
+			t.Fatalf("list = %d", code)
+		}
+		return string(body)
+	}
+	if strings.Contains(list(), "A rewritten title") {
+		t.Fatal("the title is there before the write")
+	}
+	_, etag := k.study("goodall-2011")
+	code, _, body := k.do(http.MethodPatch, "/api/v1/studies/goodall-2011", k.curator, patchType,
+		`{"title": "A rewritten title"}`, "If-Match", etag)
+	wantStatus(t, code, body, http.StatusOK, "")
+	if !strings.Contains(list(), "A rewritten title") {
+		t.Error("the list page still shows the study as it was before the write")
+	}
+}
