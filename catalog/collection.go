@@ -191,7 +191,7 @@ func buildCollection(cat *Catalog, s *schema, n int, id func(int) string) *colle
 		}
 		c.sorts[sp.name] = k
 	}
-	c.text = buildTextIndex(n, c.capacity, s.text.fields, s.text.weights, func(o, f int) string { return s.text.read(cat, o, f) })
+	c.text = buildTextIndex(n, c.capacity, textWorkers(n), s.text.fields, s.text.weights, func(o, f int) string { return s.text.read(cat, o, f) })
 	return c
 }
 

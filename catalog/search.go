@@ -3,7 +3,9 @@ package catalog
 import (
 	"fmt"
 	"html"
+	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -73,22 +75,60 @@ type occurrence struct {
 	pos []int32
 }
 
-// buildTextIndex indexes records 0..n-1, whose fields are read through text.
-func buildTextIndex(n, capacity int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
+// textWorkers is how many goroutines index n records: one per processor, each with at
+// least a few thousand records (below that, starting them costs more than it saves).
+func textWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/2000)) }
+
+// buildTextIndex indexes records 0..n-1, whose fields are read through text. Tokenising
+// and stemming, most of the work of building a catalogue, are shared among workers, each
+// indexing a contiguous run of records; their postings are then joined in record order.
+func buildTextIndex(n, capacity, workers int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
 	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
 		terms: map[string]*postings{}, stems: map[string]string{}, docLen: make([]float32, n),
 		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n), docOf: make([]int32, n),
 		current: newBitmap(capacity), live: n, identity: true}
-	doc := map[string]*occurrence{}
-	var total float64
 	for d := 0; d < n; d++ {
 		t.ordOf[d], t.docOf[d] = int32(d), int32(d)
 		t.current.set(d)
-		length := t.tokens(d, doc, nil)
-		t.docLen[d] = length
-		total += float64(length)
-		for s, o := range doc {
-			t.terms[s] = t.appendPosting(t.terms[s], int32(d), o.tf, o.pos)
+	}
+	type part struct {
+		terms map[string]*postings
+		stems map[string]string
+		total float64
+	}
+	parts := make([]part, max(1, workers))
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := n*w/len(parts), n*(w+1)/len(parts)
+		wg.Go(func() {
+			p := part{terms: map[string]*postings{}, stems: map[string]string{}}
+			doc := map[string]*occurrence{}
+			for d := lo; d < hi; d++ {
+				length := t.tokens(d, doc, p.stems, nil)
+				t.docLen[d] = length
+				p.total += float64(length)
+				for s, o := range doc {
+					p.terms[s] = appendPosting(p.terms[s], int32(d), o.tf, o.pos)
+				}
+			}
+			parts[w] = p
+		})
+	}
+	wg.Wait()
+	var total float64
+	for _, p := range parts {
+		total += p.total
+		maps.Copy(t.stems, p.stems)
+		for s := range p.terms {
+			if t.terms[s] == nil {
+				var pls []*postings
+				for _, q := range parts { // in record order: documents stay in order
+					if pl := q.terms[s]; pl != nil {
+						pls = append(pls, pl)
+					}
+				}
+				t.terms[s] = joinPostings(pls)
+			}
 		}
 	}
 	if n > 0 {
@@ -107,17 +147,17 @@ func buildTextIndex(n, capacity int, fields []string, weights []float64, text fu
 }
 
 // tokens fills doc with the terms of record o (cleared first) and returns its weighted
-// length. A word not yet in the stem memo is added to it, and to newWords when given.
-func (t *textIndex) tokens(o int, doc map[string]*occurrence, newWords *[]string) float32 {
+// length. A word not yet in the stem memo stems is added to it, and to newWords when given.
+func (t *textIndex) tokens(o int, doc map[string]*occurrence, stems map[string]string, newWords *[]string) float32 {
 	clear(doc)
 	var length float32
 	for f := range t.fields {
 		p := int32(f * fieldGap)
 		for _, tok := range tokenize(t.text(o, f)) {
-			s, ok := t.stems[tok.word]
+			s, ok := stems[tok.word]
 			if !ok {
 				s = stem(tok.word)
-				t.stems[tok.word] = s
+				stems[tok.word] = s
 				if newWords != nil {
 					*newWords = append(*newWords, tok.word)
 				}
@@ -139,7 +179,7 @@ func (t *textIndex) tokens(o int, doc map[string]*occurrence, newWords *[]string
 // appendPosting returns pl with document d appended. The arrays are appended to in place:
 // a snapshot reads only as far as its own postings' lengths, so earlier snapshots are
 // unaffected, provided each snapshot derives at most one successor that is kept.
-func (t *textIndex) appendPosting(pl *postings, d int32, weight float32, pos []int32) *postings {
+func appendPosting(pl *postings, d int32, weight float32, pos []int32) *postings {
 	var np postings
 	if pl == nil {
 		np.posOff = []int32{0}
@@ -151,6 +191,30 @@ func (t *textIndex) appendPosting(pl *postings, d int32, weight float32, pos []i
 	np.pos = append(np.pos, pos...)
 	np.posOff = append(np.posOff, int32(len(np.pos)))
 	return &np
+}
+
+// joinPostings returns one postings list of lists whose documents follow one another,
+// in arrays of the exact size (no room left from appending).
+func joinPostings(pls []*postings) *postings {
+	if len(pls) == 1 {
+		return pls[0]
+	}
+	var docs, pos int
+	for _, pl := range pls {
+		docs, pos = docs+len(pl.docs), pos+len(pl.pos)
+	}
+	out := &postings{docs: make([]int32, 0, docs), weight: make([]float32, 0, docs),
+		posOff: make([]int32, 1, docs+1), pos: make([]int32, 0, pos)}
+	for _, pl := range pls {
+		base := int32(len(out.pos))
+		out.docs = append(out.docs, pl.docs...)
+		out.weight = append(out.weight, pl.weight...)
+		for _, off := range pl.posOff[1:] {
+			out.posOff = append(out.posOff, base+off)
+		}
+		out.pos = append(out.pos, pl.pos...)
+	}
+	return out
 }
 
 // bm25 turns a weighted term frequency into the term's BM25 weight in a document.
@@ -188,10 +252,10 @@ func (t *textIndex) apply(touched []int, ordinals int, live bitmap, text func(o,
 		}
 		d := int32(nt.n)
 		nt.n++
-		length := nt.tokens(o, doc, &newWords)
+		length := nt.tokens(o, doc, nt.stems, &newWords)
 		nt.docLen = append(nt.docLen, length)
 		for s, oc := range doc {
-			nt.terms[s] = nt.appendPosting(nt.terms[s], d, nt.bm25(oc.tf, length), oc.pos)
+			nt.terms[s] = appendPosting(nt.terms[s], d, nt.bm25(oc.tf, length), oc.pos)
 		}
 		nt.ordOf = append(nt.ordOf, int32(o))
 		nt.docOf[o] = d

@@ -1,0 +1,42 @@
+package catalog
+
+import (
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/internal/synth"
+	"github.com/evidence-kb/parental-engagement/models"
+)
+
+// Building the search index with several workers gives exactly the index one worker
+// builds: the same postings in the same order, stems, words, lengths and BM25 weights.
+func TestTextIndexBuildsTheSameInParallel(t *testing.T) {
+	raw, err := os.ReadFile("../store/seed/dataset.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := models.ParseDataset(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := New(synth.Generate(base, 5000, 7), "v")
+	spec, n := studySchema.text, len(cat.studyRecs)
+	read := func(o, f int) string { return spec.read(cat, o, f) }
+	one := buildTextIndex(n, n+headroom(n), 1, spec.fields, spec.weights, read)
+	for _, workers := range []int{2, 3, 7} {
+		many := buildTextIndex(n, n+headroom(n), workers, spec.fields, spec.weights, read)
+		if len(many.terms) != len(one.terms) {
+			t.Fatalf("%d workers: %d terms; one worker: %d", workers, len(many.terms), len(one.terms))
+		}
+		for s, pl := range one.terms {
+			if !reflect.DeepEqual(pl, many.terms[s]) {
+				t.Fatalf("%d workers: the postings of %q differ", workers, s)
+			}
+		}
+		if !reflect.DeepEqual(one.stems, many.stems) || !reflect.DeepEqual(one.words, many.words) ||
+			!reflect.DeepEqual(one.docLen, many.docLen) || one.avgLen != many.avgLen {
+			t.Errorf("%d workers: stems, words, lengths or average length differ", workers)
+		}
+	}
+}
