@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -377,33 +378,37 @@ func (c *collection) walkGrouped(ctx context.Context, matched bitmap, terms []so
 // every search, so it keeps only the best skip+limit in a heap instead of sorting them all.
 func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sortTerm, scores []float64, after int32, skip, limit int) ([]int32, error) {
 	cmp := c.comparator(terms, scores)
-	if len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc {
+	relevance := len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc
+	if relevance {
 		cmp = byScore(scores, c.rank) // the common case, without the general comparator's loop
 	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
-	var err error
-	seen := 0
-	matched.each(func(i int) bool {
-		if seen++; seen%checkEvery == 0 {
-			if err = expired(ctx); err != nil {
-				return false
+	// the bitmap's words are walked here rather than through each: this loop visits every
+	// match of a broad search, and most of them are turned away at once
+	for wi, w := range matched {
+		if wi%(checkEvery/64) == 0 {
+			if err := expired(ctx); err != nil {
+				return nil, err
 			}
 		}
-		o := int32(i)
-		if after >= 0 && cmp(o, after) <= 0 {
-			return true
+		for ; w != 0; w &= w - 1 {
+			o := int32(wi<<6 + bits.TrailingZeros64(w))
+			if after >= 0 && cmp(o, after) <= 0 {
+				continue
+			}
+			if h.Len() < k {
+				heap.Push(h, o)
+				continue
+			}
+			if relevance && scores[o] < scores[h.items[0]] {
+				continue // scores below the k-th best: no need of the comparator
+			}
+			if cmp(o, h.items[0]) < 0 {
+				h.items[0] = o
+				heap.Fix(h, 0)
+			}
 		}
-		if h.Len() < k {
-			heap.Push(h, o)
-		} else if cmp(o, h.items[0]) < 0 {
-			h.items[0] = o
-			heap.Fix(h, 0)
-		}
-		return true
-	})
-	if err != nil {
-		return nil, err
 	}
 	out := make([]int32, h.Len())
 	for i := len(out) - 1; i >= 0; i-- {

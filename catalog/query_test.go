@@ -327,3 +327,30 @@ func TestStudyRecordEmbedsRelations(t *testing.T) {
 		t.Error("unknown id found")
 	}
 }
+
+// A page of a ranked search holds exactly the records the full ranking puts there: pages
+// (which keep only the best few of every match) agree with the whole ordered list (which
+// sorts them all), ties broken by id alike.
+func TestSearchPagesFollowTheFullRanking(t *testing.T) {
+	s := mustCatalog(t)
+	for _, q := range []catalog.Query{{Search: "parent OR school OR family"}, {Search: "reading", Filter: "year:2008-2012"}, {Search: "home*"}} {
+		all, total, err := s.StudiesAll(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for st := range all {
+			want = append(want, st.ID)
+		}
+		var got []string
+		q.PerPage = 7
+		for q.Page = 1; (q.Page-1)*7 < total; q.Page++ {
+			for _, st := range mustStudies(t, s, q).Items {
+				got = append(got, st.ID)
+			}
+		}
+		if len(want) <= q.PerPage || !slices.Equal(got, want) { // more than a page, or it tests nothing
+			t.Errorf("%q: pages give %d records, the full ranking %d, or their orders differ", q.Search, len(got), len(want))
+		}
+	}
+}
