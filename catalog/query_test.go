@@ -354,3 +354,36 @@ func TestSearchPagesFollowTheFullRanking(t *testing.T) {
 		}
 	}
 }
+
+// A field that matches has a snippet marking the match, wherever the matched word stands:
+// first, last (the field's very last word, too), or past the window of words a snippet
+// shows.
+func TestHighlightsMarkTheMatchAnywhere(t *testing.T) {
+	s := mustCatalog(t)
+	rec, err := s.Study("grayson-2013")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string // the summary's plain words
+	for _, w := range strings.Fields(rec.Study.Summary) {
+		if w = strings.Trim(w, `.,;:()"`); w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+			words = append(words, w)
+		}
+	}
+	title := strings.Fields(rec.Study.Title)
+	if strings.ContainsAny(rec.Study.Title[len(rec.Study.Title)-1:], `.,;:()"'`) {
+		t.Fatalf("the title %q ends with punctuation: the last case needs a text that ends in a word", rec.Study.Title)
+	}
+	for _, c := range []struct{ field, word string }{
+		{"summary", words[0]}, {"summary", words[len(words)-1]}, {"summary", words[len(words)*2/3]},
+		{"title", title[len(title)-1]},
+	} {
+		p := mustStudies(t, s, catalog.Query{Search: `"` + c.word + `"`, Filter: "id:grayson-2013"})
+		if len(p.Matches) != 1 {
+			t.Fatalf("%q: %d matches", c.word, len(p.Matches))
+		}
+		if h := p.Matches[0].Highlights[c.field]; !strings.Contains(h, "<mark>") {
+			t.Errorf("%q: the %s has no snippet marking it: %q", c.word, c.field, h)
+		}
+	}
+}
