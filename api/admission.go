@@ -9,8 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/semaphore"
-
-	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
 // querySlots bounds the costly query work running at once, server-wide, beside the
@@ -55,9 +53,9 @@ func (s *Server) admit(c *gin.Context) {
 	if err != nil {
 		s.metrics.busy.Inc()
 		c.Header("Retry-After", strconv.Itoa(busyRetryAfter))
-		httpio.WriteProblem(c, http.StatusServiceUnavailable, fmt.Sprintf(
+		s.refuse(c, http.StatusServiceUnavailable, fmt.Sprintf(
 			"the server is busy: %d costly requests are running and others waited %s for a turn; try again in %d s",
-			s.slots.size, s.opts.QueryTimeout, busyRetryAfter), nil)
+			s.slots.size, s.opts.QueryTimeout, busyRetryAfter))
 		return
 	}
 	defer s.slots.release()

@@ -100,6 +100,8 @@ type rateLimiter struct {
 	now     func() time.Time
 	onLimit func() // counts refusals (metrics)
 	onHold  func() // counts requests held for coming back early (metrics)
+	// refuse answers the 429 (a page for the web finder's readers, else a problem)
+	refuse func(c *gin.Context, status int, detail string)
 
 	// wait holds a request for d, or until its client goes away (tests replace it)
 	wait func(ctx context.Context, d time.Duration) error
@@ -128,6 +130,7 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 	window := int(math.Ceil(float64(cfg.Burst) / cfg.Rate))
 	return &rateLimiter{
 		cfg: cfg, window: window, now: time.Now, onLimit: func() {}, onHold: func() {},
+		refuse:  func(c *gin.Context, status int, detail string) { httpio.WriteProblem(c, status, detail, nil) },
 		policy:  fmt.Sprintf(`"default";q=%d;w=%d`, cfg.Burst, window),
 		clients: map[netip.Prefix]*bucket{}, wait: sleep,
 	}
@@ -178,8 +181,8 @@ func (rl *rateLimiter) limit(c *gin.Context) {
 		wait := rl.secondsUntil(float64(cost) - left)
 		b.retryAt.Store(now.Add(time.Duration(wait) * time.Second).UnixNano())
 		h.Set("Retry-After", strconv.Itoa(wait))
-		httpio.WriteProblem(c, http.StatusTooManyRequests,
-			fmt.Sprintf("too many requests from this client: this one costs %d of a budget of %d, refilled at %g a second; retry in %d s", cost, rl.cfg.Burst, rl.cfg.Rate, wait), nil)
+		rl.refuse(c, http.StatusTooManyRequests,
+			fmt.Sprintf("too many requests from this client: this one costs %d of a budget of %d, refilled at %g a second; retry in %d s", cost, rl.cfg.Burst, rl.cfg.Rate, wait))
 		return
 	}
 	c.Next()

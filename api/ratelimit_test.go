@@ -10,6 +10,7 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/web"
 )
 
 func limitedServer(t *testing.T, rl api.RateLimit) *api.Server {
@@ -101,4 +102,32 @@ func TestRateLimitClientIdentity(t *testing.T) {
 		t.Error("a bad -trusted-proxies entry is accepted")
 	}
 	_ = netip.Prefix{}
+}
+
+// A reader of the web pages who is refused gets a page saying when to come back, not a
+// problem document; programs under /api/ still get the problem.
+func TestRefusedPagesArePages(t *testing.T) {
+	spec, _ := apitest.Contract(t)
+	st := apitest.SharedStore(t)
+	srv, err := api.NewServer(st, api.Options{Spec: spec, RateLimit: api.RateLimit{Rate: 1, Burst: 1}, Site: web.New(st, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ target, addr, contentType, says string }{
+		{"/studies?q=homework", "192.0.2.40", "text/html", "Too many requests from your network"},
+		{"/api/v1/studies?q=homework", "192.0.2.41", "application/problem+json", "too many requests from this client"},
+	} {
+		serve := func() *httptest.ResponseRecorder { // pages are not in the API's contract
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, from(c.target, c.addr))
+			return rec
+		}
+		serve() // spends the budget
+		rec := serve()
+		if rec.Code != http.StatusTooManyRequests || !strings.HasPrefix(rec.Header().Get("Content-Type"), c.contentType) ||
+			rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), c.says) {
+			t.Errorf("%s refused: %d, %s, Retry-After %q; want 429 %s saying %q", c.target, rec.Code,
+				rec.Header().Get("Content-Type"), rec.Header().Get("Retry-After"), c.contentType, c.says)
+		}
+	}
 }

@@ -75,6 +75,9 @@ const DefaultQueryTimeout = 3 * time.Second
 type Site interface {
 	Register(r *gin.Engine)
 	NotFound(c *gin.Context)
+	// Refuse answers a request for one of its pages that the server will not serve now
+	// (429 or 503, Retry-After set) as a page, and reports whether it did.
+	Refuse(c *gin.Context, status int) bool
 }
 
 // Server routes requests to handlers.
@@ -142,6 +145,7 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		s.limiter = newRateLimiter(opts.RateLimit)
 		s.limiter.onLimit = s.metrics.rateLimited.Inc
 		s.limiter.onHold = s.metrics.held.Inc
+		s.limiter.refuse = s.refuse
 	}
 	s.exportHook = func(int) error { return nil }
 	s.routes()
@@ -305,6 +309,16 @@ func asParameters(err error) error {
 		}
 	}
 	return out
+}
+
+// refuse answers a request the server will not serve now (429 or 503; the caller has
+// set Retry-After): a page for people when it is for one of the web pages, a problem
+// document otherwise.
+func (s *Server) refuse(c *gin.Context, status int, detail string) {
+	if s.opts.Site != nil && s.opts.Site.Refuse(c, status) {
+		return
+	}
+	httpio.WriteProblem(c, status, detail, nil)
 }
 
 func (s *Server) recover(c *gin.Context, v any) {

@@ -165,8 +165,9 @@ type Snapshots interface {
 
 // Site serves the pages.
 type Site struct {
-	src Snapshots
-	log *slog.Logger
+	src   Snapshots
+	log   *slog.Logger
+	pages map[string]bool // the route patterns of the pages, once registered
 }
 
 // New builds the site over a source of snapshots.
@@ -184,15 +185,42 @@ func (s *Site) snapshot(c *gin.Context) *catalog.Catalog { return httpio.Pinned(
 // people, and each one links to the JSON query that gives the same data.
 func (s *Site) Register(r *gin.Engine) {
 	pages := r.Group("", s.cacheable)
-	pages.GET("/", s.finderPage)
-	pages.GET("/interventions/:id", s.interventionPage)
-	pages.GET("/studies", s.studiesPage)
-	pages.GET("/studies/:id", s.studyPage)
-	pages.GET("/evidence-map", s.mapPage)
-	pages.GET("/about", s.aboutPage)
-	pages.GET("/problems", s.problemsPage)
-	pages.GET("/problems/:slug", s.problemsPage)
+	s.pages = map[string]bool{}
+	for path, page := range map[string]gin.HandlerFunc{
+		"/": s.finderPage, "/interventions/:id": s.interventionPage, "/studies": s.studiesPage,
+		"/studies/:id": s.studyPage, "/evidence-map": s.mapPage, "/about": s.aboutPage,
+		"/problems": s.problemsPage, "/problems/:slug": s.problemsPage,
+	} {
+		pages.GET(path, page)
+		s.pages[path] = true
+	}
 	r.GET("/static/*name", s.staticAsset)
+}
+
+// Refuse answers a request for a page that the server will not serve now, as a page: 429
+// when the reader's address has asked for too much (a school network shares one address),
+// 503 when the server is too busy. The caller has set Retry-After. It answers nothing, and
+// says so, for a request that is not for a page.
+func (s *Site) Refuse(c *gin.Context, status int) bool {
+	if !s.pages[c.FullPath()] {
+		return false
+	}
+	v := errorView{Status: status, Back: c.Request.URL.RequestURI(), ID: requestid.Get(c)}
+	wait := c.Writer.Header().Get("Retry-After") + " seconds"
+	if wait == "1 seconds" {
+		wait = "a second"
+	}
+	if status == http.StatusTooManyRequests {
+		v.layout = s.layout(c, s.snapshot(c).Version(), "Too many requests", "", "")
+		v.Heading = "Too many requests from your network"
+		v.Message = "Readers at your address (a school network shares one) have asked for more pages than the evidence base serves to one address at a time. Please wait " + wait + ", then try again."
+	} else {
+		v.layout = s.layout(c, s.snapshot(c).Version(), "Busy", "", "")
+		v.Heading = "The evidence base is busy"
+		v.Message = "More searches are running than it can answer at once. Please wait " + wait + ", then try again."
+	}
+	s.renderError(c, v)
+	return true
 }
 
 // PageMaxAge is how long a browser or proxy may reuse a page without asking again.
@@ -332,8 +360,13 @@ func (s *Site) webFail(c *gin.Context, err error) {
 		v.Heading = "Something went wrong on our side"
 		v.Message = "The server could not show this page. The problem has been logged; trying again later may help."
 	}
+	s.renderError(c, v)
+}
+
+// renderError answers an error page, which is neither cached nor revalidated.
+func (s *Site) renderError(c *gin.Context, v errorView) {
 	c.Header("Cache-Control", "no-store")
-	c.Writer.Header().Del("ETag") // an error is not a representation to revalidate
+	c.Writer.Header().Del("ETag")
 	c.Abort()
 	s.render(c, v.Status, "error", v)
 }
