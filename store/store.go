@@ -149,6 +149,7 @@ func (s *Store) reload(ctx context.Context) error {
 		err error
 	)
 	// one read transaction, so the records and the revision agree
+	began := time.Now()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if m, err = readMeta(ctx, tx); err != nil {
 			return err
@@ -161,7 +162,10 @@ func (s *Store) reload(ctx context.Context) error {
 	}
 	start := time.Now()
 	cat := catalog.New(d, m.version)
-	s.current.Store(newSnapshot(cat, m.revision, time.Since(start)))
+	built := time.Since(start)
+	s.current.Store(newSnapshot(cat, m.revision, built))
+	s.log.Info("loaded the evidence base", "studies", len(d.Studies), "interventions", len(d.Interventions),
+		"revision", m.revision, "read", start.Sub(began).Round(time.Millisecond), "built", built.Round(time.Millisecond))
 	return nil
 }
 
