@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"gorm.io/gorm"
@@ -299,8 +301,15 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 		interventions []interventionRow
 		evidence      []evidenceRow
 	)
-	for _, rows := range []any{&themes, &strands, &disadvantages, &studies, &interventions} {
+	for _, rows := range []any{&themes, &strands, &disadvantages} {
 		if err := db.Order("position").Find(rows).Error; err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	}
+	// records in id order, the primary key's: the catalogue orders them by id anyway, and
+	// a sort of every record by position would cost the database a second at 100,000
+	for _, rows := range []any{&studies, &interventions} {
+		if err := db.Order("id").Find(rows).Error; err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}
 	}
@@ -310,14 +319,9 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	links := map[linkTable]map[string][]string{}
 	for _, t := range []linkTable{studyThemes, studyStrands, studyDisadvantages, studyInterventions,
 		interventionThemes, interventionStrands, interventionDisadvantages} {
-		var rows []linkRow
-		q := fmt.Sprintf("SELECT %s AS owner, %s AS target, position FROM %s ORDER BY %s, position", t.owner, t.target, t.name, t.owner)
-		if err := db.Raw(q).Scan(&rows).Error; err != nil {
+		m, err := loadLinks(db, t)
+		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.name, err)
-		}
-		m := map[string][]string{}
-		for _, r := range rows {
-			m[r.Owner] = append(m[r.Owner], r.Target)
 		}
 		links[t] = m
 	}
@@ -359,6 +363,44 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// loadLinks reads a many-to-many table as each owner's targets in position order. The
+// rows are scanned by hand and put in order here, not by the database: the link tables
+// are the largest (several rows a record), and both sorting them and scanning them by
+// reflection cost more than the rest of a load.
+func loadLinks(db *gorm.DB, t linkTable) (map[string][]string, error) {
+	rows, err := db.Raw(fmt.Sprintf("SELECT %s, %s, position FROM %s", t.owner, t.target, t.name)).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type target struct {
+		slug     string
+		position int
+	}
+	byOwner := map[string][]target{}
+	for rows.Next() {
+		var owner string
+		var tg target
+		if err := rows.Scan(&owner, &tg.slug, &tg.position); err != nil {
+			return nil, err
+		}
+		byOwner[owner] = append(byOwner[owner], tg)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	m := make(map[string][]string, len(byOwner))
+	for owner, ts := range byOwner {
+		slices.SortFunc(ts, func(a, b target) int { return cmp.Compare(a.position, b.position) })
+		list := make([]string, len(ts))
+		for i, tg := range ts {
+			list[i] = tg.slug
+		}
+		m[owner] = list
+	}
+	return m, nil
 }
 
 // list keeps empty lists as [] rather than null in JSON.

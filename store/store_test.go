@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,5 +174,43 @@ func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	entries, _, err := s.Audit(ctx, store.AuditQuery{Actor: "seed", Page: 1, PerPage: 5})
 	if err != nil || len(entries) != 1 || entries[0].Operation != models.OpImport {
 		t.Errorf("the new seed was not audited as an import: %+v, %v", entries, err)
+	}
+}
+
+// A store read back from the database holds every record exactly as seeded: each field,
+// and every list (themes, strands, links, evidence) in its order.
+func TestReloadedRecordsAreTheSeeded(t *testing.T) {
+	path := storetest.Location(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DB: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = store.Open(ctx, store.Options{DB: path}); err != nil { // read back, not the seed's own copy
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seed, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Catalog().Dataset()
+	byID := func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) }
+	slices.SortFunc(seed.Studies, byID)
+	slices.SortFunc(got.Studies, byID)
+	if len(got.Studies) != len(seed.Studies) {
+		t.Fatalf("%d studies; want %d", len(got.Studies), len(seed.Studies))
+	}
+	for i := range seed.Studies {
+		if !reflect.DeepEqual(got.Studies[i], seed.Studies[i]) {
+			t.Fatalf("study %s read back differs:\n got %+v\nwant %+v", seed.Studies[i].ID, got.Studies[i], seed.Studies[i])
+		}
+	}
+	ivByID := func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) }
+	slices.SortFunc(seed.Interventions, ivByID)
+	slices.SortFunc(got.Interventions, ivByID)
+	if !reflect.DeepEqual(got.Interventions, seed.Interventions) {
+		t.Error("the interventions read back differ from the seeded ones")
 	}
 }
