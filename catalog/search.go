@@ -137,7 +137,12 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 				t.docLen[d] = length
 				p.total += float64(length)
 				for _, o := range doc.terms {
-					p.terms[o.stem] = appendPosting(p.terms[o.stem], int32(d), o.tf, o.pos)
+					pl := p.terms[o.stem]
+					if pl == nil {
+						pl = &postings{posOff: []int32{0}}
+						p.terms[o.stem] = pl
+					}
+					pl.add(int32(d), o.tf, o.pos)
 				}
 			}
 			parts[w] = p
@@ -205,17 +210,20 @@ func (t *textIndex) tokens(o int, doc *docTerms, stems map[string]string, newWor
 // a snapshot reads only as far as its own postings' lengths, so earlier snapshots are
 // unaffected, provided each snapshot derives at most one successor that is kept.
 func appendPosting(pl *postings, d int32, weight float32, pos []int32) *postings {
-	var np postings
-	if pl == nil {
-		np.posOff = []int32{0}
-	} else {
+	np := postings{posOff: []int32{0}}
+	if pl != nil {
 		np = *pl
 	}
-	np.docs = append(np.docs, d)
-	np.weight = append(np.weight, weight)
-	np.pos = append(np.pos, pos...)
-	np.posOff = append(np.posOff, int32(len(np.pos)))
+	np.add(d, weight, pos)
 	return &np
+}
+
+// add appends document d to pl itself: for a list no snapshot reads yet (a build's).
+func (pl *postings) add(d int32, weight float32, pos []int32) {
+	pl.docs = append(pl.docs, d)
+	pl.weight = append(pl.weight, weight)
+	pl.pos = append(pl.pos, pos...)
+	pl.posOff = append(pl.posOff, int32(len(pl.pos)))
 }
 
 // joinPostings returns one postings list of lists whose documents follow one another,
