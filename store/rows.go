@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -297,7 +298,6 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 		themes        []themeRow
 		strands       []strandRow
 		disadvantages []disadvantageRow
-		studies       []studyRow
 		interventions []interventionRow
 		evidence      []evidenceRow
 	)
@@ -308,10 +308,12 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	}
 	// records in id order, the primary key's: the catalogue orders them by id anyway, and
 	// a sort of every record by position would cost the database a second at 100,000
-	for _, rows := range []any{&studies, &interventions} {
-		if err := db.Order("id").Find(rows).Error; err != nil {
-			return nil, fmt.Errorf("load: %w", err)
-		}
+	if err := db.Order("id").Find(&interventions).Error; err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	studies, err := loadStudies(db)
+	if err != nil {
+		return nil, fmt.Errorf("load studies: %w", err)
 	}
 	if err := db.Order("intervention_id, position").Find(&evidence).Error; err != nil {
 		return nil, fmt.Errorf("load evidence: %w", err)
@@ -336,17 +338,12 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	for _, x := range disadvantages {
 		d.Disadvantages = append(d.Disadvantages, models.DisadvantageFocus{Slug: x.Slug, Name: x.Name, Description: x.Description})
 	}
-	d.Studies = make([]models.Study, len(studies))
-	for i, s := range studies {
-		d.Studies[i] = models.Study{
-			ID: s.ID, Title: s.Title, Authors: s.Authors, Year: s.Year, Type: s.Type, Venue: s.Venue, DOI: s.DOI, URL: s.URL,
-			Country: s.Country, Design: s.Design, Stage: s.Stage, SampleSize: s.SampleSize, EffectSize: s.EffectSize,
-			EffectSizeMeasure: s.EffectSizeMeasure, Summary: s.Summary, KeyFindings: s.KeyFindings,
-			Themes: list(links[studyThemes][s.ID]), Strands: list(links[studyStrands][s.ID]),
-			DisadvantageFocus: list(links[studyDisadvantages][s.ID]), Interventions: list(links[studyInterventions][s.ID]),
-			VerifiedIn: s.VerifiedIn,
-		}
+	for i := range studies {
+		s := &studies[i]
+		s.Themes, s.Strands = list(links[studyThemes][s.ID]), list(links[studyStrands][s.ID])
+		s.DisadvantageFocus, s.Interventions = list(links[studyDisadvantages][s.ID]), list(links[studyInterventions][s.ID])
 	}
+	d.Studies = studies
 	byIntervention := map[string][]models.Evidence{}
 	for _, e := range evidence {
 		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID,
@@ -363,6 +360,37 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// loadStudies reads the studies table in id order, without their links, scanning by hand:
+// it is the largest read of a load, and GORM's scanning by reflection cost more than the
+// database's work.
+func loadStudies(db *gorm.DB) ([]models.Study, error) {
+	rows, err := db.Raw(`SELECT id, title, authors, year, type, venue, doi, url, country, design, stage,
+		sample_size, effect_size, effect_size_measure, summary, key_findings, verified_in FROM studies ORDER BY id`).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []models.Study
+	var authors, findings, verified []byte
+	for rows.Next() {
+		var s models.Study
+		if err := rows.Scan(&s.ID, &s.Title, &authors, &s.Year, &s.Type, &s.Venue, &s.DOI, &s.URL, &s.Country, &s.Design,
+			&s.Stage, &s.SampleSize, &s.EffectSize, &s.EffectSizeMeasure, &s.Summary, &findings, &verified); err != nil {
+			return nil, err
+		}
+		for _, c := range []struct {
+			raw  []byte
+			into *[]string
+		}{{authors, &s.Authors}, {findings, &s.KeyFindings}, {verified, &s.VerifiedIn}} {
+			if err := json.Unmarshal(c.raw, c.into); err != nil {
+				return nil, fmt.Errorf("study %s: %w", s.ID, err)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // loadLinks reads a many-to-many table as each owner's targets in position order. The
