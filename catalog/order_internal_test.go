@@ -11,6 +11,12 @@ import (
 )
 
 func seedCatalog(tb testing.TB) *Catalog {
+	d, raw := seedDataset(tb)
+	return New(d, models.DocumentVersion(raw))
+}
+
+// seedDataset is the dataset the binary ships, and its document.
+func seedDataset(tb testing.TB) (*models.Dataset, []byte) {
 	tb.Helper()
 	raw, err := os.ReadFile("../store/seed/dataset.json")
 	if err != nil {
@@ -20,7 +26,7 @@ func seedCatalog(tb testing.TB) *Catalog {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return New(d, models.DocumentVersion(raw))
+	return d, raw
 }
 
 // A multi-key sort answered run by run from its first key's order gives exactly the full

@@ -1,25 +1,16 @@
 package catalog
 
 import (
-	"os"
 	"reflect"
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/internal/synth"
-	"github.com/evidence-kb/parental-engagement/models"
 )
 
 // Building the search index with several workers gives exactly the index one worker
 // builds: the same postings in the same order, stems, words, lengths and BM25 weights.
 func TestTextIndexBuildsTheSameInParallel(t *testing.T) {
-	raw, err := os.ReadFile("../store/seed/dataset.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := models.ParseDataset(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	base, _ := seedDataset(t)
 	cat := New(synth.Generate(base, 5000, 7), "v")
 	spec, n := studySchema.text, len(cat.studyRecs)
 	read := func(o, f int) string { return spec.read(cat, o, f) }

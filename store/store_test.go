@@ -60,29 +60,6 @@ func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 	}
 }
 
-func TestReopenKeepsData(t *testing.T) {
-	path := storetest.Location(t)
-	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := mustStudies(t, s, catalog.Query{PerPage: 100}).Items
-	s.Close()
-	s, err = store.Open(ctx, store.Options{DB: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	after := mustStudies(t, s, catalog.Query{PerPage: 100}).Items
-	if len(before) != len(after) || before[0].ID != after[0].ID || before[0].Summary != after[0].Summary {
-		t.Fatalf("data changed across reopen")
-	}
-	if len(after[0].Themes) == 0 || len(after[0].VerifiedIn) == 0 {
-		t.Fatalf("tags or provenance lost across reopen: %+v", after[0])
-	}
-}
-
 // An invalid seed document is refused, and leaves an empty store empty.
 func TestOpenRefusesInvalidSeed(t *testing.T) {
 	path := storetest.Location(t)
@@ -147,13 +124,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 
 // A store nobody has edited takes a new seed document at start, as an audited import.
 func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
-	path := storetest.Location(t)
-	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, ctx := seededStore(t), context.Background()
 	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +134,7 @@ func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err = store.Open(ctx, store.Options{DB: path, Seed: other})
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: other})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,14 +151,8 @@ func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 // A store read back from the database holds every record exactly as seeded: each field,
 // and every list (themes, strands, links, evidence) in its order.
 func TestReloadedRecordsAreTheSeeded(t *testing.T) {
-	path := storetest.Location(t)
-	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: path})
+	s, err := store.Open(context.Background(), store.Options{DB: seededStore(t)}) // read back, not the seed's own copy
 	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = store.Open(ctx, store.Options{DB: path}); err != nil { // read back, not the seed's own copy
 		t.Fatal(err)
 	}
 	defer s.Close()
@@ -213,4 +178,16 @@ func TestReloadedRecordsAreTheSeeded(t *testing.T) {
 	if !reflect.DeepEqual(got.Interventions, seed.Interventions) {
 		t.Error("the interventions read back differ from the seeded ones")
 	}
+}
+
+// seededStore is the location of a store seeded with the embedded dataset and closed.
+func seededStore(t *testing.T) string {
+	t.Helper()
+	path := storetest.Location(t)
+	s, err := store.Open(context.Background(), store.Options{DB: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	return path
 }
