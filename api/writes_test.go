@@ -529,3 +529,23 @@ func TestListsShowTheWrittenRecord(t *testing.T) {
 		t.Error("the list page still shows the study as it was before the write")
 	}
 }
+
+// The whole-dataset download and the exports show a write at once.
+func TestDownloadsShowTheWrittenRecord(t *testing.T) {
+	k := newCuration(t)
+	targets := []string{"/api/v1/dataset", "/api/v1/studies?format=csv&filter=id:goodall-2011", "/api/v1/studies?format=bibtex&filter=id:goodall-2011"}
+	for _, target := range targets { // read once before, so that anything memoized is
+		if code, _, _ := k.do(http.MethodGet, target, "", "", nil); code != http.StatusOK {
+			t.Fatalf("%s = %d", target, code)
+		}
+	}
+	_, etag := k.study("goodall-2011")
+	code, _, body := k.do(http.MethodPatch, "/api/v1/studies/goodall-2011", k.curator, patchType,
+		`{"title": "A rewritten title"}`, "If-Match", etag)
+	wantStatus(t, code, body, http.StatusOK, "")
+	for _, target := range targets {
+		if _, _, body := k.do(http.MethodGet, target, "", "", nil); !strings.Contains(string(body), "A rewritten title") {
+			t.Errorf("%s still shows the study as it was before the write", target)
+		}
+	}
+}
