@@ -43,7 +43,7 @@ const busyRetryAfter = 1
 // it streams) in a query slot, waiting up to the query timeout for one; a request still
 // waiting then gets 503 with Retry-After.
 func (s *Server) admit(c *gin.Context) {
-	if cost := costOf(c.Request); cost < searchCost || cost >= exportCost {
+	if cost := requestCost(c); cost < searchCost || cost >= exportCost {
 		c.Next()
 		return
 	}

@@ -30,10 +30,11 @@ type compressedDoc struct {
 var uncompressedPaths = []string{"/api/v1/dataset", "/openapi.yaml", "/openapi.json", "/metrics"}
 
 // middlewareCompresses decides for the gzip middleware: a client that takes gzip gets it,
-// except from the paths above and from exports, which compress their own blocks inside
-// their query slots (streamList), so that their whole cost is counted there.
+// except from the paths above and from exports (the only other requests that cost
+// exportCost), which compress their own blocks inside their query slots (streamList), so
+// that their whole cost is counted there.
 func middlewareCompresses(c *gin.Context) bool {
-	return acceptsGzip(c.Request) && !slices.Contains(uncompressedPaths, c.Request.URL.Path) && !isExport(c.Request)
+	return acceptsGzip(c.Request) && !slices.Contains(uncompressedPaths, c.Request.URL.Path) && requestCost(c) != exportCost
 }
 
 // serve answers body (the document name at version) with gzip when the client takes it.

@@ -52,6 +52,19 @@ const (
 	exportCost = 20
 )
 
+// requestCost is the cost of the request c serves, worked out once: the rate limiter, the
+// query slots and the gzip middleware all ask, and each asking parses the query.
+func requestCost(c *gin.Context) int {
+	if v, ok := c.Get(costKey); ok {
+		return v.(int)
+	}
+	cost := costOf(c.Request)
+	c.Set(costKey, cost)
+	return cost
+}
+
+const costKey = "kb.cost"
+
 func costOf(r *http.Request) int {
 	p, q := r.URL.Path, r.URL.Query()
 	switch p {
@@ -160,7 +173,7 @@ func (rl *rateLimiter) limit(c *gin.Context) {
 		return
 	}
 	key := clientKey(c.Request, rl.cfg.TrustedProxies)
-	cost := min(costOf(c.Request), rl.cfg.Burst)
+	cost := min(requestCost(c), rl.cfg.Burst)
 	now := rl.now()
 	b := rl.bucket(key, now)
 	if early := time.Duration(b.retryAt.Load() - now.UnixNano()); early > 0 {
