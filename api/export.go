@@ -285,15 +285,13 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		s.fail(c, err)
 		return
 	}
-	select {
-	case s.exports <- struct{}{}:
-		defer func() { <-s.exports }()
-	default:
+	if !s.exports.TryAcquire(1) {
 		c.Header("Retry-After", strconv.Itoa(exportRetryAfter))
 		httpio.WriteProblem(c, http.StatusServiceUnavailable, fmt.Sprintf(
-			"%d exports are streaming, as many as the server runs at once; try again in %d s", cap(s.exports), exportRetryAfter), nil)
+			"%d exports are streaming, as many as the server runs at once; try again in %d s", s.opts.MaxExports, exportRetryAfter), nil)
 		return
 	}
+	defer s.exports.Release(1)
 	if err := s.slots.acquire(c.Request.Context()); err != nil {
 		return // the client went away while waiting its turn
 	}

@@ -87,11 +87,11 @@ func TestExportFailureIsVisible(t *testing.T) {
 // next is refused with 503, Retry-After and a problem, and other requests are served.
 func TestExportsAreCappedServerWide(t *testing.T) {
 	srv := streamServer(t, Options{})
-	if cap(srv.exports) < 1 {
+	if srv.opts.MaxExports < 1 {
 		t.Fatal("no export may run")
 	}
 	release := make(chan struct{})
-	started := make(chan struct{}, cap(srv.exports))
+	started := make(chan struct{}, srv.opts.MaxExports)
 	srv.exportHook = func(n int) error {
 		if n == 0 {
 			started <- struct{}{}
@@ -101,8 +101,8 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	done := make(chan error, cap(srv.exports))
-	for range cap(srv.exports) {
+	done := make(chan error, srv.opts.MaxExports)
+	for range srv.opts.MaxExports {
 		go func() {
 			resp, err := http.Get(ts.URL + "/api/v1/studies?format=csv")
 			if err == nil {
@@ -126,7 +126,7 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 		t.Errorf("a detail while exports stream: %v %v", resp.StatusCode, err)
 	}
 	close(release)
-	for range cap(srv.exports) {
+	for range srv.opts.MaxExports {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/gin-contrib/gzip"
 	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/semaphore"
 	"sigs.k8s.io/yaml"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -90,9 +91,9 @@ type Server struct {
 	engine     *gin.Engine
 	records    recordCache // encoded records, for list pages
 	compressed precompressed
-	limiter    *rateLimiter  // nil when rate limiting is off
-	exports    chan struct{} // one token per export streaming now (Options.MaxExports)
-	slots      *querySlots   // costly query work running now (Options.QuerySlots)
+	limiter    *rateLimiter        // nil when rate limiting is off
+	exports    *semaphore.Weighted // one unit per export streaming now (Options.MaxExports)
+	slots      *querySlots         // costly query work running now (Options.QuerySlots)
 	metrics    *metrics
 	// exportHook runs before each exported record; tests make it fail to see how an
 	// export that breaks mid-stream ends
@@ -140,7 +141,7 @@ func NewServer(st *store.Store, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("openapi spec: %w", err)
 	}
 	s := &Server{store: st, log: opts.Logger, opts: opts, specYAML: opts.Spec, specJSON: specJSON, metrics: newMetrics(st),
-		exports: make(chan struct{}, opts.MaxExports), slots: newQuerySlots(opts.QuerySlots)}
+		exports: semaphore.NewWeighted(int64(opts.MaxExports)), slots: newQuerySlots(opts.QuerySlots)}
 	if opts.RateLimit.Rate > 0 {
 		s.limiter = newRateLimiter(opts.RateLimit)
 		s.limiter.onLimit = s.metrics.rateLimited.Inc
