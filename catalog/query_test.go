@@ -387,3 +387,26 @@ func TestHighlightsMarkTheMatchAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// Highlights mark where the search matched: a prefix's words and a phrase's words, never
+// a word the search excluded; after a write, the record's new text.
+func TestHighlightsMarkWhatMatched(t *testing.T) {
+	cat := mustCatalog(t)
+	d := cat.Dataset()
+	s := d.Studies[0]
+	s.Title = "Zebras, zebrafish and Zebrafishes: reading with parents at home"
+	next := cat.Apply(catalog.Change{PutStudies: []models.Study{s}}, "v1")
+	for _, c := range []struct{ search, want string }{
+		{"zebra*", "<mark>Zebras</mark>, <mark>zebrafish</mark> and <mark>Zebrafishes</mark>: reading with parents at home"},
+		{`"reading with parents"`, "Zebras, zebrafish and Zebrafishes: <mark>reading</mark> <mark>with</mark> <mark>parents</mark> at home"},
+		{"zebrafish OR -reading", "Zebras, <mark>zebrafish</mark> and <mark>Zebrafishes</mark>: reading with parents at home"},
+	} {
+		p := mustStudies(t, next, catalog.Query{Search: c.search, Filter: "id:" + s.ID})
+		if len(p.Matches) != 1 {
+			t.Fatalf("%s: %d matches", c.search, len(p.Matches))
+		}
+		if got := p.Matches[0].Highlights["title"]; got != c.want {
+			t.Errorf("%s: title highlight\n got %q\nwant %q", c.search, got, c.want)
+		}
+	}
+}

@@ -62,11 +62,56 @@ type textIndex struct {
 	identity  bool    // documents are ordinals and all are current: no write since the build
 }
 
+// postings lists the documents a term stands in, in document order, with the term's BM25
+// weight and its positions in each. Positions are compact: two bytes each, and a count
+// per document rather than an offset, with an offset kept for every posBlock-th document
+// only. A term's positions in one document are capped at maxPositions, and positions past
+// math.MaxUint16 are not kept: both lie far beyond any record's text, and only phrases and
+// highlights read positions.
 type postings struct {
 	docs   []int32
 	weight []float32 // BM25 term weight of docs[i], before idf: fixed per document, so computed once
-	posOff []int32   // positions of docs[i] are pos[posOff[i]:posOff[i+1]]
-	pos    []int32
+	npos   []uint8   // how many positions docs[i] has
+	posAt  []int32   // posAt[b] is where the positions of docs[b*posBlock] start in pos
+	pos    []uint16
+	docSet *docSet
+}
+
+const (
+	posBlock     = 64
+	maxPositions = math.MaxUint8
+)
+
+// docSet is a postings list's documents as a bitmap, made the first time a search needs it
+// and kept: a term's documents are fixed for the life of its list, and setting a bit per
+// document on every search was a third of the search's time.
+type docSet struct {
+	once sync.Once
+	bits bitmap
+}
+
+func newPostings() *postings { return &postings{docSet: &docSet{}} }
+
+// set returns the documents of pl as a bitmap of capacity bits, shared: callers must not
+// change it.
+func (pl *postings) set(capacity int) bitmap {
+	pl.docSet.once.Do(func() {
+		pl.docSet.bits = newBitmap(capacity)
+		for _, d := range pl.docs {
+			pl.docSet.bits.set(int(d))
+		}
+	})
+	return pl.docSet.bits
+}
+
+// positions returns the positions of the term in docs[i].
+func (pl *postings) positions(i int) []uint16 {
+	b := i / posBlock
+	off := int(pl.posAt[b])
+	for _, n := range pl.npos[b*posBlock : i] {
+		off += int(n)
+	}
+	return pl.pos[off : off+int(pl.npos[i])]
 }
 
 // occurrence is one term's weighted frequency and positions in one document.
@@ -139,7 +184,7 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 				for _, o := range doc.terms {
 					pl := p.terms[o.stem]
 					if pl == nil {
-						pl = &postings{posOff: []int32{0}}
+						pl = newPostings()
 						p.terms[o.stem] = pl
 					}
 					pl.add(int32(d), o.tf, o.pos)
@@ -188,7 +233,7 @@ func (t *textIndex) tokens(o int, doc *docTerms, stems map[string]string, newWor
 	var length float32
 	for f := range t.fields {
 		p := int32(f * fieldGap)
-		doc.toks = tokenizeInto(doc.toks[:0], t.text(o, f))
+		doc.toks = tokenizeInto(doc.toks[:0], t.text(o, f), math.MaxInt, true)
 		for _, tok := range doc.toks {
 			s, ok := stems[tok.word]
 			if !ok {
@@ -210,20 +255,31 @@ func (t *textIndex) tokens(o int, doc *docTerms, stems map[string]string, newWor
 // a snapshot reads only as far as its own postings' lengths, so earlier snapshots are
 // unaffected, provided each snapshot derives at most one successor that is kept.
 func appendPosting(pl *postings, d int32, weight float32, pos []int32) *postings {
-	np := postings{posOff: []int32{0}}
+	np := newPostings()
 	if pl != nil {
-		np = *pl
+		*np = *pl
+		np.docSet = &docSet{}
 	}
 	np.add(d, weight, pos)
-	return &np
+	return np
 }
 
 // add appends document d to pl itself: for a list no snapshot reads yet (a build's).
 func (pl *postings) add(d int32, weight float32, pos []int32) {
+	if len(pl.docs)%posBlock == 0 {
+		pl.posAt = append(pl.posAt, int32(len(pl.pos)))
+	}
 	pl.docs = append(pl.docs, d)
 	pl.weight = append(pl.weight, weight)
-	pl.pos = append(pl.pos, pos...)
-	pl.posOff = append(pl.posOff, int32(len(pl.pos)))
+	n := 0
+	for _, p := range pos {
+		if n == maxPositions || p > math.MaxUint16 {
+			break
+		}
+		pl.pos = append(pl.pos, uint16(p))
+		n++
+	}
+	pl.npos = append(pl.npos, uint8(n))
 }
 
 // joinPostings returns one postings list of lists whose documents follow one another,
@@ -236,16 +292,20 @@ func joinPostings(pls []*postings) *postings {
 	for _, pl := range pls {
 		docs, pos = docs+len(pl.docs), pos+len(pl.pos)
 	}
-	out := &postings{docs: make([]int32, 0, docs), weight: make([]float32, 0, docs),
-		posOff: make([]int32, 1, docs+1), pos: make([]int32, 0, pos)}
+	out := &postings{docs: make([]int32, 0, docs), weight: make([]float32, 0, docs), npos: make([]uint8, 0, docs),
+		posAt: make([]int32, 0, (docs+posBlock-1)/posBlock), pos: make([]uint16, 0, pos), docSet: &docSet{}}
 	for _, pl := range pls {
-		base := int32(len(out.pos))
 		out.docs = append(out.docs, pl.docs...)
 		out.weight = append(out.weight, pl.weight...)
-		for _, off := range pl.posOff[1:] {
-			out.posOff = append(out.posOff, base+off)
-		}
+		out.npos = append(out.npos, pl.npos...)
 		out.pos = append(out.pos, pl.pos...)
+	}
+	off := int32(0)
+	for i, n := range out.npos {
+		if i%posBlock == 0 {
+			out.posAt = append(out.posAt, off)
+		}
+		off += int32(n)
 	}
 	return out
 }
@@ -315,27 +375,42 @@ type token struct {
 }
 
 // tokenize splits text into words: runs of letters, digits and combining marks.
-func tokenize(text string) []token { return tokenizeInto(nil, text) }
+func tokenize(text string) []token { return tokenizeInto(nil, text, math.MaxInt, true) }
 
-// tokenizeInto is tokenize appending to toks, so a caller can reuse its array.
-func tokenizeInto(toks []token, text string) []token {
+// tokenizeInto is tokenize appending to toks, so a caller can reuse its array, and
+// stopping once toks holds limit words. Without words, a token has its span only, unless
+// it is not ASCII (folding may leave nothing of it, and then it is no word): highlights
+// need the spans, and folding every word was most of their time.
+func tokenizeInto(toks []token, text string, limit int, words bool) []token {
 	start := -1
-	for i, r := range text {
-		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	for i := 0; i < len(text) && len(toks) < limit; {
+		c, size := text[i], 1
+		var inWord bool
+		if c < utf8.RuneSelf { // most text is ASCII: no decoding, no Unicode tables
+			inWord = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(text[i:])
+			inWord = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		}
 		if inWord && start < 0 {
 			start = i
 		} else if !inWord && start >= 0 {
-			toks = appendToken(toks, text, start, i)
+			toks = appendToken(toks, text, start, i, words)
 			start = -1
 		}
+		i += size
 	}
-	if start >= 0 {
-		toks = appendToken(toks, text, start, len(text))
+	if start >= 0 && len(toks) < limit {
+		toks = appendToken(toks, text, start, len(text), words)
 	}
 	return toks
 }
 
-func appendToken(toks []token, text string, start, end int) []token {
+func appendToken(toks []token, text string, start, end int, words bool) []token {
+	if !words && ascii(text[start:end]) {
+		return append(toks, token{start: start, end: end})
+	}
 	if w := fold(text[start:end]); w != "" {
 		toks = append(toks, token{word: w, start: start, end: end})
 	}
@@ -344,14 +419,7 @@ func appendToken(toks []token, text string, start, end int) []token {
 
 // fold lower-cases a word and strips its diacritics ("Sénéchal" → "senechal").
 func fold(w string) string {
-	ascii := true
-	for i := 0; i < len(w); i++ {
-		if w[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if ascii(w) {
 		return strings.ToLower(w)
 	}
 	f, _, err := transform.String(transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), w)
@@ -359,6 +427,15 @@ func fold(w string) string {
 		f = w
 	}
 	return strings.ToLower(f)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func stem(w string) string {
@@ -370,14 +447,13 @@ func stem(w string) string {
 
 // searchResult is what a search found: hits over the whole collection (so disjunctive facets
 // can re-filter it), matched within the filters, a dense score per record, and the terms
-// to highlight.
+// whose positions highlights mark.
 type searchResult struct {
-	hits      bitmap    // records, by ordinal
-	matched   bitmap    // hits within the filters
-	scores    []float64 // per ordinal
-	docScores []float64 // per document: the same buffer as scores until a write
-	stems     map[string]bool
-	prefixes  []string
+	hits      bitmap      // records, by ordinal
+	matched   bitmap      // hits within the filters
+	scores    []float64   // per ordinal
+	docScores []float64   // per document: the same buffer as scores until a write
+	marks     []*postings // the terms a hit's highlights mark: those the search matched, not those it negated
 	// prefixWords counts the words prefixes expanded to; broadPrefix is the first prefix
 	// that stands for more than MaxPrefixWords, which the search refuses
 	prefixWords int
@@ -398,7 +474,7 @@ func (t *textIndex) search(q string, within bitmap, capPrefixes bool) (*searchRe
 	if p.terms > MaxSearchTerms {
 		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, MaxSearchTerms))
 	}
-	sr := &searchResult{stems: map[string]bool{}, docScores: pooled(t.scorePool, t.capacity)}
+	sr := &searchResult{docScores: pooled(t.scorePool, t.capacity)}
 	hits := newBitmap(t.capacity)
 	if root != nil {
 		hits = t.eval(root, sr, false)
@@ -468,22 +544,15 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 			if !complete && sr.broadPrefix == "" {
 				sr.broadPrefix = node.words[0]
 			}
-			if !negated {
-				sr.prefixes = append(sr.prefixes, node.words[0])
-			}
 		} else if pl := t.terms[node.words[0]]; pl != nil {
 			pls = []*postings{pl}
 		}
-		if !negated && !node.prefix {
-			sr.stems[node.words[0]] = true
-		}
 		set := newBitmap(t.capacity)
 		for _, pl := range pls {
-			for _, d := range pl.docs {
-				set.set(int(d))
-			}
+			set.or(pl.set(t.capacity))
 			if !negated {
 				t.score(pl, sr.docScores)
+				sr.marks = append(sr.marks, pl)
 			}
 		}
 		return set
@@ -491,9 +560,9 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 		set := t.phrase(node.words)
 		if !negated {
 			for _, w := range node.words {
-				sr.stems[w] = true
 				if pl := t.terms[w]; pl != nil {
 					t.scoreWithin(pl, sr.docScores, set)
+					sr.marks = append(sr.marks, pl)
 				}
 			}
 		}
@@ -568,25 +637,26 @@ func (t *textIndex) phrase(words []string) bitmap {
 	// only documents holding every word can hold the phrase
 	candidates := t.current.clone()
 	for _, pl := range pls {
-		words := newBitmap(t.capacity)
-		for _, d := range pl.docs {
-			words.set(int(d))
-		}
-		candidates.and(words)
+		candidates.and(pl.set(t.capacity))
 	}
-	// walk the first word's documents; the others' cursors only move forward
-	cursor := make([]int, len(pls))
-	for i, d := range pls[0].docs {
+	// walk the first word's documents; the others' cursors only move forward, each with
+	// the offset of its document's positions
+	cursor, off := make([]int, len(pls)), make([]int, len(pls))
+	first := pls[0]
+	for i, d := range first.docs {
+		starts := first.pos[off[0] : off[0]+int(first.npos[i])]
+		off[0] += int(first.npos[i])
 		if !candidates.has(int(d)) {
 			continue
 		}
 		for k := 1; k < len(pls); k++ {
 			for pls[k].docs[cursor[k]] < d {
+				off[k] += int(pls[k].npos[cursor[k]])
 				cursor[k]++
 			}
 		}
-		for _, start := range pls[0].pos[pls[0].posOff[i]:pls[0].posOff[i+1]] {
-			if followedBy(pls, cursor, start) {
+		for _, start := range starts {
+			if followedBy(pls, cursor, off, int(start)) {
 				set.set(int(d))
 				break
 			}
@@ -597,13 +667,16 @@ func (t *textIndex) phrase(words []string) bitmap {
 
 // followedBy reports whether word k of the phrase stands at start+k in the current
 // document of every cursor.
-func followedBy(pls []*postings, cursor []int, start int32) bool {
+func followedBy(pls []*postings, cursor, off []int, start int) bool {
 	for k := 1; k < len(pls); k++ {
-		pl, j := pls[k], cursor[k]
-		pos := pl.pos[pl.posOff[j]:pl.posOff[j+1]]
-		want := start + int32(k)
-		x := sort.Search(len(pos), func(x int) bool { return pos[x] >= want })
-		if x == len(pos) || pos[x] != want {
+		pl := pls[k]
+		pos := pl.pos[off[k] : off[k]+int(pl.npos[cursor[k]])]
+		want := start + k
+		x := 0 // a word stands a few times in a document: a scan beats a binary search
+		for x < len(pos) && int(pos[x]) < want {
+			x++
+		}
+		if x == len(pos) || int(pos[x]) != want {
 			return false
 		}
 	}
@@ -611,42 +684,50 @@ func followedBy(pls []*postings, cursor []int, start int32) bool {
 }
 
 // highlight returns, per field that matched, a snippet with the matched words in <mark>
-// and everything else HTML-escaped.
-func (t *textIndex) highlight(doc int, sr *searchResult) map[string]string {
-	out := map[string]string{}
-	for f, name := range t.fields {
-		text := t.text(doc, f)
-		toks := tokenize(text)
-		first := -1
-		marked := make([]bool, len(toks))
-		for i, tok := range toks {
-			if sr.highlights(tok.word, t.stem(tok.word)) {
-				marked[i] = true
-				if first < 0 {
-					first = i
-				}
+// and everything else HTML-escaped. The words to mark are where the search's terms stand
+// in the record's document, from the postings: only the snippet's own words are tokenised,
+// and none is stemmed.
+func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
+	d := t.docOf[o]
+	var marks []int
+	for _, pl := range sr.marks {
+		if i, found := slices.BinarySearch(pl.docs, d); found {
+			for _, p := range pl.positions(i) {
+				marks = append(marks, int(p))
 			}
 		}
-		if first < 0 {
+	}
+	slices.Sort(marks)
+	marks = slices.Compact(marks)
+	out := map[string]string{}
+	var toks []token
+	for f, name := range t.fields {
+		lo := sort.SearchInts(marks, f*fieldGap)
+		if lo == len(marks) || marks[lo] >= (f+1)*fieldGap {
 			continue
 		}
+		inField := marks[lo:]
+		first := inField[0] - f*fieldGap
 		const window = 30
-		from, to := 0, len(toks)
-		if len(toks) > window {
-			from = max(0, first-window/3)
-			to = min(len(toks), from+window)
+		// a field of more than window words shows window of them, from a third of a
+		// window before the first mark
+		from := max(0, first-window/3)
+		text := t.text(o, f)
+		toks = tokenizeInto(toks[:0], text, from+window+1, false)
+		if len(toks) <= window {
+			from = 0
 		}
+		to := min(len(toks), from+window)
 		var b strings.Builder
-		start := toks[from].start
+		start := 0
 		if from > 0 {
 			b.WriteString("… ")
-		} else {
-			start = 0
+			start = toks[from].start
 		}
 		for i := from; i < to; i++ {
 			b.WriteString(html.EscapeString(text[start:toks[i].start]))
 			w := html.EscapeString(text[toks[i].start:toks[i].end])
-			if marked[i] {
+			if _, marked := slices.BinarySearch(inField, f*fieldGap+i); marked {
 				w = "<mark>" + w + "</mark>"
 			}
 			b.WriteString(w)
@@ -660,24 +741,4 @@ func (t *textIndex) highlight(doc int, sr *searchResult) map[string]string {
 		out[name] = b.String()
 	}
 	return out
-}
-
-// stem returns a word's stem, from the index's memo when the word is indexed.
-func (t *textIndex) stem(word string) string {
-	if s, ok := t.stems[word]; ok {
-		return s
-	}
-	return stem(word)
-}
-
-func (sr *searchResult) highlights(word, s string) bool {
-	if sr.stems[s] {
-		return true
-	}
-	for _, p := range sr.prefixes {
-		if strings.HasPrefix(s, p) || strings.HasPrefix(word, p) {
-			return true
-		}
-	}
-	return false
 }
