@@ -26,7 +26,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +39,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -68,6 +71,26 @@ func main() {
 		}
 		os.Exit(exitCode(err))
 	}
+}
+
+// catalogImage is where the catalogue image is kept: the -catalog-image flag's value, or
+// by default a file beside a SQLite store, or one per database in the user's cache
+// directory for PostgreSQL (every replica keeps its own); "" for none.
+func catalogImage(flagValue, db string) string {
+	switch {
+	case flagValue == "off":
+		return ""
+	case flagValue != "":
+		return flagValue
+	case !store.IsPostgres(db):
+		return db + ".image"
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(db))
+	return filepath.Join(dir, "evidence-kb", hex.EncodeToString(sum[:8])+".image")
 }
 
 // exitCode is 2 for usage errors, 1 for everything else.
@@ -114,6 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
 		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
 		maxLag    = fs.Duration("max-lag", 5*time.Second, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
+		image     = fs.String("catalog-image", "", "a file to keep the catalogue image in, so a restart need not rebuild the indexes; default: beside a SQLite file, or in the user's cache directory for PostgreSQL; off for none (env KB_CATALOG_IMAGE)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n  evidence-kb import [-dry-run] FILE     make the store hold exactly this dataset (audited)\n\nFlags:\n")
@@ -154,13 +178,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
 	}
 
-	var raw []byte // nil: the embedded dataset
-	if *dataset != "" {
-		if raw, err = os.ReadFile(*dataset); err != nil {
-			return err
-		}
-	}
-	st, err := store.Open(ctx, store.Options{DB: *dbPath, Seed: raw, Logger: log})
+	// Opening the store allocates a lot and keeps most of it, so the collector's usual pace
+	// (a cycle each time the heap doubles) would mostly re-mark what is still being built.
+	// It runs a cycle each time the heap grows eightfold until the store is open.
+	gcPercent := debug.SetGCPercent(800)
+	st, err := store.Open(ctx, store.Options{DB: *dbPath, SeedFile: *dataset, Logger: log, Image: catalogImage(*image, *dbPath)})
+	debug.SetGCPercent(gcPercent)
 	if err != nil {
 		return err
 	}

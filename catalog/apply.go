@@ -296,6 +296,9 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 				return sp.num(next, o)
 			})
 		case kindKey:
+			if sp.name == "id" {
+				break // withKey looks ids up in byID
+			}
 			nf.keys = applyKeys(f.keys, touched, func(cat *Catalog, o int) []string {
 				if !c.schema.record(cat, o) {
 					return nil

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -268,7 +269,8 @@ func ask(t *testing.T, cat *catalog.Catalog) string {
 		}
 		fmt.Fprintf(&b, "intervention %s: %v\n", iv.ID, ids(r.Studies, func(s models.Study) string { return s.ID }))
 	}
-	fmt.Fprintf(&b, "themes %+v\ncoverage %+v\n", cat.Themes(), *cat.Coverage())
+	themes, _ := json.Marshal(cat.Themes()) // pointers as their values, not their addresses
+	fmt.Fprintf(&b, "themes %s\ncoverage %+v\n", themes, *cat.Coverage())
 	m, err := cat.CrossTab("theme", "year", "", "")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"testing"
@@ -150,5 +151,27 @@ func BenchmarkUncachedMultiKeySort(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkReadImage is a restart's catalogue: read from the image the last build saved.
+// BenchmarkBuildCatalog100k, beside it, is the build it replaces.
+func BenchmarkReadImage(b *testing.B) {
+	var image bytes.Buffer
+	if err := benchmarkStore(b).WriteImage(&image, 1); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(image.Len())/(1<<20), "MiB")
+	for b.Loop() {
+		if _, _, err := catalog.ReadImage(image.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBuildCatalog100k(b *testing.B) {
+	d := benchmarkStore(b).Dataset()
+	for b.Loop() {
+		catalog.New(d, "bench")
 	}
 }

@@ -45,28 +45,36 @@ func New(d *models.Dataset, version string) *Catalog {
 	ivs := slices.Clone(d.Interventions)
 	slices.SortFunc(studies, func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(ivs, func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) })
-	cat := &Catalog{
-		version: version,
-		vocab:   &models.Dataset{FormatVersion: d.FormatVersion, Themes: d.Themes, Strands: d.Strands, Disadvantages: d.Disadvantages},
-	}
 	shared := stringPool{}
-	cat.studyRecs = make([]*models.Study, len(studies))
 	for i := range studies {
 		shared.study(&studies[i])
+	}
+	for i := range ivs {
+		shared.intervention(&ivs[i])
+	}
+	vocab := &models.Dataset{FormatVersion: d.FormatVersion, Themes: d.Themes, Strands: d.Strands, Disadvantages: d.Disadvantages}
+	return assemble(vocab, studies, ivs, version, nil, nil)
+}
+
+// assemble indexes records in id order. What an image kept of each collection is taken
+// as it is (nil: derive everything from the records).
+func assemble(vocab *models.Dataset, studies []models.Study, ivs []models.Intervention, version string, preStudies, preIvs *prebuilt) *Catalog {
+	cat := &Catalog{version: version, vocab: vocab}
+	cat.studyRecs = make([]*models.Study, len(studies))
+	for i := range studies {
 		cat.studyRecs[i] = &studies[i]
 	}
 	cat.ivRecs = make([]*models.Intervention, len(ivs))
 	for i := range ivs {
-		shared.intervention(&ivs[i])
 		cat.ivRecs[i] = &ivs[i]
 	}
 	cat.themeIdx = map[string]int{}
-	for i, t := range d.Themes {
+	for i, t := range vocab.Themes {
 		cat.themeIdx[t.Slug] = i
 	}
 	cat.linkAll()
-	cat.studies = buildCollection(cat, studySchema, len(studies), func(o int) string { return cat.studyRecs[o].ID })
-	cat.interventions = buildCollection(cat, interventionSchema, len(ivs), func(o int) string { return cat.ivRecs[o].ID })
+	cat.studies = buildCollection(cat, studySchema, len(studies), func(o int) string { return cat.studyRecs[o].ID }, preStudies)
+	cat.interventions = buildCollection(cat, interventionSchema, len(ivs), func(o int) string { return cat.ivRecs[o].ID }, preIvs)
 	cat.studies.fields["intervention"].rel.target = cat.interventions
 	cat.interventions.fields["study"].rel.target = cat.studies
 	cat.dataset = sync.OnceValue(cat.liveDataset)
@@ -79,9 +87,10 @@ func (cat *Catalog) linkAll() {
 	for i, iv := range cat.ivRecs {
 		ivOrd[iv.ID] = int32(i)
 	}
-	studyOrd := make(map[string]int32, len(cat.studyRecs))
-	for i, s := range cat.studyRecs {
-		studyOrd[s.ID] = int32(i)
+	// studies are in id order: found by binary search, with no map of 100,000 ids to build
+	studyOrd := func(id string) (int32, bool) {
+		o, found := slices.BinarySearchFunc(cat.studyRecs, id, func(s *models.Study, id string) int { return strings.Compare(s.ID, id) })
+		return int32(o), found
 	}
 	cat.studyIvs = make([][]int32, len(cat.studyRecs))
 	for i, s := range cat.studyRecs {
@@ -94,7 +103,7 @@ func (cat *Catalog) linkAll() {
 	for j, iv := range cat.ivRecs {
 		for _, e := range iv.Evidence {
 			if e.StudyID != nil {
-				if o, ok := studyOrd[*e.StudyID]; ok {
+				if o, ok := studyOrd(*e.StudyID); ok {
 					cat.studyIvs[o] = appendUnique(cat.studyIvs[o], int32(j))
 				}
 			}

@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // A collection is the in-memory query index of one record kind (studies or interventions).
@@ -103,8 +106,17 @@ func (s *schema) record(cat *Catalog, o int) bool {
 	return o < len(cat.ivRecs) && cat.ivRecs[o] != nil
 }
 
-// buildCollection indexes the n records of cat that s describes.
-func buildCollection(cat *Catalog, s *schema, n int, id func(int) string) *collection {
+// prebuilt is what a catalogue image keeps of a collection beyond its records: the
+// indexes slowest to derive from them (collation keys, key lookups, the text index).
+type prebuilt struct {
+	sortTexts map[string][]string           // by sort name
+	keys      map[string]map[string][]int32 // by field name, all but the id
+	text      *textIndex
+}
+
+// buildCollection indexes the n records of cat that s describes, taking from pre (when
+// not nil) what an image kept.
+func buildCollection(cat *Catalog, s *schema, n int, id func(int) string, pre *prebuilt) *collection {
 	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n),
 		ids: make([]string, n), byID: make(map[string]int, n), fields: map[string]*field{},
 		sorts: map[string]*sortKey{}, perms: &permCache{}}
@@ -120,79 +132,131 @@ func buildCollection(cat *Catalog, s *schema, n int, id func(int) string) *colle
 	}
 	slices.SortFunc(c.byRank, func(a, b int32) int { return strings.Compare(c.ids[a], c.ids[b]) })
 	c.rank = ranks(c.byRank, n)
-	for _, sp := range c.specs() {
-		f := &field{spec: sp, name: sp.name, kind: sp.kind, facet: sp.facet}
-		switch sp.kind {
-		case kindTag, kindBool:
-			var vocab []string
-			if sp.kind == kindBool {
-				vocab = []string{"true", "false"}
-			} else {
-				vocab, f.labels = sp.vocabulary(cat)
-			}
-			f.tags = newTagIndex(vocab, sp.nullable)
-			for _, v := range f.tags.order {
-				f.tags.sets[v] = newBitmap(c.capacity)
-			}
-			for o := 0; o < n; o++ {
-				for _, v := range tagValues(cat, sp, o) {
-					f.tags.add(v, o, c.capacity)
-				}
-			}
-		case kindNumber:
-			values := make([]float64, n)
-			for o := range values {
-				values[o] = sp.num(cat, o)
-			}
-			f.num = newNumColumn(values)
-			if sp.facet {
-				var distinct []string
-				for _, o := range f.num.sorted {
-					if v := formatNumber(values[o]); len(distinct) == 0 || distinct[len(distinct)-1] != v {
-						distinct = append(distinct, v)
-					}
-				}
-				f.tags = newTagIndex(distinct, false)
-				for _, v := range distinct {
-					f.tags.sets[v] = newBitmap(c.capacity)
-				}
-				for o := 0; o < n; o++ {
-					for _, v := range numberTag(values[o]) {
-						f.tags.add(v, o, c.capacity)
-					}
-				}
-			}
-		case kindKey:
-			f.keys = map[string][]int32{}
-			for o := 0; o < n; o++ {
-				for _, k := range keyValues(cat, sp, o) {
-					f.keys[k] = append(f.keys[k], int32(o))
-				}
-			}
-		case kindRelation:
-			f.rel = &relation{bySource: sp.links(cat)}
-		}
+	// the fields and sort keys are independent of one another: built side by side
+	specs := c.specs()
+	fields := make([]*field, len(specs))
+	sorts := make([]*sortKey, len(s.sorts))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, sp := range specs {
+		g.Go(func() error { fields[i] = c.buildField(cat, sp, pre); return nil })
+	}
+	for i := range s.sorts {
+		g.Go(func() error { sorts[i] = c.buildSort(cat, &s.sorts[i], pre); return nil })
+	}
+	_ = g.Wait()
+	for _, f := range fields {
 		c.fields[f.name] = f
 		c.names = append(c.names, f.name)
 	}
-	for i := range s.sorts {
-		sp := &s.sorts[i]
-		k := &sortKey{}
-		if sp.num != nil {
-			k.nums = make([]float64, n)
-			for o := range k.nums {
-				k.nums[o] = sp.num(cat, o)
-			}
+	for i, k := range sorts {
+		c.sorts[s.sorts[i].name] = k
+	}
+	text := func(o, f int) string { return s.text.read(cat, o, f) }
+	if pre != nil && pre.text != nil {
+		c.text = pre.text
+		c.text.text = text
+	} else {
+		c.text = buildTextIndex(n, c.capacity, textWorkers(n), s.text.fields, s.text.weights, text)
+	}
+	return c
+}
+
+// buildField indexes one field of the collection's n records.
+func (c *collection) buildField(cat *Catalog, sp *fieldSpec, pre *prebuilt) *field {
+	n := c.n
+	f := &field{spec: sp, name: sp.name, kind: sp.kind, facet: sp.facet}
+	switch sp.kind {
+	case kindTag, kindBool:
+		var vocab []string
+		if sp.kind == kindBool {
+			vocab = []string{"true", "false"}
 		} else {
-			k.texts = make([]string, n)
-			for o := range k.texts {
-				k.texts[o] = collationKey(sp.text(cat, o))
+			vocab, f.labels = sp.vocabulary(cat)
+		}
+		f.tags = newTagIndex(vocab, sp.nullable)
+		for _, v := range f.tags.order {
+			f.tags.sets[v] = newBitmap(c.capacity)
+		}
+		for o := 0; o < n; o++ {
+			for _, v := range tagValues(cat, sp, o) {
+				f.tags.add(v, o, c.capacity)
 			}
 		}
-		c.sorts[sp.name] = k
+	case kindNumber:
+		values := make([]float64, n)
+		for o := range values {
+			values[o] = sp.num(cat, o)
+		}
+		f.num = newNumColumn(values)
+		if sp.facet {
+			var distinct []string
+			for _, o := range f.num.sorted {
+				if v := formatNumber(values[o]); len(distinct) == 0 || distinct[len(distinct)-1] != v {
+					distinct = append(distinct, v)
+				}
+			}
+			f.tags = newTagIndex(distinct, false)
+			for _, v := range distinct {
+				f.tags.sets[v] = newBitmap(c.capacity)
+			}
+			for o := 0; o < n; o++ {
+				for _, v := range numberTag(values[o]) {
+					f.tags.add(v, o, c.capacity)
+				}
+			}
+		}
+	case kindKey:
+		if sp.name == "id" {
+			break // withKey looks ids up in byID
+		}
+		if pre != nil && pre.keys[f.name] != nil {
+			f.keys = pre.keys[f.name]
+			break
+		}
+		f.keys = map[string][]int32{}
+		for o := 0; o < n; o++ {
+			for _, k := range keyValues(cat, sp, o) {
+				f.keys[k] = append(f.keys[k], int32(o))
+			}
+		}
+	case kindRelation:
+		f.rel = &relation{bySource: sp.links(cat)}
 	}
-	c.text = buildTextIndex(n, c.capacity, textWorkers(n), s.text.fields, s.text.weights, func(o, f int) string { return s.text.read(cat, o, f) })
-	return c
+	return f
+}
+
+// buildSort computes one sort key of the collection's n records.
+func (c *collection) buildSort(cat *Catalog, sp *orderSpec, pre *prebuilt) *sortKey {
+	n := c.n
+	k := &sortKey{}
+	if sp.num != nil {
+		k.nums = make([]float64, n)
+		for o := range k.nums {
+			k.nums[o] = sp.num(cat, o)
+		}
+	} else if pre != nil && pre.sortTexts[sp.name] != nil {
+		k.texts = pre.sortTexts[sp.name]
+	} else {
+		k.texts = make([]string, n)
+		for o := range k.texts {
+			k.texts[o] = collationKey(sp.text(cat, o))
+		}
+	}
+	return k
+}
+
+// withKey returns the records whose key field f has value v, in any case. Ids are
+// lower-case slugs, so the id field has no map of its own: it would repeat byID.
+func (c *collection) withKey(f *field, v string) []int32 {
+	v = strings.ToLower(v)
+	if f.name != "id" {
+		return f.keys[v]
+	}
+	if o, ok := c.byID[v]; ok {
+		return []int32{int32(o)}
+	}
+	return nil
 }
 
 // specs are the schema's fields, after the id every collection has.

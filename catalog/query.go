@@ -212,7 +212,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 	case kindKey:
 		set := newBitmap(c.capacity)
 		for _, v := range cl.values {
-			for _, o := range f.keys[strings.ToLower(v)] {
+			for _, o := range c.withKey(f, v) {
 				set.set(int(o))
 			}
 		}

@@ -157,14 +157,8 @@ func textWorkers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n/2000)) 
 // and stemming, most of the work of building a catalogue, are shared among workers, each
 // indexing a contiguous run of records; their postings are then joined in record order.
 func buildTextIndex(n, capacity, workers int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
-	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
-		terms: map[string]*postings{}, stems: map[string]string{}, docLen: make([]float32, n),
-		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n), docOf: make([]int32, n),
-		current: newBitmap(capacity), live: n, identity: true}
-	for d := 0; d < n; d++ {
-		t.ordOf[d], t.docOf[d] = int32(d), int32(d)
-		t.current.set(d)
-	}
+	t := newTextIndex(n, capacity, fields, weights, text)
+	t.docLen = make([]float32, n)
 	type part struct {
 		terms map[string]*postings
 		stems map[string]string
@@ -218,11 +212,30 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 			pl.weight[i] = t.bm25(pl.weight[i], t.docLen[d])
 		}
 	}
+	t.sortWords()
+	return t
+}
+
+// newTextIndex is an index of n records, each its own document, with no terms yet.
+func newTextIndex(n, capacity int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
+	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
+		terms: map[string]*postings{}, stems: map[string]string{},
+		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n), docOf: make([]int32, n),
+		current: newBitmap(capacity), live: n, identity: true}
+	for d := 0; d < n; d++ {
+		t.ordOf[d], t.docOf[d] = int32(d), int32(d)
+		t.current.set(d)
+	}
+	return t
+}
+
+// sortWords lists the index's words, sorted, from its stem memo.
+func (t *textIndex) sortWords() {
+	t.words = make([]string, 0, len(t.stems))
 	for w := range t.stems {
 		t.words = append(t.words, w)
 	}
 	sort.Strings(t.words)
-	return t
 }
 
 // tokens fills doc with the terms of record o (cleared first) and returns its weighted

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // ParseDataset decodes a dataset document strictly: an unknown field is an error, so a
@@ -28,6 +29,15 @@ func ParseDataset(b []byte) (*Dataset, error) {
 func DocumentVersion(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// DocumentVersionOf is DocumentVersion of what r reads, without holding it in memory.
+func DocumentVersionOf(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
 }
 
 // EncodeDataset writes a dataset document as the curated file is written: two-space

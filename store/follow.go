@@ -61,10 +61,25 @@ func (s *Store) Sync(ctx context.Context) error {
 
 // catchUp brings the snapshot to the database's revision; the caller holds writeMu.
 func (s *Store) catchUp(ctx context.Context) error {
-	snap := s.current.Load()
+	next, ok, err := s.replay(ctx, s.current.Load())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.reload(ctx)
+	}
+	s.current.Store(next)
+	return nil
+}
+
+// replay applies the change log after snap's revision to snap, and returns the snapshot at
+// the database's revision; false when the log cannot account for every revision since (a
+// vocabulary change or an import, or a snapshot of another history): only a full load can
+// catch up then.
+func (s *Store) replay(ctx context.Context, snap *snapshot) (*snapshot, bool, error) {
 	var rows []auditRow
 	if err := s.db.WithContext(ctx).Where("revision > ?", snap.revision).Order("revision, id").Find(&rows).Error; err != nil {
-		return fmt.Errorf("read the change log: %w", err)
+		return nil, false, fmt.Errorf("read the change log: %w", err)
 	}
 	cat, revision := snap.cat, snap.revision
 	begun := time.Now()
@@ -78,10 +93,10 @@ func (s *Store) catchUp(ctx context.Context) error {
 		}
 		change, ok, err := changeOf(rows[start:end])
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		if !ok {
-			return s.reload(ctx) // a vocabulary change or an import: build afresh
+			return nil, false, nil // a vocabulary change or an import
 		}
 		revision++
 		cat = cat.Apply(change, nextVersion(cat.Version(), revision))
@@ -90,15 +105,15 @@ func (s *Store) catchUp(ctx context.Context) error {
 	built := time.Since(begun)
 	m, err := readMeta(ctx, s.db)
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	if m.revision != revision || m.version != cat.Version() {
-		return s.reload(ctx) // the log does not account for every revision: trust the tables
+		return nil, false, nil // the log does not lead to the tables' revision and version
 	}
-	if revision != snap.revision {
-		s.current.Store(newSnapshot(cat, revision, built))
+	if revision == snap.revision {
+		return snap, true, nil
 	}
-	return nil
+	return newSnapshot(cat, revision, built), true, nil
 }
 
 // changeOf turns the audit entries of one revision into the change they describe; false

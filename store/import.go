@@ -58,6 +58,7 @@ func (s *Store) importLocked(ctx context.Context, actor Actor, raw []byte, d *mo
 	start := time.Now()
 	cat := catalog.New(d, next.version)
 	s.current.Store(newSnapshot(cat, next.revision, time.Since(start)))
+	s.saveImage(cat, next.revision)
 	report.Applied, report.Revision = true, next.revision
 	return nil
 }

@@ -10,6 +10,9 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,8 +34,10 @@ type Store struct {
 	db      *gorm.DB
 	log     *slog.Logger
 	current atomic.Pointer[snapshot]
-	writeMu sync.Mutex   // one write at a time: each starts from the snapshot the last one made
-	synced  atomic.Int64 // when Sync last found this process at the database's revision (Unix ns)
+	writeMu sync.Mutex     // one write at a time: each starts from the snapshot the last one made
+	image   string         // where the catalogue image is kept; "" for nowhere
+	saving  sync.WaitGroup // images being saved
+	synced  atomic.Int64   // when Sync last found this process at the database's revision (Unix ns)
 }
 
 // snapshot is what readers see at one moment: the query engine over the store at one
@@ -55,9 +60,14 @@ func newSnapshot(cat *catalog.Catalog, revision int64, built time.Duration) *sna
 
 // Options configure Open.
 type Options struct {
-	DB     string       // a SQLite file (created if missing), or a postgres:// URL
-	Seed   []byte       // dataset document an empty store is seeded from; nil for the embedded one
-	Logger *slog.Logger // where Open says what it did; nil for nowhere
+	DB   string // a SQLite file (created if missing), or a postgres:// URL
+	Seed []byte // dataset document an empty store is seeded from; nil for the embedded one
+	// SeedFile, when set, names a dataset file to use as Seed. It is read only when it is
+	// needed (an empty store, or a seed that differs from the store's): a start with a
+	// large seed the store already holds only hashes it.
+	SeedFile string
+	Image    string       // a file to keep the catalogue image in, for fast starts (image.go); "" for none
+	Logger   *slog.Logger // where Open says what it did; nil for nowhere
 }
 
 // Open opens (creating and migrating if needed) the store at opts.DB and loads the
@@ -67,9 +77,9 @@ type Options struct {
 // edited it, Open keeps the store as it is and logs that a newer dataset is available,
 // to be applied by an explicit import.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	raw := opts.Seed
-	if raw == nil {
-		raw = embeddedDataset
+	seed, err := seedOf(opts)
+	if err != nil {
+		return nil, err
 	}
 	log := opts.Logger
 	if log == nil {
@@ -79,15 +89,68 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, log: log}
-	if err := s.init(ctx, raw); err != nil {
+	s := &Store{db: db, log: log, image: opts.Image}
+	if err := s.init(ctx, seed); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, raw []byte) error {
+// seedDocument is the dataset a store is seeded from: its version, and how to read it.
+type seedDocument struct {
+	version string
+	read    func() ([]byte, error)
+}
+
+func seedOf(opts Options) (seedDocument, error) {
+	raw := opts.Seed
+	switch {
+	case opts.SeedFile != "":
+		version, err := fileVersion(opts.SeedFile, opts.Image)
+		if err != nil {
+			return seedDocument{}, fmt.Errorf("read %s: %w", opts.SeedFile, err)
+		}
+		return seedDocument{version: version, read: func() ([]byte, error) { return os.ReadFile(opts.SeedFile) }}, nil
+	case raw == nil:
+		raw = embeddedDataset
+	}
+	return seedDocument{version: models.DocumentVersion(raw), read: func() ([]byte, error) { return raw, nil }}, nil
+}
+
+// fileVersion is the document version of the file at path. Hashing a large seed takes a
+// good part of a second, so beside the catalogue image (when there is one) a note keeps
+// the last file's size, modification time and version: a file that has not changed since
+// is not read again. (A file rewritten with the same size and time would go unnoticed, as
+// it would by make: touch it.)
+func fileVersion(path, image string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	stamp := fmt.Sprintf("%s\n%d %d\n", path, info.Size(), info.ModTime().UnixNano())
+	note := image + ".seed"
+	if image != "" {
+		if b, err := os.ReadFile(note); err == nil {
+			if version, ok := strings.CutPrefix(string(b), stamp); ok && len(version) == 16 {
+				return version, nil
+			}
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	version, err := models.DocumentVersionOf(f)
+	if err == nil && image != "" {
+		_ = os.MkdirAll(filepath.Dir(note), 0o755)
+		_ = os.WriteFile(note, []byte(stamp+version), 0o644) // only a cache: without it, the next start hashes again
+	}
+	return version, err
+}
+
+func (s *Store) init(ctx context.Context, seedDoc seedDocument) error {
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
@@ -95,9 +158,13 @@ func (s *Store) init(ctx context.Context, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	seedVersion := models.DocumentVersion(raw)
+	seedVersion := seedDoc.version
 	switch {
 	case m.version == "":
+		raw, err := seedDoc.read()
+		if err != nil {
+			return err
+		}
 		d, err := ParseValidDataset(raw)
 		if err != nil {
 			return err
@@ -113,8 +180,10 @@ func (s *Store) init(ctx context.Context, raw []byte) error {
 			return err
 		}
 	}
-	if err := s.reload(ctx); err != nil {
-		return err
+	if !s.loadImage(ctx) {
+		if err := s.reload(ctx); err != nil {
+			return err
+		}
 	}
 	if m.seedVersion == seedVersion {
 		return nil
@@ -125,6 +194,10 @@ func (s *Store) init(ctx context.Context, raw []byte) error {
 	}
 	if edits == 0 {
 		// nobody has edited the store: the new seed replaces the old one, as an audited import
+		raw, err := seedDoc.read()
+		if err != nil {
+			return err
+		}
 		report, err := s.Import(ctx, seedActor, raw, false)
 		if err != nil {
 			return fmt.Errorf("apply the new seed dataset: %w", err)
@@ -164,6 +237,7 @@ func (s *Store) reload(ctx context.Context) error {
 	cat := catalog.New(d, m.version)
 	built := time.Since(start)
 	s.current.Store(newSnapshot(cat, m.revision, built))
+	s.saveImage(cat, m.revision)
 	s.log.Info("loaded the evidence base", "studies", len(d.Studies), "interventions", len(d.Interventions),
 		"revision", m.revision, "read", start.Sub(began).Round(time.Millisecond), "built", built.Round(time.Millisecond))
 	return nil
@@ -181,8 +255,9 @@ func ParseValidDataset(raw []byte) (*models.Dataset, error) {
 	return d, nil
 }
 
-// Close releases the database.
+// Close releases the database, once the catalogue image being saved (if any) is saved.
 func (s *Store) Close() error {
+	s.saving.Wait()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

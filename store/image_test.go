@@ -1,0 +1,150 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/evidence-kb/parental-engagement/internal/storetest"
+	"github.com/evidence-kb/parental-engagement/models"
+	"github.com/evidence-kb/parental-engagement/store"
+)
+
+// logBuffer is a log a test can read while the store writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// openWithImage opens the store at loc keeping its image at image, and says whether it
+// started from the image.
+func openWithImage(t *testing.T, loc, image string) (*store.Store, bool) {
+	t.Helper()
+	var log logBuffer
+	st, err := store.Open(context.Background(), store.Options{DB: loc, Image: image, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, strings.Contains(log.String(), "started from the catalogue image")
+}
+
+func encoded(t *testing.T, st *store.Store) string {
+	t.Helper()
+	b, err := st.DatasetDocument(st.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A restart starts from the image the last build saved, and then catches up with the
+// writes made since, to serve exactly what the database holds.
+func TestRestartStartsFromTheImage(t *testing.T) {
+	ctx := context.Background()
+	loc, image := storetest.Location(t), filepath.Join(t.TempDir(), "kb.image")
+	first, fromImage := openWithImage(t, loc, image)
+	if fromImage {
+		t.Fatal("a first start cannot have an image to start from")
+	}
+	r, err := first.Catalog().Study("goodall-2011")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Study
+	s.Title = "Corrected after the image was saved"
+	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
+	if _, err := first.Write(ctx, store.RecordWrite{Actor: alice, Kind: models.KindStudy, Op: models.OpUpdate, ID: s.ID, Study: &s, IfMatch: []string{r.ETag()}}); err != nil {
+		t.Fatal(err)
+	}
+	want, wantVersion, wantRevision := encoded(t, first), first.DatasetVersion(), first.Revision()
+	first.Close()
+	if _, err := os.Stat(image); err != nil {
+		t.Fatalf("no image saved: %v", err)
+	}
+
+	again, fromImage := openWithImage(t, loc, image)
+	defer again.Close()
+	if !fromImage {
+		t.Fatal("the restart did not start from the image")
+	}
+	if again.DatasetVersion() != wantVersion || again.Revision() != wantRevision {
+		t.Errorf("restarted at version %s, revision %d; want %s, %d", again.DatasetVersion(), again.Revision(), wantVersion, wantRevision)
+	}
+	if got := encoded(t, again); got != want {
+		t.Error("the restarted store serves other data than the database holds")
+	}
+}
+
+// An image that is damaged, or that belongs to another database's history, is ignored:
+// the store builds from its own tables.
+func TestForeignOrDamagedImageIsIgnored(t *testing.T) {
+	ctx := context.Background()
+	image := filepath.Join(t.TempDir(), "kb.image")
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies[0].Title = "Seeded differently elsewhere"
+	seed, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: seed, Image: image})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+
+	loc := storetest.Location(t)
+	st, err := store.Open(ctx, store.Options{DB: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := st.Catalog().Study("goodall-2011")
+	s := r.Study
+	s.Title = "Only in this database"
+	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
+	if _, err := st.Write(ctx, store.RecordWrite{Actor: alice, Kind: models.KindStudy, Op: models.OpUpdate, ID: s.ID, Study: &s, IfMatch: []string{r.ETag()}}); err != nil {
+		t.Fatal(err)
+	}
+	want := encoded(t, st)
+	st.Close()
+
+	foreign, fromImage := openWithImage(t, loc, image)
+	got := encoded(t, foreign)
+	foreign.Close()
+	if fromImage || got != want {
+		t.Errorf("another database's image was used (started from it: %v; same data: %v)", fromImage, got == want)
+	}
+
+	raw, err := os.ReadFile(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 1
+	if err := os.WriteFile(image, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	damaged, fromImage := openWithImage(t, loc, image)
+	defer damaged.Close()
+	if fromImage || encoded(t, damaged) != want {
+		t.Error("a damaged image was used")
+	}
+}
