@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/sync/semaphore"
@@ -58,6 +59,20 @@ func (s *Server) admit(c *gin.Context) {
 			s.slots.size, s.opts.QueryTimeout, busyRetryAfter))
 		return
 	}
-	defer s.slots.release()
+	release := sync.OnceFunc(s.slots.release)
+	c.Set(slotKey, release)
+	defer release()
 	c.Next()
+}
+
+// slotKey is where admit keeps, in the request's context, how to let go of its slot.
+const slotKey = "kb.query-slot"
+
+// queryDone lets go of the request's query slot, if it holds one: its query work is
+// done, and encoding and sending the answer need not keep the next costly request
+// waiting (as an export lets go of its slot while it sends).
+func queryDone(c *gin.Context) {
+	if release, ok := c.Get(slotKey); ok {
+		release.(func())()
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -68,4 +69,40 @@ func TestExportsTakeTurnsWithSearches(t *testing.T) {
 	if code := <-searched; code != http.StatusOK {
 		t.Errorf("the waiting search = %d; want 200 once the export let the slot go", code)
 	}
+}
+
+// A search lets go of its slot once its query work is done: a client slow to read its
+// answer does not keep the next search waiting.
+func TestSlotIsFreeWhileAnAnswerIsSent(t *testing.T) {
+	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond})
+	slow := &stalledWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), resume: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		srv.ServeHTTP(slow, httptest.NewRequest(http.MethodGet, "/api/v1/studies?q=homework", nil))
+		close(done)
+	}()
+	<-slow.writing
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/studies?q=parents", nil))
+	close(slow.resume)
+	<-done
+	if rec.Code != http.StatusOK {
+		t.Errorf("a search while another's answer is being sent = %d; want 200", rec.Code)
+	}
+	if slow.Code != http.StatusOK {
+		t.Errorf("the slow client's search = %d", slow.Code)
+	}
+}
+
+// stalledWriter is a client that stops reading: its first write waits until resume.
+type stalledWriter struct {
+	*httptest.ResponseRecorder
+	writing, resume chan struct{}
+	once            sync.Once
+}
+
+func (w *stalledWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { close(w.writing) })
+	<-w.resume
+	return w.ResponseRecorder.Write(b)
 }

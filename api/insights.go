@@ -66,6 +66,7 @@ func (s *Server) evidenceMap(c *gin.Context) {
 	rows, cols = orDefault(rows, "theme"), orDefault(cols, "strand")
 	filter, q := p.Str("filter"), p.Str("q")
 	m, err := s.snapshot(c).CrossTab(rows, cols, filter, q)
+	queryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -153,6 +154,7 @@ func (s *Server) stats(c *gin.Context) {
 		return
 	}
 	st := s.snapshot(c).Coverage()
+	queryDone(c)
 	out := Stats{Studies: st.Studies, Interventions: st.Interventions, Counts: st.Counts, Meta: s.versionMeta(c)}
 	for _, x := range st.Completeness {
 		out.Completeness = append(out.Completeness, Completeness{Field: x.Field, Count: x.Count, Share: x.Share})
@@ -221,6 +223,7 @@ func (s *Server) autocomplete(c *gin.Context) {
 		return
 	}
 	found, err := s.snapshot(c).Autocomplete(p.Str("q"), limit)
+	queryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return

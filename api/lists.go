@@ -36,6 +36,7 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 	defer cancel()
 	r.query.Context = ctx
 	page, err := query(r.query)
+	queryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return
