@@ -198,3 +198,25 @@ func TestDatasetPrecompressed(t *testing.T) {
 		t.Error("gzip;q=0 got gzip")
 	}
 }
+
+// BenchmarkScaleRequests times whole requests through the handler (routing, query,
+// encoding), without the network: what one request costs the server's CPU.
+func BenchmarkScaleRequests(b *testing.B) {
+	srv := scaleServer(b)
+	for name, target := range map[string]string{
+		"search":        "/api/v1/studies?q=parental%20engagement",
+		"filtered-list": "/api/v1/studies?filter=theme:supporting-vulnerable-families,year:2010-2014,design:!survey&sort=-year,title",
+		"facets":        "/api/v1/studies?filter=stage:primary|secondary,year:2010-2014&facets=theme,strand,disadvantage,design,stage,country,year&per_page=1",
+		"evidence-map":  "/api/v1/evidence-map?rows=theme&cols=strand&filter=year:2010-2014",
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				w := &discardWriter{header: http.Header{}}
+				srv.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+				if w.code != http.StatusOK {
+					b.Fatal(w.code)
+				}
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -384,8 +385,11 @@ func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sor
 	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
+	// by relevance, a record scoring below the k-th best so far is turned away without
+	// the comparator: most of a broad search's matches are
+	floor := math.Inf(-1)
 	// the bitmap's words are walked here rather than through each: this loop visits every
-	// match of a broad search, and most of them are turned away at once
+	// match of a broad search
 	for wi, w := range matched {
 		if wi%(checkEvery/64) == 0 {
 			if err := expired(ctx); err != nil {
@@ -394,19 +398,23 @@ func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sor
 		}
 		for ; w != 0; w &= w - 1 {
 			o := int32(wi<<6 + bits.TrailingZeros64(w))
+			if relevance && scores[o] < floor {
+				continue
+			}
 			if after >= 0 && cmp(o, after) <= 0 {
 				continue
 			}
-			if h.Len() < k {
+			switch {
+			case h.Len() < k:
 				heap.Push(h, o)
-				continue
-			}
-			if relevance && scores[o] < scores[h.items[0]] {
-				continue // scores below the k-th best: no need of the comparator
-			}
-			if cmp(o, h.items[0]) < 0 {
+			case cmp(o, h.items[0]) < 0:
 				h.items[0] = o
 				heap.Fix(h, 0)
+			default:
+				continue
+			}
+			if relevance && h.Len() == k {
+				floor = scores[h.items[0]]
 			}
 		}
 	}

@@ -410,3 +410,17 @@ func TestHighlightsMarkWhatMatched(t *testing.T) {
 		}
 	}
 }
+
+// A field longer than the gap between fields' positions (1,000 words) runs into the next
+// field's positions; a search still answers, with the snippets it can place.
+func TestHighlightsSurviveAVeryLongField(t *testing.T) {
+	cat := mustCatalog(t)
+	s := cat.Dataset().Studies[0]
+	s.Summary = strings.Repeat("family ", 1080) + "zebra" // position 2,000 + 1,080: past key findings' 3,000
+	s.KeyFindings = []string{strings.Repeat("brief ", 40)}
+	next := cat.Apply(catalog.Change{PutStudies: []models.Study{s}}, "v1")
+	p := mustStudies(t, next, catalog.Query{Search: "zebra"})
+	if p.Total != 1 || p.Items[0].ID != s.ID {
+		t.Fatalf("zebra: %d found", p.Total)
+	}
+}

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"html"
 	"maps"
 	"math"
 	"runtime"
@@ -395,33 +394,44 @@ func tokenize(text string) []token { return tokenizeInto(nil, text, math.MaxInt,
 // it is not ASCII (folding may leave nothing of it, and then it is no word): highlights
 // need the spans, and folding every word was most of their time.
 func tokenizeInto(toks []token, text string, limit int, words bool) []token {
-	start := -1
+	start, plain := -1, true // the current word's start, and whether it is ASCII so far
 	for i := 0; i < len(text) && len(toks) < limit; {
 		c, size := text[i], 1
 		var inWord bool
 		if c < utf8.RuneSelf { // most text is ASCII: no decoding, no Unicode tables
-			inWord = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+			inWord = asciiWord[c]
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(text[i:])
 			inWord = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 		}
-		if inWord && start < 0 {
-			start = i
-		} else if !inWord && start >= 0 {
-			toks = appendToken(toks, text, start, i, words)
+		switch {
+		case inWord && start < 0:
+			start, plain = i, c < utf8.RuneSelf
+		case inWord:
+			plain = plain && c < utf8.RuneSelf
+		case start >= 0:
+			toks = appendToken(toks, text, start, i, plain, words)
 			start = -1
 		}
 		i += size
 	}
 	if start >= 0 && len(toks) < limit {
-		toks = appendToken(toks, text, start, len(text), words)
+		toks = appendToken(toks, text, start, len(text), plain, words)
 	}
 	return toks
 }
 
-func appendToken(toks []token, text string, start, end int, words bool) []token {
-	if !words && ascii(text[start:end]) {
+// asciiWord says which ASCII bytes are word characters: letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
+func appendToken(toks []token, text string, start, end int, plain, words bool) []token {
+	if plain && !words {
 		return append(toks, token{start: start, end: end})
 	}
 	if w := fold(text[start:end]); w != "" {
@@ -606,8 +616,9 @@ func (t *textIndex) idf(pl *postings) float64 {
 
 func (t *textIndex) score(pl *postings, scores []float64) {
 	idf := t.idf(pl)
+	weight := pl.weight[:len(pl.docs)] // one bounds check, not one per posting
 	for i, d := range pl.docs {
-		scores[d] += idf * float64(pl.weight[i])
+		scores[d] += idf * float64(weight[i])
 	}
 }
 
@@ -696,6 +707,18 @@ func followedBy(pls []*postings, cursor, off []int, start int) bool {
 	return true
 }
 
+// htmlEscaper escapes what html.EscapeString does, writing straight into a builder.
+var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
+
+// writeEscaped writes s HTML-escaped; most text has nothing to escape, and is copied.
+func writeEscaped(b *strings.Builder, s string) {
+	if strings.ContainsAny(s, `&'<>"`) {
+		_, _ = htmlEscaper.WriteString(b, s)
+		return
+	}
+	b.WriteString(s)
+}
+
 // highlight returns, per field that matched, a snippet with the matched words in <mark>
 // and everything else HTML-escaped. The words to mark are where the search's terms stand
 // in the record's document, from the postings: only the snippet's own words are tokenised,
@@ -727,6 +750,9 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 		from := max(0, first-window/3)
 		text := t.text(o, f)
 		toks = tokenizeInto(toks[:0], text, from+window+1, false)
+		if first >= len(toks) {
+			continue // a mark past the field's end: the previous field ran past fieldGap words
+		}
 		if len(toks) <= window {
 			from = 0
 		}
@@ -737,19 +763,23 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 			b.WriteString("… ")
 			start = toks[from].start
 		}
+		b.Grow(toks[to-1].end - start + 64)
 		for i := from; i < to; i++ {
-			b.WriteString(html.EscapeString(text[start:toks[i].start]))
-			w := html.EscapeString(text[toks[i].start:toks[i].end])
-			if _, marked := slices.BinarySearch(inField, f*fieldGap+i); marked {
-				w = "<mark>" + w + "</mark>"
+			writeEscaped(&b, text[start:toks[i].start])
+			_, marked := slices.BinarySearch(inField, f*fieldGap+i)
+			if marked {
+				b.WriteString("<mark>")
 			}
-			b.WriteString(w)
+			writeEscaped(&b, text[toks[i].start:toks[i].end])
+			if marked {
+				b.WriteString("</mark>")
+			}
 			start = toks[i].end
 		}
 		if to < len(toks) {
 			b.WriteString(" …")
 		} else {
-			b.WriteString(html.EscapeString(text[start:]))
+			writeEscaped(&b, text[start:])
 		}
 		out[name] = b.String()
 	}

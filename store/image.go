@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -24,30 +25,9 @@ func (s *Store) loadImage(ctx context.Context) bool {
 		return false
 	}
 	began := time.Now()
-	f, err := os.Open(s.image)
+	cat, revision, err := s.openImage()
 	if errors.Is(err, os.ErrNotExist) {
 		return false
-	}
-	var data []byte
-	var info os.FileInfo
-	if err == nil {
-		defer f.Close()
-		if info, err = f.Stat(); err == nil {
-			data, err = mapFile(f, info.Size())
-		}
-	}
-	if err != nil {
-		s.log.Warn("cannot use the catalogue image; building from the database", "path", s.image, "err", err)
-		return false
-	}
-	// the checksum is verified while the image is decoded, and nothing decoded is used
-	// unless it holds; it reads the file rather than the mapping, so the pages it reads
-	// do not become the process's
-	checked := make(chan error, 1)
-	go func() { checked <- catalog.CheckImage(f, info.Size()) }()
-	cat, revision, err := catalog.ReadImage(data)
-	if cerr := <-checked; cerr != nil {
-		err = cerr
 	}
 	if err != nil {
 		s.log.Warn("ignoring the catalogue image; building from the database", "path", s.image, "err", err)
@@ -67,6 +47,33 @@ func (s *Store) loadImage(ctx context.Context) bool {
 	return true
 }
 
+// openImage maps the image and reads the catalogue it holds, with its revision. Its
+// checksum is verified while it is decoded, and nothing decoded is used unless it holds;
+// the check reads the file rather than the mapping, so the pages it reads do not become
+// the process's.
+func (s *Store) openImage() (*catalog.Catalog, int64, error) {
+	f, err := os.Open(s.image)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	data, err := mapFile(f, info.Size())
+	if err != nil {
+		return nil, 0, err
+	}
+	checked := make(chan error, 1)
+	go func() { checked <- catalog.CheckImage(f, info.Size()) }()
+	cat, revision, err := catalog.ReadImage(data)
+	if cerr := <-checked; cerr != nil {
+		return nil, 0, cerr
+	}
+	return cat, revision, err
+}
+
 // saveImage writes cat, a full build at revision, to the image in the background: to a
 // temporary file first, renamed over the old image, so a reader never sees half of one.
 // Close waits for it.
@@ -81,7 +88,30 @@ func (s *Store) saveImage(cat *catalog.Catalog, revision int64) {
 			return
 		}
 		s.log.Info("saved the catalogue image", "path", s.image, "revision", revision, "took", time.Since(began).Round(time.Millisecond))
+		s.adoptImage(cat, revision)
 	})
+}
+
+// adoptImage serves from the image just saved, in place of cat, the build it holds, if
+// cat is still the current snapshot: most of a mapped catalogue lies outside the heap, so
+// a process that built its catalogue ends up as lean as one that started from the image.
+func (s *Store) adoptImage(cat *catalog.Catalog, revision int64) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	current := s.current.Load()
+	if current.cat != cat {
+		return // a write came first; the next start uses the image
+	}
+	mapped, stamp, err := s.openImage()
+	if err != nil || stamp != revision || mapped.Version() != cat.Version() {
+		s.log.Warn("cannot serve from the catalogue image just saved; keeping the build", "path", s.image, "err", err)
+		return
+	}
+	s.current.Store(newSnapshot(mapped, revision, current.built))
+	// the build is garbage now: give it back to the operating system, rather than hold it
+	// as resident memory until the runtime's scavenger gets round to it
+	debug.FreeOSMemory()
+	s.log.Info("serving from the catalogue image", "path", s.image, "revision", revision)
 }
 
 func writeImage(path string, cat *catalog.Catalog, revision int64) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
@@ -146,5 +147,30 @@ func TestForeignOrDamagedImageIsIgnored(t *testing.T) {
 	defer damaged.Close()
 	if fromImage || encoded(t, damaged) != want {
 		t.Error("a damaged image was used")
+	}
+}
+
+// A first start builds the catalogue, saves its image, and then serves from the image:
+// the same data, at the same revision and version, with most of it out of the heap.
+func TestFirstStartServesFromItsImage(t *testing.T) {
+	var log logBuffer
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Image: filepath.Join(t.TempDir(), "kb.image"),
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	built, version, revision := st.Catalog(), st.DatasetVersion(), st.Revision()
+	want := encoded(t, st)
+	for deadline := time.Now().Add(20 * time.Second); st.Catalog() == built; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still serving the build:\n%s", log.String())
+		}
+	}
+	if !strings.Contains(log.String(), "serving from the catalogue image") {
+		t.Errorf("the snapshot changed, but not to the image:\n%s", log.String())
+	}
+	if st.DatasetVersion() != version || st.Revision() != revision || encoded(t, st) != want {
+		t.Error("the image serves other data than the build did")
 	}
 }
