@@ -77,6 +77,34 @@ func TestRunServes(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Error("server did not shut down")
 	}
+	if _, err := os.Stat(db + ".image"); err != nil {
+		t.Errorf("no catalogue image beside the store: %v", err)
+	}
+}
+
+// The catalogue image lives beside a SQLite store, in the cache directory for a
+// PostgreSQL one (named by a hash: no password in a file name), where -catalog-image says,
+// or nowhere.
+func TestCatalogImagePath(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/var/cache/test")
+	pg := "postgres://kb:secret@db.example:5432/kb?sslmode=disable"
+	for _, c := range []struct{ flag, db, want string }{
+		{"", "/srv/kb.db", "/srv/kb.db.image"},
+		{"/tmp/x.image", "/srv/kb.db", "/tmp/x.image"},
+		{"off", "/srv/kb.db", ""},
+		{"off", pg, ""},
+	} {
+		if got := catalogImage(c.flag, c.db); got != c.want {
+			t.Errorf("catalogImage(%q, %q) = %q; want %q", c.flag, c.db, got, c.want)
+		}
+	}
+	got := catalogImage("", pg)
+	if !strings.HasPrefix(got, "/var/cache/test/evidence-kb/") || !strings.HasSuffix(got, ".image") || strings.Contains(got, "secret") {
+		t.Errorf("catalogImage for PostgreSQL = %q", got)
+	}
+	if other := catalogImage("", strings.Replace(pg, "/kb?", "/kb2?", 1)); other == got {
+		t.Error("two databases share one image path")
+	}
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {

@@ -424,3 +424,16 @@ func TestHighlightsSurviveAVeryLongField(t *testing.T) {
 		t.Fatalf("zebra: %d found", p.Total)
 	}
 }
+
+// A snippet is HTML: the record's own text is escaped, only the marks are markup.
+func TestHighlightsEscapeTheText(t *testing.T) {
+	cat := mustCatalog(t)
+	s := cat.Dataset().Studies[0]
+	s.Title = `Fathers & <b>zebras</b> "at home"`
+	next := cat.Apply(catalog.Change{PutStudies: []models.Study{s}}, "v1")
+	p := mustStudies(t, next, catalog.Query{Search: "zebras", Filter: "id:" + s.ID})
+	want := `Fathers &amp; &lt;b&gt;<mark>zebras</mark>&lt;/b&gt; &#34;at home&#34;`
+	if len(p.Matches) != 1 || p.Matches[0].Highlights["title"] != want {
+		t.Fatalf("title highlight = %+v; want %q", p.Matches, want)
+	}
+}

@@ -710,15 +710,6 @@ func followedBy(pls []*postings, cursor, off []int, start int) bool {
 // htmlEscaper escapes what html.EscapeString does, writing straight into a builder.
 var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
 
-// writeEscaped writes s HTML-escaped; most text has nothing to escape, and is copied.
-func writeEscaped(b *strings.Builder, s string) {
-	if strings.ContainsAny(s, `&'<>"`) {
-		_, _ = htmlEscaper.WriteString(b, s)
-		return
-	}
-	b.WriteString(s)
-}
-
 // highlight returns, per field that matched, a snippet with the matched words in <mark>
 // and everything else HTML-escaped. The words to mark are where the search's terms stand
 // in the record's document, from the postings: only the snippet's own words are tokenised,
@@ -749,6 +740,9 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 		// window before the first mark
 		from := max(0, first-window/3)
 		text := t.text(o, f)
+		if cap(toks) < from+window+1 {
+			toks = make([]token, 0, from+window+1)
+		}
 		toks = tokenizeInto(toks[:0], text, from+window+1, false)
 		if first >= len(toks) {
 			continue // a mark past the field's end: the previous field ran past fieldGap words
@@ -763,14 +757,23 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 			b.WriteString("… ")
 			start = toks[from].start
 		}
-		b.Grow(toks[to-1].end - start + 64)
+		end := len(text)
+		if to < len(toks) {
+			end = toks[to-1].end
+		}
+		// most text has nothing to escape: then it is copied as it is
+		write := b.WriteString
+		if strings.ContainsAny(text[start:end], `&'<>"`) {
+			write = func(s string) (int, error) { return htmlEscaper.WriteString(&b, s) }
+		}
+		b.Grow(end - start + 64)
 		for i := from; i < to; i++ {
-			writeEscaped(&b, text[start:toks[i].start])
+			_, _ = write(text[start:toks[i].start])
 			_, marked := slices.BinarySearch(inField, f*fieldGap+i)
 			if marked {
 				b.WriteString("<mark>")
 			}
-			writeEscaped(&b, text[toks[i].start:toks[i].end])
+			_, _ = write(text[toks[i].start:toks[i].end])
 			if marked {
 				b.WriteString("</mark>")
 			}
@@ -779,7 +782,7 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 		if to < len(toks) {
 			b.WriteString(" …")
 		} else {
-			writeEscaped(&b, text[start:])
+			_, _ = write(text[start:])
 		}
 		out[name] = b.String()
 	}
