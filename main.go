@@ -178,12 +178,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
 	}
 
-	// Opening the store allocates a lot and keeps most of it, so the collector's usual pace
-	// (a cycle each time the heap doubles) would mostly re-mark what is still being built.
-	// It runs a cycle each time the heap grows eightfold until the store is open.
-	gcPercent := debug.SetGCPercent(800)
 	st, err := store.Open(ctx, store.Options{DB: *dbPath, SeedFile: *dataset, Logger: log, Image: catalogImage(*image, *dbPath)})
-	debug.SetGCPercent(gcPercent)
 	if err != nil {
 		return err
 	}

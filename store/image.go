@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -67,6 +68,10 @@ func (s *Store) openImage() (*catalog.Catalog, int64, error) {
 	}
 	checked := make(chan error, 1)
 	go func() { checked <- catalog.CheckImage(f, info.Size()) }()
+	// decoding allocates little garbage beside what it keeps, so the collector's usual
+	// pace (a cycle each time the heap doubles) would mostly re-mark what is being built:
+	// a cycle each time it grows eightfold will do, for this while
+	defer debug.SetGCPercent(debug.SetGCPercent(800))
 	cat, revision, err := catalog.ReadImage(data)
 	if cerr := <-checked; cerr != nil {
 		return nil, 0, cerr
@@ -88,30 +93,37 @@ func (s *Store) saveImage(cat *catalog.Catalog, revision int64) {
 			return
 		}
 		s.log.Info("saved the catalogue image", "path", s.image, "revision", revision, "took", time.Since(began).Round(time.Millisecond))
-		s.adoptImage(cat, revision)
+		if s.adoptImage(cat, revision) {
+			// the build is garbage once this goroutine lets go of it too: give it back to
+			// the operating system, rather than hold it as resident memory until the
+			// runtime's scavenger gets round to it. Two collections: requests that ran on
+			// the build may have left it pinned in pooled objects (gin's contexts), which a
+			// first collection moves to the pools' victim caches and a second frees.
+			cat = nil
+			runtime.GC()
+			debug.FreeOSMemory()
+		}
 	})
 }
 
 // adoptImage serves from the image just saved, in place of cat, the build it holds, if
 // cat is still the current snapshot: most of a mapped catalogue lies outside the heap, so
 // a process that built its catalogue ends up as lean as one that started from the image.
-func (s *Store) adoptImage(cat *catalog.Catalog, revision int64) {
+func (s *Store) adoptImage(cat *catalog.Catalog, revision int64) bool {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	current := s.current.Load()
 	if current.cat != cat {
-		return // a write came first; the next start uses the image
+		return false // a write came first; the next start uses the image
 	}
 	mapped, stamp, err := s.openImage()
 	if err != nil || stamp != revision || mapped.Version() != cat.Version() {
 		s.log.Warn("cannot serve from the catalogue image just saved; keeping the build", "path", s.image, "err", err)
-		return
+		return false
 	}
 	s.current.Store(newSnapshot(mapped, revision, current.built))
-	// the build is garbage now: give it back to the operating system, rather than hold it
-	// as resident memory until the runtime's scavenger gets round to it
-	debug.FreeOSMemory()
 	s.log.Info("serving from the catalogue image", "path", s.image, "revision", revision)
+	return true
 }
 
 func writeImage(path string, cat *catalog.Catalog, revision int64) error {

@@ -174,3 +174,46 @@ func TestFirstStartServesFromItsImage(t *testing.T) {
 		t.Error("the image serves other data than the build did")
 	}
 }
+
+// A seed file's hash is kept beside the image, and a changed file is noticed: a store
+// without edits takes the new seed at its next start.
+func TestSeedFileChangesAreNoticed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	seedPath, image, loc := filepath.Join(dir, "seed.json"), filepath.Join(dir, "kb.image"), storetest.Location(t)
+	if err := os.WriteFile(seedPath, store.EmbeddedDataset(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{DB: loc, SeedFile: seedPath, Image: image})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.DatasetVersion() != models.DocumentVersion(store.EmbeddedDataset()) {
+		t.Errorf("seeded at version %s", st.DatasetVersion())
+	}
+	st.Close()
+	if _, err := os.Stat(image + ".seed"); err != nil {
+		t.Fatalf("no note of the seed's hash: %v", err)
+	}
+
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies[0].Title = "A corrected title in a new seed"
+	raw, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(seedPath, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(ctx, store.Options{DB: loc, SeedFile: seedPath, Image: image})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got, err := st.Catalog().Study(d.Studies[0].ID); err != nil || got.Study.Title != d.Studies[0].Title {
+		t.Errorf("the new seed was not applied: %+v, %v", got, err)
+	}
+}
