@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
 	"reflect"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -295,14 +298,104 @@ func encodeItem(cache *encodings, item listItem) ([]byte, error) {
 	}
 	out := append([]byte(nil), base[:len(base)-1]...) // without the closing brace
 	for _, e := range extras {
+		out = append(out, `,"`+e.name+`":`...)
+		if m, ok := e.value.(*Match); ok { // every search hit has one: encoded by hand
+			out = m.appendJSON(out)
+			continue
+		}
 		b, err := httpio.Marshal(e.value)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, `,"`+e.name+`":`...)
 		out = append(out, b...)
 	}
 	return append(out, '}'), nil
+}
+
+// appendJSON appends m as httpio.Marshal encodes it (a test holds the two to the same
+// bytes), without reflection: a page of search hits encodes twenty.
+func (m *Match) appendJSON(b []byte) []byte {
+	b = append(b, `{"score":`...)
+	b = appendJSONFloat(b, m.Score)
+	b = append(b, `,"highlights":`...)
+	if m.Highlights == nil {
+		return append(b, "null}"...)
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m.Highlights)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m.Highlights[k])
+	}
+	return append(b, "}}"...)
+}
+
+// appendJSONFloat formats f as encoding/json does: the shortest form, in exponent form
+// only below 1e-6 or from 1e21, with a one-digit exponent where that suffices.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-09 → e-9
+		b = b[:n-1]
+	}
+	return b
+}
+
+// appendJSONString quotes s as encoding/json does without HTML escaping: quotes,
+// backslashes and control characters escaped, U+2028 and U+2029 too, invalid UTF-8 as
+// U+FFFD, everything else as it is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			}
+			start = i + size
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // recordCache memoizes the encodings of one snapshot's records, up to a bound that keeps

@@ -23,7 +23,7 @@ dsn="$pg/$db?sslmode=disable"
 go build -o "$work/kb" .
 
 for i in $(seq 1 "$replicas"); do
-  "$work/kb" -addr "127.0.0.1:$((8200 + i))" -db "$dsn" -log-format json 2>"$work/replica-$i.log" &
+  "$work/kb" -addr "127.0.0.1:$((8200 + i))" -db "$dsn" -catalog-image "$work/replica-$i.image" -log-format json 2>"$work/replica-$i.log" &
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((8200 + i))/readyz" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$((8200 + i))/readyz" >/dev/null || { echo "replica $i did not start"; tail "$work/replica-$i.log"; exit 1; }
 done

@@ -98,15 +98,7 @@ func TestRestartStartsFromTheImage(t *testing.T) {
 func TestForeignOrDamagedImageIsIgnored(t *testing.T) {
 	ctx := context.Background()
 	image := filepath.Join(t.TempDir(), "kb.image")
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Studies[0].Title = "Seeded differently elsewhere"
-	seed, err := models.EncodeDataset(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed, _ := retitledSeed(t, "Seeded differently elsewhere")
 	other, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: seed, Image: image})
 	if err != nil {
 		t.Fatal(err)
@@ -196,15 +188,7 @@ func TestSeedFileChangesAreNoticed(t *testing.T) {
 		t.Fatalf("no note of the seed's hash: %v", err)
 	}
 
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Studies[0].Title = "A corrected title in a new seed"
-	raw, err := models.EncodeDataset(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, retitled := retitledSeed(t, "A corrected title in a new seed")
 	if err := os.WriteFile(seedPath, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +197,22 @@ func TestSeedFileChangesAreNoticed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if got, err := st.Catalog().Study(d.Studies[0].ID); err != nil || got.Study.Title != d.Studies[0].Title {
+	if got, err := st.Catalog().Study(retitled.ID); err != nil || got.Study.Title != retitled.Title {
 		t.Errorf("the new seed was not applied: %+v, %v", got, err)
 	}
+}
+
+// retitledSeed is the embedded dataset with its first study's title changed, and that study.
+func retitledSeed(t *testing.T, title string) ([]byte, models.Study) {
+	t.Helper()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Studies[0].Title = title
+	raw, err := models.EncodeDataset(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, d.Studies[0]
 }
