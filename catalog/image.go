@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -23,12 +24,13 @@ import (
 // from them (the text index, collation keys, key lookups). Tag bitmaps, number columns
 // and orders are derived again on load, which takes little time.
 //
-// Layout: the magic and the caller's stamp (8 bytes), the body, the string table (every
-// distinct string once; the body refers to strings by their number in it), where each of
-// the body's parts starts (8 bytes each), how many parts, the table's length (8 bytes
-// each), and the CRC-32C of everything after the magic and before the CRC (4 bytes). The table comes last so an image is written in one pass, never held whole
-// in memory. Numbers in the body and table are uvarints; fixed-size fields and arrays of
-// int32, float32 and uint16 are little-endian.
+// Layout: the magic; the caller's stamp (8 bytes); the body; the string table, every
+// distinct string once (the body refers to strings by their number in it); where each of
+// the body's parts starts (8 bytes each); how many parts there are and the table's length
+// (8 bytes each); and the CRC-32C of everything between the magic and the CRC (4 bytes).
+// The table comes after the body so that an image is written in one pass, never held
+// whole in memory. Numbers are uvarints; fixed-size fields and the arrays of int32,
+// uint32, float32 and uint16 are little-endian, the arrays aligned to 4 bytes.
 
 const imageMagic = "EKBCAT01" // the last two digits change whenever the layout does
 
@@ -95,8 +97,8 @@ func (cat *Catalog) WriteImage(w io.Writer, stamp int64) error {
 // the postings and the collation keys refer to data, which must therefore stay as it is
 // for as long as the catalogue, and anything taken from it, is in use (a file mapped
 // read-only into memory and never unmapped, say). It checks the image's structure, not
-// its checksum: CheckImage does that, reading the whole file, which a start need not wait
-// for. The image's parts are decoded side by side, one per processor.
+// its checksum: CheckImage does that, reading the whole file, and a caller can run it
+// beside ReadImage. The image's parts are decoded side by side, one per processor.
 func ReadImage(data []byte) (cat *Catalog, stamp int64, err error) {
 	if len(data) < len(imageMagic)+28 || string(data[:len(imageMagic)]) != imageMagic {
 		return nil, 0, ErrImage
@@ -139,7 +141,7 @@ func ReadImage(data []byte) (cat *Catalog, stamp int64, err error) {
 	}
 	n := head.uint()
 	chunks := int(count) - 3
-	if head.err == nil && (len(head.buf) != 0 || chunks != (n+imageChunk-1)/imageChunk) {
+	if head.err == nil && (len(head.buf) != 0 || n > len(data) || chunks != (n+imageChunk-1)/imageChunk) {
 		head.fail("records and sections disagree")
 	}
 	if head.err != nil {
@@ -388,12 +390,6 @@ func (e *imageEncoder) shortFirst(cat *Catalog) {
 			}
 		}
 	}
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
 	for _, s := range cat.studyRecs {
 		add(s.ID, s.Type, deref(s.DOI), deref(s.Country), deref(s.Design), deref(s.Stage))
 		add(s.Authors...)
@@ -427,7 +423,7 @@ func (e *imageEncoder) collection(c *collection) {
 		}
 		keys := c.fields[sp.name].keys
 		e.uint(len(keys))
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) { // the same catalogue, the same bytes
 			e.str(k)
 			e.int32s(keys[k])
 		}
@@ -441,7 +437,7 @@ func (e *imageEncoder) collection(c *collection) {
 		e.str(t.stems[w])
 	}
 	e.uint(len(t.terms))
-	for _, s := range sortedKeys(t.terms) {
+	for _, s := range slices.Sorted(maps.Keys(t.terms)) {
 		pl := t.terms[s]
 		e.str(s)
 		e.int32s(pl.docs)
@@ -450,16 +446,6 @@ func (e *imageEncoder) collection(c *collection) {
 		e.int32s(pl.posAt)
 		e.uint16s(pl.pos)
 	}
-}
-
-// sortedKeys makes an image the same bytes for the same catalogue.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // writeTable writes the string table: the count, where each string starts in the text
