@@ -75,7 +75,8 @@ func main() {
 
 // catalogImage is where the catalogue image is kept: the -catalog-image flag's value, or
 // by default a file beside a SQLite store, or one per database in the user's cache
-// directory for PostgreSQL (every replica keeps its own); "" for none.
+// directory for PostgreSQL (processes on one machine share it, which is safe: images are
+// replaced by renaming); "" for none.
 func catalogImage(flagValue, db string) string {
 	switch {
 	case flagValue == "off":
