@@ -68,10 +68,10 @@ func (s *Store) openImage() (*catalog.Catalog, int64, error) {
 	}
 	checked := make(chan error, 1)
 	go func() { checked <- catalog.CheckImage(f, info.Size()) }()
-	// decoding allocates little garbage beside what it keeps, so the collector's usual
-	// pace (a cycle each time the heap doubles) would mostly re-mark what is being built:
-	// a cycle each time it grows eightfold will do, for this while
-	defer debug.SetGCPercent(debug.SetGCPercent(800))
+	// decoding allocates what it keeps, and little besides (about a third of the image's
+	// size in all), so a collection while it runs would only re-mark what is being built:
+	// the collector waits until it is done
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	cat, revision, err := catalog.ReadImage(data)
 	if cerr := <-checked; cerr != nil {
 		return nil, 0, cerr
