@@ -431,8 +431,11 @@ var asciiWord = func() (t [utf8.RuneSelf]bool) {
 }()
 
 func appendToken(toks []token, text string, start, end int, plain, words bool) []token {
-	if plain && !words {
+	switch {
+	case plain && !words:
 		return append(toks, token{start: start, end: end})
+	case plain: // fold would scan the word again to learn it is ASCII
+		return append(toks, token{word: strings.ToLower(text[start:end]), start: start, end: end})
 	}
 	if w := fold(text[start:end]); w != "" {
 		toks = append(toks, token{word: w, start: start, end: end})
