@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		expRate   = fs.Int("export-rate", api.DefaultExportRate, "records a second each export streams at most; 0 for no pacing (env KB_EXPORT_RATE)")
 		slots     = fs.Int("query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide; 0 for the CPUs less one, at least 1 (env KB_QUERY_SLOTS)")
 		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
-		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it (env KB_DATASET)")
+		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it, and takes only a newer version of the dataset it was seeded from while nobody has edited it (env KB_DATASET)")
 		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
 		maxLag    = fs.Duration("max-lag", 5*time.Second, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
 		image     = fs.String("catalog-image", "", "a file to keep the catalogue image in, so a restart need not rebuild the indexes; default: beside a SQLite file, or in the user's cache directory for PostgreSQL; off for none (env KB_CATALOG_IMAGE)")
@@ -179,7 +179,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
 	}
 
-	st, err := store.Open(ctx, store.Options{DB: *dbPath, SeedFile: *dataset, Logger: log, Image: catalogImage(*image, *dbPath)})
+	seed := store.EmbeddedSeed()
+	if *dataset != "" {
+		if seed, err = store.FileSeed(*dataset); err != nil {
+			return usageError{fmt.Errorf("-dataset: %w", err)}
+		}
+	}
+	st, err := store.Open(ctx, store.Options{DB: *dbPath, Seed: seed, Logger: log, Image: catalogImage(*image, *dbPath)})
 	if err != nil {
 		return err
 	}

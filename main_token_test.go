@@ -128,6 +128,11 @@ func TestTokenUsageErrors(t *testing.T) {
 func TestImportCommand(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Location(t)
+	seeded, err := store.Open(ctx, store.Options{DB: db, Seed: store.EmbeddedSeed()}) // a server's first start
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeded.Close()
 	d, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {
 		t.Fatal(err)

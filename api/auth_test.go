@@ -21,7 +21,7 @@ import (
 // it every kind of credential.
 func TestRequireRole(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t)})
+	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestRequireRole(t *testing.T) {
 // TestCORSAllowsBearerTokens: a browser app on another origin may send a token, and read
 // the challenge when it is refused.
 func TestCORSAllowsBearerTokens(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t)})
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestPostgresAnswersLikeSQLite(t *testing.T) {
 	if !storetest.Postgres() {
 		t.Skip("runs in the PostgreSQL pass (set " + storetest.DSNVar + ")")
 	}
-	sqlite, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db")})
+	sqlite, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 
 func streamServer(t *testing.T, opts Options) *Server {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db")})
+	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestExportIsPaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: raw})
+	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: store.DocumentSeed("synthetic", raw)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func exportServer(tb testing.TB) (*api.Server, *store.Store) {
 			exportErr = err
 			return
 		}
-		exportStore, exportErr = store.Open(context.Background(), store.Options{DB: loc, Seed: raw})
+		exportStore, exportErr = store.Open(context.Background(), store.Options{DB: loc, Seed: store.DocumentSeed("synthetic", raw)})
 	})
 	if exportErr != nil {
 		tb.Fatalf("open export store: %v", exportErr)

@@ -49,7 +49,7 @@ func scaleServer(tb testing.TB) *api.Server {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(dir, "kb.db"), Seed: raw})
+		st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(dir, "kb.db"), Seed: store.DocumentSeed("synthetic", raw)})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -28,7 +28,7 @@ func BenchmarkWriteVisibleAt100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{DB: filepath.Join(b.TempDir(), "kb.db"), Seed: seed})
+	st, err := store.Open(ctx, store.Options{DB: filepath.Join(b.TempDir(), "kb.db"), Seed: store.DocumentSeed("synthetic", seed)})
 	if err != nil {
 		b.Fatal(err)
 	}

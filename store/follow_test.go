@@ -14,12 +14,12 @@ import (
 func TestReplicasAgree(t *testing.T) {
 	ctx := context.Background()
 	loc := storetest.Location(t)
-	a, err := store.Open(ctx, store.Options{DB: loc})
+	a, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := store.Open(ctx, store.Options{DB: loc})
+	b, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func (l *logBuffer) String() string {
 func openWithImage(t *testing.T, loc, image string) (*store.Store, bool) {
 	t.Helper()
 	var log logBuffer
-	st, err := store.Open(context.Background(), store.Options{DB: loc, Image: image, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	st, err := store.Open(context.Background(), store.Options{DB: loc, Seed: store.EmbeddedSeed(), Image: image, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,14 +99,14 @@ func TestForeignOrDamagedImageIsIgnored(t *testing.T) {
 	ctx := context.Background()
 	image := filepath.Join(t.TempDir(), "kb.image")
 	seed, _ := retitledSeed(t, "Seeded differently elsewhere")
-	other, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: seed, Image: image})
+	other, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.DocumentSeed(store.EmbeddedSource, seed), Image: image})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.Close()
 
 	loc := storetest.Location(t)
-	st, err := store.Open(ctx, store.Options{DB: loc})
+	st, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestForeignOrDamagedImageIsIgnored(t *testing.T) {
 // the same data, at the same revision and version, with most of it out of the heap.
 func TestFirstStartServesFromItsImage(t *testing.T) {
 	var log logBuffer
-	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Image: filepath.Join(t.TempDir(), "kb.image"),
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed(), Image: filepath.Join(t.TempDir(), "kb.image"),
 		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,11 @@ func TestSeedFileChangesAreNoticed(t *testing.T) {
 	if err := os.WriteFile(seedPath, store.EmbeddedDataset(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{DB: loc, SeedFile: seedPath, Image: image})
+	seed, err := store.FileSeed(seedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{DB: loc, Seed: seed, Image: image})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +196,7 @@ func TestSeedFileChangesAreNoticed(t *testing.T) {
 	if err := os.WriteFile(seedPath, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err = store.Open(ctx, store.Options{DB: loc, SeedFile: seedPath, Image: image})
+	st, err = store.Open(ctx, store.Options{DB: loc, Seed: seed, Image: image})
 	if err != nil {
 		t.Fatal(err)
 	}

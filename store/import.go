@@ -19,6 +19,12 @@ import (
 // validate changes nothing: the report lists every error by record and field, and the
 // error is EUnprocessable unless dryRun.
 func (s *Store) Import(ctx context.Context, actor Actor, raw []byte, dryRun bool) (*models.ImportReport, error) {
+	return s.importFrom(ctx, actor, importSource, raw, dryRun)
+}
+
+// importFrom is Import of a document from source, which the store records as the source
+// of what it holds.
+func (s *Store) importFrom(ctx context.Context, actor Actor, source string, raw []byte, dryRun bool) (*models.ImportReport, error) {
 	report := &models.ImportReport{DryRun: dryRun, Added: []models.RecordRef{}, Changed: []models.RecordChange{},
 		Removed: []models.RecordRef{}, Errors: []models.FieldError{}}
 	d, err := models.ParseDataset(raw)
@@ -28,13 +34,13 @@ func (s *Store) Import(ctx context.Context, actor Actor, raw []byte, dryRun bool
 		report.Errors = append(report.Errors, d.Validate()...)
 	}
 	err = s.serialised(ctx, func() error {
-		return s.importLocked(ctx, actor, raw, d, dryRun, report)
+		return s.importLocked(ctx, actor, seedDocument{source: source, version: models.DocumentVersion(raw)}, d, dryRun, report)
 	})
 	return report, err
 }
 
 // importLocked is Import under the writer lock.
-func (s *Store) importLocked(ctx context.Context, actor Actor, raw []byte, d *models.Dataset, dryRun bool, report *models.ImportReport) error {
+func (s *Store) importLocked(ctx context.Context, actor Actor, whole seedDocument, d *models.Dataset, dryRun bool, report *models.ImportReport) error {
 	report.Added, report.Changed, report.Removed = []models.RecordRef{}, []models.RecordChange{}, []models.RecordRef{}
 	snap := s.current.Load()
 	report.Revision = snap.revision
@@ -51,7 +57,7 @@ func (s *Store) importLocked(ctx context.Context, actor Actor, raw []byte, d *mo
 	if dryRun || len(entries) == 0 {
 		return nil
 	}
-	next, err := s.transact(ctx, snap, models.DocumentVersion(raw), entries, func(tx *gorm.DB) error { return replaceAll(tx, d) })
+	next, err := s.transact(ctx, snap, &whole, entries, func(tx *gorm.DB) error { return replaceAll(tx, d) })
 	if err != nil {
 		return err
 	}

@@ -119,13 +119,19 @@ const (
 	versionKey     = "dataset_version" // what every response reports; changes with every write
 	revisionKey    = "revision"        // counts writes since the store was first seeded
 	seedVersionKey = "seed_version"    // content hash of the dataset document the store was seeded from
+	seedSourceKey  = "seed_source"     // where that document came from (Seed.source), or importSource
 )
+
+// importSource is the seed source of a store that an explicit import filled: no seed
+// given at start is a newer version of it.
+const importSource = "import"
 
 // meta is the store's own state: its revision and the version it reports.
 type meta struct {
 	version     string
 	revision    int64
 	seedVersion string
+	seedSource  string // "" for a store seeded before sources were kept
 }
 
 // readMeta returns the store's meta; version "" means the store has never been seeded.
@@ -143,6 +149,8 @@ func readMeta(ctx context.Context, db *gorm.DB) (meta, error) {
 			m.revision, _ = strconv.ParseInt(r.Value, 10, 64)
 		case seedVersionKey:
 			m.seedVersion = r.Value
+		case seedSourceKey:
+			m.seedSource = r.Value
 		}
 	}
 	if m.version != "" && m.seedVersion == "" { // a store seeded before edits were possible
@@ -152,7 +160,8 @@ func readMeta(ctx context.Context, db *gorm.DB) (meta, error) {
 }
 
 func writeMeta(tx *gorm.DB, m meta) error {
-	for k, v := range map[string]string{versionKey: m.version, revisionKey: strconv.FormatInt(m.revision, 10), seedVersionKey: m.seedVersion} {
+	for k, v := range map[string]string{versionKey: m.version, revisionKey: strconv.FormatInt(m.revision, 10),
+		seedVersionKey: m.seedVersion, seedSourceKey: m.seedSource} {
 		if err := tx.Save(&metaRow{Key: k, Value: v}).Error; err != nil {
 			return fmt.Errorf("write meta: %w", err)
 		}

@@ -57,44 +57,46 @@ func newSnapshot(cat *catalog.Catalog, revision int64, built time.Duration) *sna
 
 // Options configure Open.
 type Options struct {
-	DB   string // a SQLite file (created if missing), or a postgres:// URL
-	Seed []byte // dataset document an empty store is seeded from; nil for the embedded one
-	// SeedFile, when set, names a dataset file to use as Seed. It is read only when it is
-	// needed (an empty store, or a seed that differs from the store's): a start with a
-	// large seed the store already holds only hashes it.
-	SeedFile string
-	Image    string       // a file to keep the catalogue image in, for fast starts (image.go); "" for none
-	Logger   *slog.Logger // where Open says what it did; nil for nowhere
+	DB string // a SQLite file (created if missing), or a postgres:// URL
+	// Seed is what a server's start fills an empty store from; nil opens the store as it
+	// is, and commands other than serving always leave it nil.
+	Seed   *Seed
+	Image  string       // a file to keep the catalogue image in, for fast starts (image.go); "" for none
+	Logger *slog.Logger // where Open says what it did; nil for nowhere
 }
 
 // Open opens (creating and migrating if needed) the store at opts.DB and loads the
-// catalogue. The database is the source of truth: the seed document fills an empty store.
-// When the store holds data and the seed differs from the one it holds: if nobody has
-// edited the store, the new seed is applied as an audited import; once curators have
-// edited it, Open keeps the store as it is and logs that a newer dataset is available,
-// to be applied by an explicit import.
+// catalogue. The database is the source of truth. Only a seed changes records on open:
+// it fills an empty store, and it replaces a store's data only when it is a newer version
+// of the very source the store was seeded from (a new release's embedded dataset, or the
+// same -dataset file changed) and nobody has edited the store since. Any other seed is
+// logged as available, to be applied by an explicit import.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	seed, err := seedOf(opts)
-	if err != nil {
-		return nil, err
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var seedDoc *seedDocument
+	if opts.Seed != nil {
+		sd, err := opts.Seed.document(opts.Image)
+		if err != nil {
+			return nil, err
+		}
+		seedDoc = &sd
 	}
 	db, err := openDB(opts.DB)
 	if err != nil {
 		return nil, err
 	}
 	s := &Store{db: db, log: log, image: opts.Image}
-	if err := s.init(ctx, seed); err != nil {
+	if err := s.init(ctx, seedDoc); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context, seedDoc seedDocument) error {
+func (s *Store) init(ctx context.Context, seedDoc *seedDocument) error {
 	if err := migrate(ctx, s.db); err != nil {
 		return err
 	}
@@ -102,9 +104,8 @@ func (s *Store) init(ctx context.Context, seedDoc seedDocument) error {
 	if err != nil {
 		return err
 	}
-	seedVersion := seedDoc.version
 	switch {
-	case m.version == "":
+	case m.version == "" && seedDoc != nil:
 		raw, err := seedDoc.read()
 		if err != nil {
 			return err
@@ -113,13 +114,14 @@ func (s *Store) init(ctx context.Context, seedDoc seedDocument) error {
 		if err != nil {
 			return err
 		}
-		m = meta{version: seedVersion, revision: 1, seedVersion: seedVersion}
+		m = meta{version: seedDoc.version, revision: 1, seedVersion: seedDoc.version, seedSource: seedDoc.source}
 		if err := seed(ctx, s.db, d, m); err != nil {
 			return err
 		}
-		s.log.Info("seeded an empty store", "dataset_version", m.version, "studies", len(d.Studies), "interventions", len(d.Interventions))
+		s.log.Info("seeded an empty store", "source", seedDoc.source, "dataset_version", m.version, "studies", len(d.Studies), "interventions", len(d.Interventions))
 	default:
-		// a store seeded by an earlier release has no revision row yet: writes claim it
+		// a store seeded by an earlier release has no revision row yet, and one opened
+		// empty by a command none at all: writes claim it
 		if err := writeMeta(s.db.WithContext(ctx), m); err != nil {
 			return err
 		}
@@ -129,29 +131,50 @@ func (s *Store) init(ctx context.Context, seedDoc seedDocument) error {
 			return err
 		}
 	}
-	if m.seedVersion == seedVersion {
+	if seedDoc == nil || m.seedVersion == "" {
 		return nil
+	}
+	return s.takeNewerSeed(ctx, m, *seedDoc)
+}
+
+// takeNewerSeed applies seedDoc to a store that holds data, as an audited import, when it
+// is another version of the source the store was seeded from and nobody has edited the
+// store; otherwise the store keeps its data and the log says a different dataset is
+// available.
+func (s *Store) takeNewerSeed(ctx context.Context, m meta, seedDoc seedDocument) error {
+	if m.seedSource == "" && m.seedVersion == seedDoc.version {
+		// a store seeded before sources were kept, by this very document: it is its source
+		return s.db.WithContext(ctx).Save(&metaRow{Key: seedSourceKey, Value: seedDoc.source}).Error
+	}
+	if m.seedVersion == seedDoc.version && m.seedSource == seedDoc.source {
+		return nil
+	}
+	keep := func(why string, args ...any) error {
+		s.log.Info("the store keeps its data: "+why+"; apply the other dataset with import", append([]any{
+			"store_seed_source", m.seedSource, "store_seed_version", m.seedVersion,
+			"available_seed_source", seedDoc.source, "available_seed_version", seedDoc.version, "revision", m.revision}, args...)...)
+		return nil
+	}
+	if m.seedSource != seedDoc.source {
+		return keep("it was filled from another source")
 	}
 	var edits int64
 	if err := s.db.WithContext(ctx).Model(&auditRow{}).Where("actor <> ?", seedActor.Name).Count(&edits).Error; err != nil {
 		return err
 	}
-	if edits == 0 {
-		// nobody has edited the store: the new seed replaces the old one, as an audited import
-		raw, err := seedDoc.read()
-		if err != nil {
-			return err
-		}
-		report, err := s.Import(ctx, seedActor, raw, false)
-		if err != nil {
-			return fmt.Errorf("apply the new seed dataset: %w", err)
-		}
-		s.log.Info("applied a new seed dataset to a store without edits", "dataset_version", s.DatasetVersion(),
-			"added", len(report.Added), "changed", len(report.Changed), "removed", len(report.Removed))
-		return nil
+	if edits > 0 {
+		return keep("its curators have edited it", "edits", edits)
 	}
-	s.log.Info("the store keeps its data and its curators' edits; a different seed dataset is available: apply it with import",
-		"store_seed_version", m.seedVersion, "available_seed_version", seedVersion, "revision", m.revision, "edits", edits)
+	raw, err := seedDoc.read()
+	if err != nil {
+		return err
+	}
+	report, err := s.importFrom(ctx, seedActor, seedDoc.source, raw, false)
+	if err != nil {
+		return fmt.Errorf("apply the new seed dataset: %w", err)
+	}
+	s.log.Info("applied a newer version of the seed dataset to a store without edits", "source", seedDoc.source, "dataset_version", s.DatasetVersion(),
+		"added", len(report.Added), "changed", len(report.Changed), "removed", len(report.Removed))
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 // mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.
 func mustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb)})
+	s, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -65,10 +65,10 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 	path := storetest.Location(t)
 	ctx := context.Background()
 	bad := []byte(`{"format_version":1,"themes":[],"strands":[],"disadvantages":[],"studies":[{"id":"x","year":1999}],"interventions":[]}`)
-	if _, err := store.Open(ctx, store.Options{DB: path, Seed: bad}); err == nil {
+	if _, err := store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed("test", bad)}); err == nil {
 		t.Fatal("Open with an invalid seed succeeded")
 	}
-	s, err := store.Open(ctx, store.Options{DB: path})
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 	path := storetest.Location(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: path})
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logged bytes.Buffer
-	s, err = store.Open(ctx, store.Options{DB: path, Seed: other, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	s, err = store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed(store.EmbeddedSource, other), Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 	if p := mustStudies(t, s, catalog.Query{}); p.Total != 110 || s.DatasetVersion() != version {
 		t.Fatalf("the store changed on open: %d studies, version %s (was %s)", p.Total, s.DatasetVersion(), version)
 	}
-	if !strings.Contains(logged.String(), "apply it with import") {
+	if !strings.Contains(logged.String(), "apply the other dataset with import") {
 		t.Errorf("Open did not say a newer dataset is available; it logged:\n%s", logged.String())
 	}
 }
@@ -134,7 +134,7 @@ func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(ctx, store.Options{DB: path, Seed: other})
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed(store.EmbeddedSource, other)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +145,30 @@ func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	entries, _, err := s.Audit(ctx, store.AuditQuery{Actor: "seed", Page: 1, PerPage: 5})
 	if err != nil || len(entries) != 1 || entries[0].Operation != models.OpImport {
 		t.Errorf("the new seed was not audited as an import: %+v, %v", entries, err)
+	}
+}
+
+// A store seeded from one source is never re-seeded from another, edited or not: a
+// store filled from a file keeps its records when a start offers the embedded dataset.
+func TestOpenNeverTakesAnotherSource(t *testing.T) {
+	path, ctx := storetest.Location(t), context.Background()
+	fromFile, retitled := retitledSeed(t, "A title only the file has")
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed("file:/srv/review.json", fromFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := s.DatasetVersion()
+	s.Close()
+	for _, opts := range []store.Options{{DB: path, Seed: store.EmbeddedSeed()}, {DB: path}} {
+		s, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Catalog().Study(retitled.ID)
+		if err != nil || r.Study.Title != retitled.Title || s.DatasetVersion() != version {
+			t.Errorf("opened with seed %v, the store is at version %s (want %s), study title %q (%v)", opts.Seed != nil, s.DatasetVersion(), version, r.Study.Title, err)
+		}
+		s.Close()
 	}
 }
 
@@ -184,7 +208,7 @@ func TestReloadedRecordsAreTheSeeded(t *testing.T) {
 func seededStore(t *testing.T) string {
 	t.Helper()
 	path := storetest.Location(t)
-	s, err := store.Open(context.Background(), store.Options{DB: path})
+	s, err := store.Open(context.Background(), store.Options{DB: path, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}

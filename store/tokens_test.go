@@ -194,7 +194,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kb.db")
-	s, err := store.Open(ctx, store.Options{DB: path})
+	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 // TestTokensOutliveImport: replacing the dataset replaces the evidence, not the tokens.
 func TestTokensOutliveImport(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: storetest.Location(t)})
+	s, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func (s *Store) writeVocabulary(ctx context.Context, w VocabularyWrite) (*catalo
 	if w.Delete {
 		deleted = w.Slug
 	}
-	next, err := s.transact(ctx, snap, "", []models.AuditEntry{entry}, func(tx *gorm.DB) error {
+	next, err := s.transact(ctx, snap, nil, []models.AuditEntry{entry}, func(tx *gorm.DB) error {
 		return storeVocabulary(tx, w.Kind, &vocab, deleted)
 	})
 	if err != nil {

@@ -247,7 +247,7 @@ func document(v any) json.RawMessage {
 // revision on, then publishes the snapshot that follows. extra runs inside the
 // transaction (the idempotency record).
 func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Change, entries []models.AuditEntry, extra func(*gorm.DB) error) (*catalog.Catalog, error) {
-	next, err := s.transact(ctx, snap, "", entries, func(tx *gorm.DB) error {
+	next, err := s.transact(ctx, snap, nil, entries, func(tx *gorm.DB) error {
 		if err := applyChange(tx, change); err != nil {
 			return err
 		}
@@ -264,11 +264,12 @@ func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Chang
 
 // transact runs one write transaction: it moves the revision on by one, provided it is
 // still the one snap was built at (errStale otherwise: another process wrote), runs write,
-// and appends the audit entries under the new revision. seedVersion, when not "", records
-// the document the store now holds. The revision row is claimed first, so concurrent
+// and appends the audit entries under the new revision. whole, when not nil, is the
+// dataset document the store now holds as a whole (an import): its version and source
+// are recorded. The revision row is claimed first, so concurrent
 // writers, in this process or another, queue behind it and the revision follows the
 // order of commits.
-func (s *Store) transact(ctx context.Context, snap *snapshot, seedVersion string, entries []models.AuditEntry, write func(tx *gorm.DB) error) (meta, error) {
+func (s *Store) transact(ctx context.Context, snap *snapshot, whole *seedDocument, entries []models.AuditEntry, write func(tx *gorm.DB) error) (meta, error) {
 	var next meta
 	err := retrySerialization(ctx, func() error {
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -284,9 +285,9 @@ func (s *Store) transact(ctx context.Context, snap *snapshot, seedVersion string
 			if err != nil {
 				return err
 			}
-			next = meta{version: nextVersion(m.version, snap.revision+1), revision: snap.revision + 1, seedVersion: m.seedVersion}
-			if seedVersion != "" {
-				next.seedVersion = seedVersion
+			next = meta{version: nextVersion(m.version, snap.revision+1), revision: snap.revision + 1, seedVersion: m.seedVersion, seedSource: m.seedSource}
+			if whole != nil {
+				next.seedVersion, next.seedSource = whole.version, whole.source
 			}
 			if err := write(tx); err != nil {
 				return err

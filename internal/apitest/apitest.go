@@ -80,13 +80,14 @@ func Contract(tb testing.TB) ([]byte, routers.Router) {
 // temporary directory for the whole test binary.
 func SharedStore(tb testing.TB) *store.Store {
 	tb.Helper()
+	storetest.Using(tb)
 	sharedOnce.Do(func() {
 		loc, err := storetest.SharedLocation()
 		if err != nil {
 			sharedErr = err
 			return
 		}
-		shared, sharedErr = store.Open(context.Background(), store.Options{DB: loc})
+		shared, sharedErr = store.Open(context.Background(), store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	})
 	if sharedErr != nil {
 		tb.Fatalf("open store: %v", sharedErr)
@@ -212,7 +213,7 @@ func repoRoot() string {
 // embedded dataset, for tests that write.
 func NewWritableServer(tb testing.TB) (*api.Server, *store.Store) {
 	tb.Helper()
-	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb)})
+	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

@@ -2,6 +2,11 @@
 // calls Main runs all its tests on SQLite, and then, when KB_TEST_PG_DSN names a
 // PostgreSQL server, all of them once more on PostgreSQL, each test with a database of its
 // own that is dropped when it ends.
+//
+// Every store a test asks for reads KB_TEST_PG_DSN as the test runs, so go test's cache
+// keys the package's result on it: a result cached without PostgreSQL is never replayed
+// for a run with it. With KB_TEST_REPORT naming a file, each pass appends a line saying
+// how many tests ran on a store of its backend.
 package storetest
 
 import (
@@ -9,11 +14,14 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver that creates and drops test databases
@@ -24,6 +32,8 @@ const (
 	DSNVar = "KB_TEST_PG_DSN"
 	// passVar marks the second pass, in the re-run test binary.
 	passVar = "KB_TEST_BACKEND"
+	// ReportVar names a file each pass appends "PACKAGE BACKEND N" to: N tests used a store.
+	ReportVar = "KB_TEST_REPORT"
 )
 
 // Postgres reports whether this test binary runs the PostgreSQL pass.
@@ -33,6 +43,10 @@ func Postgres() bool { return os.Getenv(passVar) == "postgres" }
 // test binary again with the same flags on PostgreSQL. It exits with the worse outcome.
 func Main(m *testing.M) {
 	code := m.Run()
+	if err := report(); err != nil {
+		fmt.Fprintln(os.Stderr, "storetest:", err)
+		code = max(code, 1)
+	}
 	for _, name := range shared {
 		if err := dropDatabase(name); err != nil {
 			fmt.Fprintln(os.Stderr, "drop test database:", err)
@@ -57,6 +71,7 @@ func Main(m *testing.M) {
 // directory, or in the PostgreSQL pass a new database, dropped when the test ends.
 func Location(tb testing.TB) string {
 	tb.Helper()
+	count(tb)
 	if !Postgres() {
 		return filepath.Join(tb.TempDir(), "kb.db")
 	}
@@ -112,7 +127,7 @@ var shared []string
 
 // SharedLocation returns where a store can be opened that lives as long as the test
 // binary: a SQLite file in a temporary directory, or a new PostgreSQL database that Main
-// drops at the end of the pass.
+// drops at the end of the pass. Each test that uses it calls Using.
 func SharedLocation() (string, error) {
 	if !Postgres() {
 		dir, err := os.MkdirTemp("", "kb-test")
@@ -127,4 +142,39 @@ func SharedLocation() (string, error) {
 	}
 	shared = append(shared, name)
 	return databaseURL(name)
+}
+
+// users are the top-level tests of this pass that used a store.
+var users sync.Map
+
+// Using counts tb as a test that runs on a store of this pass's backend. Location calls
+// it; a test that uses the shared store calls it itself.
+func Using(tb testing.TB) { count(tb) }
+
+func count(tb testing.TB) {
+	// read as the test runs, for the test cache (see the package comment)
+	os.Getenv(DSNVar)
+	os.Getenv(ReportVar)
+	top, _, _ := strings.Cut(tb.Name(), "/")
+	users.Store(top, true)
+}
+
+// report appends this pass's count to the KB_TEST_REPORT file, if one is named.
+func report() error {
+	path := os.Getenv(ReportVar)
+	if path == "" {
+		return nil
+	}
+	n := 0
+	users.Range(func(any, any) bool { n++; return true })
+	backend := "sqlite"
+	if Postgres() {
+		backend = "postgres"
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "%s %s %d\n", strings.TrimSuffix(filepath.Base(os.Args[0]), ".test"), backend, n)
+	return errors.Join(err, f.Close())
 }
