@@ -341,15 +341,23 @@ func noScript(t *testing.T, tab context.Context, site string) {
 // pdfPage matches a page object of a PDF (not the /Pages tree).
 var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
-// printCards prints every intervention page on A4 and checks each card fits one page.
+// printCards prints every intervention page on A4 and checks each card fits one page and
+// shows, as printed, what the intervention is.
 func printCards(t *testing.T, tab context.Context, site string) {
 	open(t, tab, site+"/")
 	links := eval[[]string](t, tab, `[...document.querySelectorAll(".card h3 a")].map(a => a.href)`)
 	if len(links) == 0 {
 		t.Fatal("no cards to print")
 	}
+	perform(t, tab, "lay pages out for print", chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+		_, err := cdp.Call(ctx, target, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
 	for _, link := range links {
 		open(t, tab, link)
+		if !eval[bool](t, tab, `(d => !!d && d.innerText.trim() !== "" && d.getClientRects().length > 0)(document.querySelector(".description"))`) {
+			t.Errorf("%s prints without its description", link)
+		}
 		ctx, cancel := step(tab)
 		pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
 		cancel()

@@ -56,15 +56,19 @@ func byYear(a, b models.Study) int {
 // interventionCard is an intervention in plain words: what it is, who it is for, and
 // what the evidence in the review says. The finder shows it; the intervention page and
 // its printout start with it.
+//
+// The intervention is a named field, not embedded: its Summary (the description), Themes
+// and Strands (slugs) would share names with the card's own fields, and a template that
+// meant one would quietly print the other.
 type interventionCard struct {
-	models.Intervention
-	Lead          string // the summary's first sentence
-	Disadvantages []models.DisadvantageFocus
-	Themes        []models.Theme
-	Strands       []models.Strand
-	Studies       []models.Study         // the review's studies about it, newest first
-	Notes         []keyFinding           // every evidence item, in the curators' order
-	Summary       models.EvidenceSummary // computed from the items: counts and a statement
+	Intervention    models.Intervention
+	Lead            string // the first sentence of the intervention's summary
+	Disadvantages   []models.DisadvantageFocus
+	Themes          []models.Theme
+	Strands         []models.Strand
+	Studies         []models.Study         // the review's studies about it, newest first
+	Notes           []keyFinding           // every evidence item, in the curators' order
+	EvidenceSummary models.EvidenceSummary // computed from the items: counts and a statement
 }
 
 // keyFinding is one evidence item with the study behind it, when that study is in the
@@ -79,7 +83,7 @@ func newCard(d *catalog.InterventionRecord, summary models.EvidenceSummary) inte
 	slices.SortStableFunc(studies, byYear)
 	c := interventionCard{
 		Intervention: d.Intervention, Lead: firstSentence(d.Intervention.Summary),
-		Disadvantages: d.Disadvantages, Themes: d.Themes, Strands: d.Strands, Studies: studies, Summary: summary,
+		Disadvantages: d.Disadvantages, Themes: d.Themes, Strands: d.Strands, Studies: studies, EvidenceSummary: summary,
 	}
 	for _, e := range d.Intervention.Evidence {
 		k := keyFinding{Evidence: e}

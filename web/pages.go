@@ -51,7 +51,7 @@ func (s *Site) finderPage(c *gin.Context) {
 		List:   lf.view(res.Total, res.Facets),
 		Cards:  cards,
 	}
-	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.Summary.ImpactStudies > 0 }) {
+	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.EvidenceSummary.ImpactStudies > 0 }) {
 		v.NoImpact = true
 		v.StudiesURL, v.Studies = s.matchingStudies(cat, lf)
 	}

@@ -47,10 +47,13 @@ var (
 	assets = mustLoadAssets()
 )
 
+// A template that names what its data lacks fails, so render answers an error page rather
+// than a page with a hole: a missing struct field always does; missingkey=error makes a
+// missing map key do so too, instead of printing "<no value>".
 func mustParsePages() map[string]*template.Template {
 	out := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		out[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFiles,
+		out[name] = template.Must(template.New(name).Option("missingkey=error").Funcs(templateFuncs).ParseFS(templateFiles,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 	}
 	return out
@@ -58,27 +61,33 @@ func mustParsePages() map[string]*template.Template {
 
 // templateFuncs are the helpers templates may call: wording of values, numbers and links.
 var templateFuncs = template.FuncMap{
-	"asset":    assetURL,
-	"label":    labelOf,
-	"describe": describe,
-	"glossaryHeading": func(field string) string {
-		return glossaryHeadings[field]
-	},
-	"plural":     plural,
-	"cite":       shortCite,
-	"join":       strings.Join,
-	"number":     formatInt,
-	"percent":    func(share float64) string { return strconv.Itoa(int(math.Round(share*100))) + "%" },
-	"capitalise": capitalise,
+	"asset":           assetURL,
+	"label":           labelOf,
+	"describe":        describe,
+	"glossaryHeading": glossaryHeading,
+	"plural":          plural,
+	"cite":            shortCite,
+	"join":            strings.Join,
+	"number":          formatInt,
+	"percent":         func(share float64) string { return strconv.Itoa(int(math.Round(share*100))) + "%" },
+	"capitalise":      capitalise,
 }
 
-// labelOf words a vocabulary value in a template, where an optional field is a pointer
-// and nil reads "Not stated".
 // glossaryHeadings name the glossary's sections on the About page.
 var glossaryHeadings = map[string]string{
 	"design": "Study designs", "stage": "School stages", "setting": "Where it happens", "type": "Types of publication",
 	"strand": "Strands of activity", "kind": "Kinds of evidence", "result": "Results of impact evaluations",
 	"window": "The review period",
+}
+
+// glossaryHeading names a glossary section. A section without a name is an error, so a
+// new glossary field fails the About page's tests instead of showing an empty heading.
+func glossaryHeading(field string) (string, error) {
+	h, ok := glossaryHeadings[field]
+	if !ok {
+		return "", fmt.Errorf("no heading for the glossary's %q section", field)
+	}
+	return h, nil
 }
 
 // describe is the glossary's plain-language description of a vocabulary value, or "".
@@ -90,6 +99,8 @@ func describe(field string, v *string) string {
 	return d
 }
 
+// labelOf words a vocabulary value in a template, where an optional field is a pointer
+// and nil reads "Not stated".
 func labelOf(field string, v any) string {
 	switch x := v.(type) {
 	case string:
