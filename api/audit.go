@@ -28,7 +28,7 @@ type AuditList struct {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			id			path		string	true	"Study id"	example(lindsay-2008)
-//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			page		query		int		false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	example(1)
 //	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
 //	@Success		200			{object}	AuditList
 //	@Failure		400			{object}	Problem	"Malformed id or parameter"
@@ -45,7 +45,7 @@ func (s *Server) studyHistory(c *gin.Context) { s.history(c, models.KindStudy) }
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Param			id			path		string	true	"Intervention id"	example(triple-p)
-//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			page		query		int		false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	example(1)
 //	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
 //	@Success		200			{object}	AuditList
 //	@Failure		400			{object}	Problem	"Malformed id or parameter"
@@ -64,12 +64,12 @@ func (s *Server) history(c *gin.Context, kind string) {
 		s.fail(c, err)
 		return
 	}
-	q := store.AuditQuery{Kind: kind, RecordID: id}
-	if q.Page, q.PerPage, err = pageParams(p); err != nil {
+	paging, err := pageParams(p)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	entries, total, err := s.store.Audit(c.Request.Context(), q)
+	entries, total, err := s.store.Audit(c.Request.Context(), auditPage(store.AuditQuery{Kind: kind, RecordID: id}, paging))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -80,7 +80,7 @@ func (s *Server) history(c *gin.Context, kind string) {
 			return
 		}
 	}
-	s.writeAudit(c, q, entries, total)
+	s.writeAudit(c, paging, entries, total)
 }
 
 // listAudit godoc
@@ -96,7 +96,7 @@ func (s *Server) history(c *gin.Context, kind string) {
 //	@Param			record_id	query		string	false	"Record id or slug"	example(lindsay-2008)
 //	@Param			actor		query		string	false	"Token name"	example(alice)
 //	@Param			operation	query		string	false	"Operation"	Enums(create, update, delete, import)	example(update)
-//	@Param			page		query		int		false	"Page number, from 1"	minimum(1)	example(1)
+//	@Param			page		query		int		false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	example(1)
 //	@Param			per_page	query		int		false	"Entries per page (1–100)"	minimum(1)	maximum(100)	example(20)
 //	@Success		200			{object}	AuditList
 //	@Failure		400			{object}	Problem	"Malformed parameter"
@@ -127,23 +127,37 @@ func (s *Server) listAudit(c *gin.Context) {
 			return
 		}
 	}
-	if q.Page, q.PerPage, err = pageParams(p); err != nil {
-		s.fail(c, err)
-		return
-	}
-	entries, total, err := s.store.Audit(c.Request.Context(), q)
+	paging, err := pageParams(p)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.writeAudit(c, q, entries, total)
+	entries, total, err := s.store.Audit(c.Request.Context(), auditPage(q, paging))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.writeAudit(c, paging, entries, total)
 }
 
-func (s *Server) writeAudit(c *gin.Context, q store.AuditQuery, entries []models.AuditEntry, total int) {
+// auditPage asks the store for one page of the audit entries q selects. The store works
+// out the offset from page and per_page as they come, so only a checked page may reach it.
+func auditPage(q store.AuditQuery, paging catalog.Paging) store.AuditQuery {
+	q.Page, q.PerPage = paging.Page, paging.PerPage
+	return q
+}
+
+// writeAudit answers a page of the audit log, or refuses a page past its end as every
+// list does (the total is known only once the store has been read).
+func (s *Server) writeAudit(c *gin.Context, paging catalog.Paging, entries []models.AuditEntry, total int) {
+	if err := paging.Within(total); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if entries == nil {
 		entries = []models.AuditEntry{}
 	}
-	meta, links := pageMeta(c, listRequest{query: catalog.Query{Page: q.Page, PerPage: q.PerPage}, total: true}, total, "", s.snapshot(c).Version())
+	meta, links := pageMeta(c, pagedRequest(paging), total, "", s.snapshot(c).Version())
 	c.Header("Cache-Control", "no-store")
 	httpio.WriteJSON(c, http.StatusOK, AuditList{Data: entries, Meta: meta, Links: links})
 }

@@ -193,7 +193,7 @@ type Suggestions struct {
 //	@Produce		application/problem+json
 //	@Param			q		query		string	true	"What has been typed"	maxLength(200)	example(dialog)
 //	@Param			limit	query		int		false	"Most suggestions"	minimum(1)	maximum(20)	default(10)	example(5)
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			page		query		int	false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int	false	"Suggestions per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200		{object}	Suggestions
 //	@Failure		400		{object}	Problem
@@ -217,7 +217,7 @@ func (s *Server) autocomplete(c *gin.Context) {
 	if limit == 0 {
 		limit = defaultSuggestions
 	}
-	page, perPage, err := pageParams(p)
+	paging, err := pageParams(p)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -233,7 +233,10 @@ func (s *Server) autocomplete(c *gin.Context) {
 		all[i] = Suggestion{Kind: f.Kind, ID: f.ID, Label: f.Label, Hint: f.Hint, Link: httpio.BaseURL(c.Request) + suggestionLink(f)}
 	}
 	var out Suggestions
-	out.Data, out.Meta, out.Links = pageOf(s, c, all, page, perPage)
+	if out.Data, out.Meta, out.Links, err = pageOf(s, c, all, paging); err != nil {
+		s.fail(c, err)
+		return
+	}
 	httpio.WriteJSON(c, 200, out)
 }
 

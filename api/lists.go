@@ -119,11 +119,9 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 // request's parameters in key order, with page (or cursor) always stated, so self is
 // written as first, prev, next and last are.
 func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version string) (ListMeta, Links) {
-	perPage := r.query.PerPage
-	if perPage == 0 {
-		perPage = catalog.DefaultPerPage
-	}
-	meta := ListMeta{PerPage: perPage, DatasetVersion: version}
+	// the page was checked when it was read (catalog.NewPaging); here only the defaults
+	paging := catalog.Paging{Page: max(r.query.Page, 1), PerPage: cmp.Or(r.query.PerPage, catalog.DefaultPerPage)}
+	meta := ListMeta{PerPage: paging.PerPage, DatasetVersion: version}
 	if r.total {
 		meta.Total = &total
 	}
@@ -142,21 +140,21 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 			links.Next = ptr(with("cursor", nextCursor))
 		}
 	} else {
-		page := max(r.query.Page, 1)
+		page := paging.Page
 		meta.Page = &page
 		links.Self = with("page", strconv.Itoa(page))
 		links.First = with("page", "1")
 		if page > 1 {
 			links.Prev = ptr(with("page", strconv.Itoa(page-1)))
 		}
-		if (page+1)*perPage <= catalog.MaxOffset && page*perPage < total {
+		if paging.End()+paging.PerPage <= catalog.MaxOffset && paging.End() < total {
 			links.Next = ptr(with("page", strconv.Itoa(page+1)))
 		}
 		if r.total {
 			// an empty list is one empty page; offset paging reaches MaxOffset records only
-			pages := max(1, (total+perPage-1)/perPage)
+			pages := paging.Pages(total)
 			meta.Pages = &pages
-			links.Last = ptr(with("page", strconv.Itoa(min(pages, max(1, catalog.MaxOffset/perPage)))))
+			links.Last = ptr(with("page", strconv.Itoa(min(pages, max(1, catalog.MaxOffset/paging.PerPage)))))
 		}
 	}
 	var header []string
@@ -173,27 +171,35 @@ func pageMeta(c *gin.Context, r listRequest, total int, nextCursor, version stri
 func ptr[T any](v T) *T { return &v }
 
 // pageParams reads page and per_page, with their defaults, for a list held in memory or
-// read from the audit log.
-func pageParams(p httpio.Params) (page, perPage int, err error) {
-	if page, err = p.Int("page"); err != nil {
-		return 0, 0, err
+// read from the audit log. A page past MaxPage is refused here, before any offset is
+// worked out from it.
+func pageParams(p httpio.Params) (catalog.Paging, error) {
+	page, err := p.Int("page")
+	if err != nil {
+		return catalog.Paging{}, err
 	}
-	if perPage, err = p.Int("per_page"); err != nil {
-		return 0, 0, err
+	perPage, err := p.Int("per_page")
+	if err != nil {
+		return catalog.Paging{}, err
 	}
-	if perPage > catalog.MaxPerPage {
-		return 0, 0, models.Invalid("per_page", fmt.Sprintf("must be between 1 and %d", catalog.MaxPerPage))
-	}
-	return max(page, 1), cmp.Or(perPage, catalog.DefaultPerPage), nil
+	return catalog.NewPaging(page, perPage)
 }
 
 // pageOf answers one page of a short list held in memory (a vocabulary, suggestions) in
-// the list envelope: the page's items, its meta and its links.
-func pageOf[T any](s *Server, c *gin.Context, all []T, page, perPage int) ([]T, ListMeta, Links) {
-	meta, links := pageMeta(c, listRequest{query: catalog.Query{Page: page, PerPage: perPage}, total: true}, len(all), "", s.snapshot(c).Version())
-	lo := min(len(all), (page-1)*perPage)
-	hi := min(len(all), lo+perPage)
-	return slices.Clone(all[lo:hi]), meta, links
+// the list envelope: the page's items, its meta and its links. A page past the end is
+// refused, as the engine's lists refuse it.
+func pageOf[T any](s *Server, c *gin.Context, all []T, paging catalog.Paging) ([]T, ListMeta, Links, error) {
+	if err := paging.Within(len(all)); err != nil {
+		return nil, ListMeta{}, Links{}, err
+	}
+	meta, links := pageMeta(c, pagedRequest(paging), len(all), "", s.snapshot(c).Version())
+	from, to := paging.Bounds(len(all))
+	return slices.Clone(all[from:to]), meta, links, nil
+}
+
+// pagedRequest is the list request of an offset-paged list that takes no query.
+func pagedRequest(paging catalog.Paging) listRequest {
+	return listRequest{query: catalog.Query{Page: paging.Page, PerPage: paging.PerPage}, total: true}
 }
 
 // writeList answers a list, keeping only the requested fields of each item when asked

@@ -16,7 +16,7 @@ import (
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			page		query		int	false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	ThemeList
 //	@Failure		400			{object}	Problem
@@ -35,7 +35,7 @@ func vocabList[V, I any](s *Server, c *gin.Context, values []V, item func(V) I, 
 		s.fail(c, err)
 		return
 	}
-	page, perPage, err := pageParams(p)
+	paging, err := pageParams(p)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -44,7 +44,11 @@ func vocabList[V, I any](s *Server, c *gin.Context, values []V, item func(V) I, 
 	for i, v := range values {
 		items[i] = item(v)
 	}
-	data, meta, links := pageOf(s, c, items, page, perPage)
+	data, meta, links, err := pageOf(s, c, items, paging)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	httpio.WriteJSON(c, 200, list(data, meta, links))
 }
 
@@ -91,7 +95,7 @@ func disadvantageItem(cat *catalog.Catalog, t models.DisadvantageFocus) Disadvan
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			page		query		int	false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	StrandList
 //	@Failure		400			{object}	Problem
@@ -111,7 +115,7 @@ func (s *Server) listStrands(c *gin.Context) {
 //	@Tags			vocabularies
 //	@Produce		json
 //	@Produce		application/problem+json
-//	@Param			page		query		int	false	"Page number, from 1"	minimum(1)	default(1)	example(1)
+//	@Param			page		query		int	false	"Page number, from 1; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int	false	"Items per page"	minimum(1)	maximum(100)	default(20)	example(20)
 //	@Success		200			{object}	DisadvantageList
 //	@Failure		400			{object}	Problem

@@ -23,6 +23,9 @@ const (
 	DefaultPerPage = 20
 	MaxPerPage     = 100
 	MaxOffset      = 10000
+	// MaxPage is the largest page number any list takes, the audit log's included (it has
+	// no MaxOffset). It keeps page × per_page at 10⁹ at most, inside even a 32-bit int.
+	MaxPage = 10_000_000
 	// FirstCursor starts cursor paging.
 	FirstCursor = "*"
 )
@@ -50,6 +53,55 @@ type Query struct {
 	FacetMode string
 	// capPrefixes: a broad prefix stands for its first words rather than being refused
 	capPrefixes bool
+}
+
+// Paging is one page of an offset-paged list, its numbers checked. Every list pages
+// through it (the engine's, the ones held in memory, the audit log's), so the arithmetic
+// of a page, which a client's numbers could overflow, lives here only.
+type Paging struct {
+	Page    int // from 1 to MaxPage
+	PerPage int // from 1 to MaxPerPage
+}
+
+// NewPaging checks a page and a page size as a client sent them, 0 standing for the
+// default of each.
+func NewPaging(page, perPage int) (Paging, error) {
+	p := Paging{Page: cmp.Or(page, 1), PerPage: cmp.Or(perPage, DefaultPerPage)}
+	if p.PerPage < 1 || p.PerPage > MaxPerPage {
+		return Paging{}, models.Invalid(PartPageSize, fmt.Sprintf("must be between 1 and %d", MaxPerPage))
+	}
+	if p.Page < 1 || p.Page > MaxPage {
+		return Paging{}, models.Invalid(PartPage, fmt.Sprintf("must be between 1 and %d", MaxPage))
+	}
+	return p, nil
+}
+
+// Offset is how many records come before the page.
+func (p Paging) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// End is how many records come before the next page.
+func (p Paging) End() int { return p.Page * p.PerPage }
+
+// Pages is how many pages total records fill: an empty list is one empty page.
+func (p Paging) Pages(total int) int {
+	// not (total+PerPage-1)/PerPage, which a total near the largest int would overflow
+	return max(1, total/p.PerPage+min(1, total%p.PerPage))
+}
+
+// Within refuses a page past the last of a list of total records, as a client's mistake:
+// every list answers it alike.
+func (p Paging) Within(total int) error {
+	if last := p.Pages(total); p.Page > last {
+		return models.Invalid(PartPage, fmt.Sprintf("page %d is past the last page, %d", p.Page, last))
+	}
+	return nil
+}
+
+// Bounds are the indexes of the page's first record and of the one after its last, in a
+// list of total records; both total for a page past the end.
+func (p Paging) Bounds(total int) (from, to int) {
+	from = min(total, p.Offset())
+	return from, from + min(p.PerPage, total-from)
 }
 
 // result is one page of ordinals and what goes with it.
@@ -161,13 +213,11 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	if err != nil {
 		return nil, err
 	}
-	perPage := q.PerPage
-	if perPage == 0 {
-		perPage = DefaultPerPage
+	paging, err := NewPaging(q.Page, q.PerPage)
+	if err != nil {
+		return nil, err
 	}
-	if perPage < 1 || perPage > MaxPerPage {
-		return nil, models.Invalid(PartPageSize, fmt.Sprintf("must be between 1 and %d", MaxPerPage))
-	}
+	perPage := paging.PerPage
 	res := &result{total: matched.count(), search: sr}
 	queryKey := c.queryKey(q, terms, version)
 
@@ -183,21 +233,13 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 			}
 		}
 	} else {
-		page := q.Page
-		if page == 0 {
-			page = 1
-		}
-		if page < 1 {
-			return nil, models.Invalid(PartPage, "must be 1 or more")
-		}
-		if page*perPage > MaxOffset {
+		if paging.End() > MaxOffset {
 			return nil, models.Invalid(PartPage, fmt.Sprintf("offset paging stops at record %d; use cursor=* to go further", MaxOffset))
 		}
-		last := max(1, (res.total+perPage-1)/perPage)
-		if page > last {
-			return nil, models.Invalid(PartPage, fmt.Sprintf("page %d is past the last page, %d", page, last))
+		if err := paging.Within(res.total); err != nil {
+			return nil, err
 		}
-		skip = (page - 1) * perPage
+		skip = paging.Offset()
 	}
 
 	if err := expired(q.Context); err != nil {
