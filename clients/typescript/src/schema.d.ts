@@ -1493,7 +1493,7 @@ export interface operations {
                  */
                 operation?: "create" | "update" | "delete" | "import";
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -1566,7 +1566,7 @@ export interface operations {
                  */
                 limit?: number;
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -1654,7 +1654,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -2155,7 +2155,7 @@ export interface operations {
                  */
                 sort?: string;
                 /**
-                 * @description Page number
+                 * @description Page number; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -2763,7 +2763,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -2860,7 +2860,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -3180,7 +3180,7 @@ export interface operations {
                  */
                 sort?: string;
                 /**
-                 * @description Page number (offset paging; at most 10,000 records deep)
+                 * @description Page number (offset paging; at most 10,000 records deep); a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -3813,7 +3813,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
@@ -3874,7 +3874,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Page number, from 1
+                 * @description Page number, from 1; a page past the last is refused (400)
                  * @example 1
                  */
                 page?: number;
