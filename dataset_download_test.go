@@ -11,9 +11,10 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/api"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // TestValidateAcceptsDatasetDownload saves GET /api/v1/dataset to a file and checks it as
@@ -25,7 +26,11 @@ func TestValidateAcceptsDatasetDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv, err := api.NewServer(st, api.Options{Spec: spec})
+	jsonAPI, err := api.Routes(st, api.Options{Spec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := edge.New(edge.Config{}, jsonAPI)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,9 +26,7 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,19 +34,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/peterbourgon/ff/v3"
 
 	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
@@ -73,31 +68,13 @@ func main() {
 	}
 }
 
-// catalogImage is where the catalogue image is kept: the -catalog-image flag's value, or
-// by default a file beside a SQLite store, or one per database in the user's cache
-// directory for PostgreSQL (processes on one machine share it, which is safe: images are
-// replaced by renaming); "" for none.
-func catalogImage(flagValue, db string) string {
-	switch {
-	case flagValue == "off":
-		return ""
-	case flagValue != "":
-		return flagValue
-	case !store.IsPostgres(db):
-		return db + ".image"
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(db))
-	return filepath.Join(dir, "evidence-kb", hex.EncodeToString(sum[:8])+".image")
-}
-
-// exitCode is 2 for usage errors, 1 for everything else.
+// exitCode is 2 for usage errors, 0 for -help, 1 for everything else.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
@@ -106,8 +83,8 @@ func exitCode(err error) int {
 type usageError struct{ error }
 
 // run is the whole program: it parses args, and either runs a subcommand (validate,
-// generate, token) or serves until ctx ends. ready, when not nil, receives the address the
-// server listens on.
+// generate, token, import) or serves until ctx ends. ready, when not nil, receives the
+// address the server listens on.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -121,71 +98,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return importDataset(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		addr      = fs.String("addr", ":8080", "listen address (env KB_ADDR)")
-		dbPath    = fs.String("db", "kb.db", "the store: a SQLite file (created and seeded if missing) or a postgres:// URL (env KB_DB)")
-		origins   = fs.String("cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
-		logFormat = fs.String("log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
-		maxBody   = fs.Int64("max-body-bytes", 1<<20, "largest request body accepted (env KB_MAX_BODY_BYTES)")
-		rateLimit = fs.Float64("rate-limit", api.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
-		rateBurst = fs.Int("rate-burst", api.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
-		exports   = fs.Int("max-exports", 0, "how many exports may stream at once, server-wide; 0 for half the CPUs, at least 1 (env KB_MAX_EXPORTS)")
-		expRate   = fs.Int("export-rate", api.DefaultExportRate, "records a second each export streams at most; 0 for no pacing (env KB_EXPORT_RATE)")
-		slots     = fs.Int("query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide; 0 for the CPUs less one, at least 1 (env KB_QUERY_SLOTS)")
-		proxies   = fs.String("trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
-		dataset   = fs.String("dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it, and takes only a newer version of the dataset it was seeded from while nobody has edited it (env KB_DATASET)")
-		poll      = fs.Duration("poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
-		maxLag    = fs.Duration("max-lag", 5*time.Second, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
-		image     = fs.String("catalog-image", "", "a file to keep the catalogue image in, so a restart need not rebuild the indexes; default: beside a SQLite file, or in the user's cache directory for PostgreSQL; off for none (env KB_CATALOG_IMAGE)")
-	)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage:\n  evidence-kb [flags]                    serve the API and the web finder\n  evidence-kb validate [FILE]            check a dataset file (default: the embedded one)\n  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks\n  evidence-kb token create|list|revoke   manage the API tokens of curators and admins\n  evidence-kb import [-dry-run] FILE     make the store hold exactly this dataset (audited)\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-
-	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *logFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, nil)
-	} else if *logFormat != "text" {
-		return usageError{fmt.Errorf("-log-format must be text or json, not %q", *logFormat)}
-	}
-	log := slog.New(handler)
-	allowed, err := corsOrigins(*origins)
+	cfg, err := parseServeFlags(args, stderr)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	if *maxBody < 1 {
-		return usageError{errors.New("-max-body-bytes must be at least 1")}
-	}
-	if *exports < 0 || *slots < 0 || *expRate < 0 {
-		return usageError{errors.New("-max-exports, -query-slots and -export-rate must be 0 or more")}
-	}
-	if *rateLimit < 0 || *rateBurst < 1 {
-		return usageError{errors.New("-rate-limit must be 0 or more, and -rate-burst at least 1")}
-	}
-	trusted, err := api.ParseTrustedProxies(*proxies)
-	if err != nil {
-		return usageError{fmt.Errorf("-trusted-proxies: %w", err)}
-	}
-
-	seed := store.EmbeddedSeed()
-	if *dataset != "" {
-		if seed, err = store.FileSeed(*dataset); err != nil {
-			return usageError{fmt.Errorf("-dataset: %w", err)}
-		}
-	}
-	st, err := store.Open(ctx, store.Options{DB: *dbPath, Seed: seed, Logger: log, Image: catalogImage(*image, *dbPath)})
+	log := cfg.logger(stderr)
+	st, err := store.Open(ctx, store.Options{DB: cfg.db, Seed: cfg.seed, Logger: log, Image: store.ImagePath(cfg.image, cfg.db)})
 	if err != nil {
 		return err
 	}
@@ -194,45 +112,129 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	// to the operating system now, rather than hold it as resident memory until the
 	// runtime's scavenger gets round to it.
 	debug.FreeOSMemory()
-	if *poll <= 0 || *maxLag <= *poll {
-		return usageError{errors.New("-poll-interval must be positive and shorter than -max-lag")}
+
+	cfg.api.Logger, cfg.edge.Logger = log, log
+	jsonAPI, err := api.Routes(st, cfg.api)
+	if err != nil {
+		return err
 	}
-	srv, err := api.NewServer(st, api.Options{Logger: log, Spec: spec, CORSOrigins: allowed, MaxBodyBytes: *maxBody,
-		MaxLag: *maxLag, MaxExports: *exports, QuerySlots: *slots, ExportRate: *expRate, Site: web.New(st, log), RateLimit: api.RateLimit{Rate: *rateLimit, Burst: *rateBurst, TrustedProxies: trusted}})
+	srv, err := edge.New(cfg.edge, jsonAPI, web.Routes(st, log))
 	if err != nil {
 		return err
 	}
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	defer stopFollowing()
-	go st.Follow(followCtx, *poll) // other replicas' writes, within one interval
+	go st.Follow(followCtx, cfg.poll) // other replicas' writes, within one interval
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
-	httpServer := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    api.MaxHeaderBytes,
-	}
-	log.Info("serving", "addr", ln.Addr().String(), "db", *dbPath, "dataset_version", st.DatasetVersion(), "docs", "/docs")
+	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.db, "dataset_version", st.DatasetVersion(), "docs", "/docs")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(api.Listener(ln)) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	return srv.Serve(ctx, ln)
+}
+
+// serveConfig is the server's configuration, read from flags and KB_ variables and
+// checked whole before anything is opened.
+type serveConfig struct {
+	addr, db, image, logFormat string
+	seed                       *store.Seed
+	poll                       time.Duration
+	edge                       edge.Config
+	api                        api.Options
+}
+
+const serveUsage = `Usage:
+  evidence-kb [flags]                          serve the API and the web finder
+  evidence-kb validate [FILE]                  check a dataset file (default: the embedded one)
+  evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks
+  evidence-kb token create|list|revoke         manage the API tokens of curators and admins
+  evidence-kb import [-dry-run] FILE           make the store hold exactly this dataset (audited)
+
+Flags:
+`
+
+func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return httpServer.Shutdown(shutdownCtx)
+	var (
+		origins, proxies, dataset string
+		rate                      edge.RateLimit
+		maxLag                    time.Duration
+	)
+	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address (env KB_ADDR)")
+	dbFlag(fs, &cfg.db)
+	fs.StringVar(&origins, "cors-origins", "*", "comma-separated origins allowed to read the API, or * (env KB_CORS_ORIGINS)")
+	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json (env KB_LOG_FORMAT)")
+	fs.Int64Var(&cfg.edge.MaxBodyBytes, "max-body-bytes", edge.DefaultMaxBodyBytes, "largest request body accepted (env KB_MAX_BODY_BYTES)")
+	fs.Float64Var(&rate.Rate, "rate-limit", edge.DefaultRateLimit, "requests per second per client (an export or a search counts as several); 0 turns rate limiting off (env KB_RATE_LIMIT)")
+	fs.IntVar(&rate.Burst, "rate-burst", edge.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
+	fs.IntVar(&cfg.edge.MaxExports, "max-exports", 0, "how many exports may stream at once, server-wide; 0 for half the CPUs, at least 1 (env KB_MAX_EXPORTS)")
+	fs.IntVar(&cfg.api.ExportRate, "export-rate", api.DefaultExportRate, "records a second each export streams at most; 0 for no pacing (env KB_EXPORT_RATE)")
+	fs.IntVar(&cfg.edge.QuerySlots, "query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide; 0 for the CPUs less one, at least 1 (env KB_QUERY_SLOTS)")
+	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
+	fs.StringVar(&dataset, "dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it, and takes only a newer version of the dataset it was seeded from while nobody has edited it (env KB_DATASET)")
+	fs.DurationVar(&cfg.poll, "poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
+	fs.DurationVar(&maxLag, "max-lag", api.DefaultMaxLag, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
+	fs.StringVar(&cfg.image, "catalog-image", "", "a file to keep the catalogue image in, so a restart need not rebuild the indexes; default: beside a SQLite file, or in the user's cache directory for PostgreSQL; off for none (env KB_CATALOG_IMAGE)")
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	var err error
+	check := func(ok bool, message string) {
+		if !ok && err == nil {
+			err = usageError{errors.New(message)}
+		}
+	}
+	check(cfg.logFormat == "text" || cfg.logFormat == "json", fmt.Sprintf("-log-format must be text or json, not %q", cfg.logFormat))
+	check(cfg.edge.MaxBodyBytes >= 1, "-max-body-bytes must be at least 1")
+	check(cfg.edge.MaxExports >= 0 && cfg.edge.QuerySlots >= 0 && cfg.api.ExportRate >= 0, "-max-exports, -query-slots and -export-rate must be 0 or more")
+	check(rate.Rate >= 0 && rate.Burst >= 1, "-rate-limit must be 0 or more, and -rate-burst at least 1")
+	check(cfg.poll > 0 && maxLag > cfg.poll, "-poll-interval must be positive and shorter than -max-lag")
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.edge.CORSOrigins, err = edge.ParseCORSOrigins(origins); err != nil {
+		return cfg, usageError{fmt.Errorf("-cors-origins: %w", err)}
+	}
+	if rate.TrustedProxies, err = edge.ParseTrustedProxies(proxies); err != nil {
+		return cfg, usageError{fmt.Errorf("-trusted-proxies: %w", err)}
+	}
+	cfg.seed = store.EmbeddedSeed()
+	if dataset != "" {
+		if cfg.seed, err = store.FileSeed(dataset); err != nil {
+			return cfg, usageError{fmt.Errorf("-dataset: %w", err)}
+		}
+	}
+	cfg.edge.RateLimit, cfg.api.MaxLag, cfg.api.Spec = rate, maxLag, spec
+	return cfg, nil
+}
+
+// logger writes to stderr in the configured format.
+func (cfg serveConfig) logger(stderr io.Writer) *slog.Logger {
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(stderr, nil))
+}
+
+// dbFlag is the -db flag, the same for the server and every subcommand.
+func dbFlag(fs *flag.FlagSet, db *string) {
+	fs.StringVar(db, "db", "kb.db", "the store: a SQLite file (created if missing) or a postgres:// URL (env KB_DB)")
 }
 
 // validate checks a dataset file, or the embedded dataset, and lists every problem.
@@ -282,27 +284,4 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	return enc.Encode(synth.Generate(base, *n, *seed))
-}
-
-// corsOrigins reads the -cors-origins list: "*", or http(s) origins separated by commas.
-func corsOrigins(list string) ([]string, error) {
-	var out []string
-	for _, o := range strings.Split(list, ",") {
-		o = strings.TrimRight(strings.TrimSpace(o), "/")
-		switch {
-		case o == "":
-			continue
-		case o == "*" || strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://"):
-			out = append(out, o)
-		default:
-			return nil, fmt.Errorf("-cors-origins: %q is not * or an http(s) origin", o)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("-cors-origins: name at least one origin, or *")
-	}
-	if len(out) > 1 && slices.Contains(out, "*") {
-		return nil, errors.New("-cors-origins: * stands alone")
-	}
-	return out, nil
 }

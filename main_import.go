@@ -16,7 +16,7 @@ import (
 )
 
 const importUsage = `Usage:
-  evidence-kb import [-db FILE] [-dry-run] [-as NAME] DATASET.json   make the store hold exactly this dataset
+  evidence-kb import [-db STORE] [-dry-run] [-as NAME] DATASET.json   make the store hold exactly this dataset
 `
 
 // importDataset applies a dataset document to the store from the command line, as
@@ -28,7 +28,8 @@ func importDataset(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprint(stderr, importUsage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	dbPath := fs.String("db", "kb.db", "SQLite file of the server (env KB_DB)")
+	var dbPath string
+	dbFlag(fs, &dbPath)
 	dryRun := fs.Bool("dry-run", false, "report what would change, and change nothing")
 	as := fs.String("as", "cli", "the name the audit log records for this import")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
@@ -45,7 +46,7 @@ func importDataset(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Options{DB: *dbPath})
+	st, err := store.Open(ctx, store.Options{DB: dbPath})
 	if err != nil {
 		return err
 	}

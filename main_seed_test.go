@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // Only a server's start seeds, and only an empty store: a store seeded from a file keeps

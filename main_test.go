@@ -82,31 +82,6 @@ func TestRunServes(t *testing.T) {
 	}
 }
 
-// The catalogue image lives beside a SQLite store, in the cache directory for a
-// PostgreSQL one (named by a hash: no password in a file name), where -catalog-image says,
-// or nowhere.
-func TestCatalogImagePath(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", "/var/cache/test")
-	pg := "postgres://kb:secret@db.example:5432/kb?sslmode=disable"
-	for _, c := range []struct{ flag, db, want string }{
-		{"", "/srv/kb.db", "/srv/kb.db.image"},
-		{"/tmp/x.image", "/srv/kb.db", "/tmp/x.image"},
-		{"off", "/srv/kb.db", ""},
-		{"off", pg, ""},
-	} {
-		if got := catalogImage(c.flag, c.db); got != c.want {
-			t.Errorf("catalogImage(%q, %q) = %q; want %q", c.flag, c.db, got, c.want)
-		}
-	}
-	got := catalogImage("", pg)
-	if !strings.HasPrefix(got, "/var/cache/test/evidence-kb/") || !strings.HasSuffix(got, ".image") || strings.Contains(got, "secret") {
-		t.Errorf("catalogImage for PostgreSQL = %q", got)
-	}
-	if other := catalogImage("", strings.Replace(pg, "/kb?", "/kb2?", 1)); other == got {
-		t.Error("two databases share one image path")
-	}
-}
-
 func TestRunRejectsBadFlags(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), []string{"-log-format", "xml"}, io.Discard, &stderr, nil)
@@ -114,8 +89,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		t.Errorf("run with a bad flag value = %v (exit %d); want a usage error", err, exitCode(err))
 	}
 	err = run(context.Background(), []string{"-help"}, io.Discard, &stderr, nil)
-	if exitCode(err) != 2 || !strings.Contains(stderr.String(), "-addr") || !strings.Contains(stderr.String(), "KB_DB") {
-		t.Errorf("-help did not list the flags and their environment variables: %s", stderr.String())
+	if exitCode(err) != 0 || !strings.Contains(stderr.String(), "-addr") || !strings.Contains(stderr.String(), "KB_DB") {
+		t.Errorf("-help did not list the flags and their environment variables, exiting 0: %s", stderr.String())
 	}
 }
 
@@ -155,16 +130,7 @@ func TestValidateCommand(t *testing.T) {
 	}
 }
 
-func TestCORSOrigins(t *testing.T) {
-	got, err := corsOrigins(" https://a.example, http://b.example/ ,")
-	if err != nil || len(got) != 2 || got[0] != "https://a.example" || got[1] != "http://b.example" {
-		t.Errorf("corsOrigins = %v, %v", got, err)
-	}
-	for _, bad := range []string{"", " , ", "a.example", "*,https://a.example"} {
-		if _, err := corsOrigins(bad); err == nil {
-			t.Errorf("corsOrigins(%q) accepted", bad)
-		}
-	}
+func TestCORSOriginsFlag(t *testing.T) {
 	if err := run(context.Background(), []string{"-cors-origins", "a.example"}, io.Discard, io.Discard, nil); exitCode(err) != 2 {
 		t.Errorf("a bad -cors-origins = %v; want a usage error", err)
 	}

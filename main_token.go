@@ -16,9 +16,9 @@ import (
 )
 
 const tokenUsage = `Usage:
-  evidence-kb token create [-db FILE] -name NAME [-role curator|admin]   make a token; it is printed once
-  evidence-kb token list [-db FILE]                                      list tokens (never the tokens themselves)
-  evidence-kb token revoke [-db FILE] NAME                               revoke a token for good (or -name NAME)
+  evidence-kb token create [-db STORE] -name NAME [-role curator|admin]   make a token; it is printed once
+  evidence-kb token list [-db STORE]                                     list tokens (never the tokens themselves)
+  evidence-kb token revoke [-db STORE] NAME                              revoke a token for good (or -name NAME)
 `
 
 // token manages the API tokens that curators and admins write with.
@@ -34,7 +34,8 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, tokenUsage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	dbPath := fs.String("db", "kb.db", "SQLite file of the server (env KB_DB)")
+	var dbPath string
+	dbFlag(fs, &dbPath)
 	var name, role *string
 	switch cmd {
 	case "create":
@@ -81,7 +82,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	st, err := store.Open(ctx, store.Options{DB: *dbPath})
+	st, err := store.Open(ctx, store.Options{DB: dbPath})
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // runToken runs `evidence-kb token ARGS…` and returns its output.

@@ -1,29 +1,41 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 )
 
 // Costly requests run in query slots: while every slot is taken, a search waits for its
 // turn and, past the query timeout, gets 503 with Retry-After and a problem; details and
 // plain lists never wait; once a slot frees, searches are answered again.
 func TestCostlyRequestsWaitForASlot(t *testing.T) {
-	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond})
+	srv := streamServer(t, edge.Config{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond}, Options{}, nil)
 	get := func(target string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 		return rec
 	}
-	if err := srv.slots.acquire(context.Background()); err != nil {
-		t.Fatal(err)
+	// an export holds the only slot while it encodes its first block, until release
+	holding, release, exported := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	srv.api.exportHook = func(n int) error {
+		if n == 0 {
+			close(holding)
+			<-release
+		}
+		return nil
 	}
-	for _, target := range []string{"/api/v1/studies?q=homework", "/api/v1/evidence-map", "/api/v1/studies?facets=theme", "/studies?q=homework"} {
+	go func() {
+		get("/api/v1/studies?format=csv")
+		close(exported)
+	}()
+	<-holding
+	for _, target := range []string{"/api/v1/studies?q=homework", "/api/v1/evidence-map", "/api/v1/studies?facets=theme"} {
 		rec := get(target)
 		if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" ||
 			!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
@@ -35,7 +47,8 @@ func TestCostlyRequestsWaitForASlot(t *testing.T) {
 			t.Errorf("%s with no slot free = %d; cheap requests do not wait", target, rec.Code)
 		}
 	}
-	srv.slots.release()
+	close(release)
+	<-exported
 	if rec := get("/api/v1/studies?q=homework"); rec.Code != http.StatusOK {
 		t.Errorf("a search once the slot is free = %d", rec.Code)
 	}
@@ -44,9 +57,9 @@ func TestCostlyRequestsWaitForASlot(t *testing.T) {
 // An export takes a slot for each block of rows it encodes and lets it go while it sends:
 // a search waiting beside it gets its turn between blocks.
 func TestExportsTakeTurnsWithSearches(t *testing.T) {
-	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 5 * time.Second})
+	srv := streamServer(t, edge.Config{QuerySlots: 1, QueryTimeout: 5 * time.Second}, Options{}, nil)
 	searched := make(chan int)
-	srv.exportHook = func(n int) error {
+	srv.api.exportHook = func(n int) error {
 		if n == 1 { // inside the first block: a search now waits for the slot
 			go func() {
 				rec := httptest.NewRecorder()
@@ -74,7 +87,7 @@ func TestExportsTakeTurnsWithSearches(t *testing.T) {
 // A search lets go of its slot once its query work is done: a client slow to read its
 // answer does not keep the next search waiting.
 func TestSlotIsFreeWhileAnAnswerIsSent(t *testing.T) {
-	srv := streamServer(t, Options{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond})
+	srv := streamServer(t, edge.Config{QuerySlots: 1, QueryTimeout: 50 * time.Millisecond}, Options{}, nil)
 	slow := &stalledWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), resume: make(chan struct{})}
 	done := make(chan struct{})
 	go func() {

@@ -11,10 +11,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // TestRequireRole mounts requireRole on a throwaway engine, one route per role, and sends
@@ -126,15 +127,7 @@ func TestRequireRole(t *testing.T) {
 // TestCORSAllowsBearerTokens: a browser app on another origin may send a token, and read
 // the challenge when it is refused.
 func TestCORSAllowsBearerTokens(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := NewServer(st, Options{Spec: []byte("openapi: 3.0.3\n"), CORSOrigins: []string{"https://app.example.org"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := streamServer(t, edge.Config{CORSOrigins: []string{"https://app.example.org"}}, Options{}, nil)
 	req := httptest.NewRequest(http.MethodOptions, "/api/v1/studies", nil)
 	req.Header.Set("Origin", "https://app.example.org")
 	req.Header.Set("Access-Control-Request-Method", http.MethodGet)

@@ -8,10 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // On an empty PostgreSQL database the server migrates, seeds and answers exactly as it does
@@ -26,11 +25,7 @@ func TestPostgresAnswersLikeSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sqlite.Close()
-	spec, _ := apitest.Contract(t)
-	onSQLite, err := api.NewServer(sqlite, api.Options{Spec: spec})
-	if err != nil {
-		t.Fatal(err)
-	}
+	onSQLite := apitest.Serve(t, sqlite, apitest.Setup{})
 	onPostgres := apitest.NewServer(t)
 	for _, target := range []string{
 		"/api/v1/studies?per_page=100&sort=-year,title&facets=theme,strand,disadvantage,design,stage,country,type,year",

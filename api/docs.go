@@ -29,7 +29,7 @@ const swaggerInitializer = `window.onload = function () {
 //	@ID				openAPIYAML
 //	@Tags		operations
 //	@Produce	application/yaml
-//	@Success	200	{string}	string	"OpenAPI 3.0 document"
+//	@Success	200	{object}	map[string]any	"OpenAPI 3.0 document: a YAML mapping, which a YAML-aware client reads as an object"
 //	@Router		/openapi.yaml [get]
 func (s *Server) openAPIYAML(c *gin.Context) {
 	s.compressed.serve(c, "openapi.yaml", "", "application/yaml", s.specYAML)
@@ -42,7 +42,7 @@ func (s *Server) openAPIYAML(c *gin.Context) {
 //	@ID				openAPIJSON
 //	@Tags		operations
 //	@Produce	json
-//	@Success	200	{object}	object	"OpenAPI 3.0 document"
+//	@Success	200	{object}	map[string]any	"OpenAPI 3.0 document"
 //	@Router		/openapi.json [get]
 func (s *Server) openAPIJSON(c *gin.Context) {
 	s.compressed.serve(c, "openapi.json", "", "application/json", s.specJSON)
@@ -51,15 +51,18 @@ func (s *Server) openAPIJSON(c *gin.Context) {
 // docsUI godoc
 //
 //	@Summary		Interactive API documentation (Swagger UI)
-//	@Description	Swagger UI and its assets, embedded in the binary; /docs redirects to /docs/.
+//	@Description	Swagger UI and its assets, embedded in the binary; /docs and /docs/index.html redirect to /docs/. Source maps (*.map) are plain text.
 //	@Tags			operations
 //	@Produce		html
 //	@Produce		text/javascript
 //	@Produce		text/css
 //	@Produce		image/png
+//	@Produce		plain
 //	@Produce		application/problem+json
-//	@Param			file	path		string	true	"An asset of the UI"	example(index.html)
+//	@Param			file	path		string	true	"An asset of the UI"	example(swagger-ui.css)
 //	@Success		200		{string}	string	"the page or asset"
+//	@Success		301		"index.html: a redirect to the page at /docs/"
+//	@Header			301		{string}	Location	"./, the page at /docs/"
 //	@Failure		404		{object}	Problem	"No such file"
 //	@Router			/docs/ [get]
 //	@Router			/docs/{file} [get]

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 )
 
 // Every kind of response says nosniff: JSON, problems, exports, the dataset, the spec,
@@ -38,7 +38,7 @@ func TestNosniffOnEveryResponse(t *testing.T) {
 		{"GET", "/healthz", 200},
 		{"POST", "/api/v1/stats", 405},
 		{"GET", "/api/v1/nowhere", 404},
-		{"GET", "/api/v1/studies?q=" + strings.Repeat("a", api.MaxURLBytes), 414},
+		{"GET", "/api/v1/studies?q=" + strings.Repeat("a", edge.MaxURLBytes), 414},
 	} {
 		req := httptest.NewRequest(tc.method, tc.target, nil)
 		rec := httptest.NewRecorder()
@@ -75,7 +75,7 @@ func TestDocsSecurityHeaders(t *testing.T) {
 
 func TestOversizedRequestsAreProblems(t *testing.T) {
 	srv := apitest.NewServer(t)
-	long := "/api/v1/studies?filter=" + strings.Repeat("theme:family-learning,", api.MaxURLBytes/20)
+	long := "/api/v1/studies?filter=" + strings.Repeat("theme:family-learning,", edge.MaxURLBytes/20)
 	p := apitest.WantProblem(t, apitest.Get(t, srv, long), http.StatusRequestURITooLong, "url")
 	if len(p.Instance) > 100 {
 		t.Errorf("a 414 echoes %d bytes of the refused target", len(p.Instance))
@@ -93,12 +93,12 @@ func TestOversizedRequestsAreProblems(t *testing.T) {
 func TestGoOwnErrorsAreProblems(t *testing.T) {
 	srv := apitest.NewServer(t)
 	ts := httptest.NewUnstartedServer(srv)
-	ts.Config.MaxHeaderBytes = api.MaxHeaderBytes
-	ts.Listener = api.Listener(ts.Listener)
+	ts.Config.MaxHeaderBytes = edge.MaxHeaderBytes
+	ts.Listener = edge.Listener(ts.Listener)
 	ts.Start()
 	defer ts.Close()
 	for name, raw := range map[string]string{
-		"431": "GET /api/v1/studies?q=" + strings.Repeat("a", 2*api.MaxHeaderBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+		"431": "GET /api/v1/studies?q=" + strings.Repeat("a", 2*edge.MaxHeaderBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n",
 		"400": "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
 	} {
 		conn, err := net.Dial("tcp", ts.Listener.Addr().String())

@@ -18,6 +18,7 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/export"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
@@ -260,12 +261,10 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 // Exports stream for as long as they need: the server's write timeout, made for pages,
 // gives way to exportWriteTimeout. They are encoded and sent blockRows records at a time
 // (some 5 ms of work at 100,000 studies), each block in a query slot of its own and at
-// the pace of Options.ExportRate. When the server runs as many exports as it may, the
-// next is told to come back in exportRetryAfter seconds.
+// the pace of Options.ExportRate.
 const (
 	exportWriteTimeout = 10 * time.Minute
 	blockRows          = 500
-	exportRetryAfter   = 2
 )
 
 // ExportStatus is the trailer that ends every export: "complete" when the file is whole.
@@ -285,28 +284,24 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		s.fail(c, err)
 		return
 	}
-	if !s.exports.TryAcquire(1) {
-		c.Header("Retry-After", strconv.Itoa(exportRetryAfter))
-		httpio.WriteProblem(c, http.StatusServiceUnavailable, fmt.Sprintf(
-			"%d exports are streaming, as many as the server runs at once; try again in %d s", s.opts.MaxExports, exportRetryAfter), nil)
-		return
+	turns := edge.StartExport(c)
+	if turns == nil {
+		return // refused: as many exports are streaming as the server runs at once
 	}
-	defer s.exports.Release(1)
-	if err := s.slots.acquire(c.Request.Context()); err != nil {
+	defer turns.Close()
+	if err := turns.Acquire(c.Request.Context()); err != nil {
 		return // the client went away while waiting its turn
 	}
-	ctx, cancel := s.queryContext(c)
+	ctx, cancel := edge.QueryContext(c)
 	q.Context = ctx
 	records, _, err := all(q)
 	cancel()
-	s.slots.release()
+	turns.Release()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if rc, ok := c.Get(controllerKey); ok {
-		_ = rc.(*http.ResponseController).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
-	}
+	_ = edge.ResponseController(c).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
 	c.Header("Trailer", ExportStatus)
 	s.startDownload(c, f, "attachment", name+"-"+s.snapshot(c).Version())
 	// Records are encoded a block at a time into memory, in a query slot, and the block is
@@ -315,7 +310,7 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 	var block bytes.Buffer
 	out := io.Writer(&block)
 	var zw *gzip.Writer
-	if acceptsGzip(c.Request) {
+	if edge.AcceptsGzip(c.Request) {
 		c.Header("Content-Encoding", "gzip")
 		zw, _ = gzip.NewWriterLevel(&block, gzip.BestSpeed)
 		out = zw
@@ -334,7 +329,6 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		c.Writer.Flush()
 		return nil
 	}
-	held := false // a query slot
 	pace := rate.NewLimiter(rate.Inf, 0)
 	if s.opts.ExportRate > 0 {
 		pace = rate.NewLimiter(rate.Limit(s.opts.ExportRate), max(blockRows, s.opts.ExportRate/5))
@@ -342,9 +336,8 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 	n := 0
 	for rec := range records {
 		if n%blockRows == 0 {
-			if held {
-				s.slots.release()
-				held = false
+			if n > 0 {
+				turns.Release()
 				if err = send(); err != nil {
 					break
 				}
@@ -352,10 +345,9 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 			if err = pace.WaitN(c.Request.Context(), blockRows); err != nil {
 				break
 			}
-			if err = s.slots.acquire(c.Request.Context()); err != nil {
+			if err = turns.Acquire(c.Request.Context()); err != nil {
 				break
 			}
-			held = true
 		}
 		if err = s.exportHook(n); err == nil {
 			err = enc.Encode(rec)
@@ -365,9 +357,7 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 		}
 		n++
 	}
-	if held {
-		s.slots.release()
-	}
+	turns.Release()
 	if err == nil {
 		err = enc.Close()
 	}
@@ -383,8 +373,8 @@ func streamList[T any](s *Server, c *gin.Context, f format, name string,
 			line, _ := httpio.Marshal(map[string]string{"error": "the export failed after " + strconv.Itoa(n) + " records; it is incomplete"})
 			out.Write(append([]byte("\n"), append(line, '\n')...))
 		}
-		_ = send()     // the records encoded before the failure, and the error line
-		cutResponse(c) // no terminating chunk: the client sees a truncated body
+		_ = send()          // the records encoded before the failure, and the error line
+		edge.CutResponse(c) // no terminating chunk: the client sees a truncated body
 		return
 	}
 	c.Writer.Header().Set(ExportStatus, "complete")
@@ -415,15 +405,6 @@ func (s *Server) finishDownload(c *gin.Context, enc io.Closer, err error) {
 	if err != nil {
 		s.log.Warn("download cut short", "err", err, "path", c.Request.URL.Path, "query", c.Request.URL.RawQuery)
 	}
-}
-
-func encodeAll[T any](enc export.Encoder[T], items []T) error {
-	for _, item := range items {
-		if err := enc.Encode(item); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // getDataset godoc

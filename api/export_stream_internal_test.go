@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/csv"
@@ -15,38 +16,49 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
 
-func streamServer(t *testing.T, opts Options) *Server {
+// testServer is the API behind the edge, with its Server at hand (its exportHook).
+type testServer struct {
+	*edge.Server
+	api *Server
+}
+
+// streamServer serves the API over a fresh store seeded with seed (nil for the embedded
+// dataset), behind an edge configured by cfg.
+func streamServer(t *testing.T, cfg edge.Config, opts Options, seed *store.Seed) testServer {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: store.EmbeddedSeed()})
+	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: cmp.Or(seed, store.EmbeddedSeed())})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	spec, err := os.ReadFile("../openapi.yaml")
+	if opts.Spec, err = os.ReadFile("../openapi.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServer(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Spec = spec
-	srv, err := NewServer(st, opts)
+	srv, err := edge.New(cfg, s.surface())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv
+	return testServer{srv, s}
 }
 
 // A whole export ends with the trailer X-Export-Status: complete; one that fails after it
 // began has no trailer and a truncated body (and NDJSON an error line), never a silent cut.
 func TestExportFailureIsVisible(t *testing.T) {
-	srv := streamServer(t, Options{})
+	srv := streamServer(t, edge.Config{}, Options{}, nil)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	for _, f := range []string{"csv", "ndjson"} {
-		srv.exportHook = func(int) error { return nil }
+		srv.api.exportHook = func(int) error { return nil }
 		resp, err := http.Get(ts.URL + "/api/v1/studies?format=" + f)
 		if err != nil {
 			t.Fatal(err)
@@ -62,7 +74,7 @@ func TestExportFailureIsVisible(t *testing.T) {
 			}
 		}
 
-		srv.exportHook = func(n int) error {
+		srv.api.exportHook = func(n int) error {
 			if n == 60 {
 				return errors.New("injected failure")
 			}
@@ -86,13 +98,12 @@ func TestExportFailureIsVisible(t *testing.T) {
 // Exports are capped server-wide: while as many stream as the server runs at once, the
 // next is refused with 503, Retry-After and a problem, and other requests are served.
 func TestExportsAreCappedServerWide(t *testing.T) {
-	srv := streamServer(t, Options{})
-	if srv.opts.MaxExports < 1 {
-		t.Fatal("no export may run")
-	}
+	const maxExports = 2
+	// a slot for each: every export holds one while its first block waits
+	srv := streamServer(t, edge.Config{MaxExports: maxExports, QuerySlots: maxExports}, Options{}, nil)
 	release := make(chan struct{})
-	started := make(chan struct{}, srv.opts.MaxExports)
-	srv.exportHook = func(n int) error {
+	started := make(chan struct{}, maxExports)
+	srv.api.exportHook = func(n int) error {
 		if n == 0 {
 			started <- struct{}{}
 			<-release
@@ -101,8 +112,8 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	done := make(chan error, srv.opts.MaxExports)
-	for range srv.opts.MaxExports {
+	done := make(chan error, maxExports)
+	for range maxExports {
 		go func() {
 			resp, err := http.Get(ts.URL + "/api/v1/studies?format=csv")
 			if err == nil {
@@ -126,7 +137,7 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 		t.Errorf("a detail while exports stream: %v %v", resp.StatusCode, err)
 	}
 	close(release)
-	for range srv.opts.MaxExports {
+	for range maxExports {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
@@ -139,7 +150,7 @@ func TestExportsAreCappedServerWide(t *testing.T) {
 // An export compresses its own blocks for a client that takes gzip (the middleware stays
 // out), and unzips to the very bytes of the identity export.
 func TestExportCompressesItsOwnBlocks(t *testing.T) {
-	srv := streamServer(t, Options{})
+	srv := streamServer(t, edge.Config{}, Options{}, nil)
 	get := func(encoding string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=csv&sort=-year", nil)
 		req.Header.Set("Accept-Encoding", encoding)
@@ -174,19 +185,7 @@ func TestExportIsPaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(t.TempDir(), "kb.db"), Seed: store.DocumentSeed("synthetic", raw)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	spec, err := os.ReadFile("../openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(st, Options{Spec: spec, ExportRate: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := streamServer(t, edge.Config{}, Options{ExportRate: 1000}, store.DocumentSeed("synthetic", raw))
 	start := time.Now()
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/studies?format=ndjson", nil))

@@ -20,7 +20,7 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/export"
@@ -42,7 +42,7 @@ var (
 // studies: authors with accents, a title full of LaTeX's special characters, and a title a
 // spreadsheet would run as a formula. The real data already has organisations for authors,
 // commas and "and" in their names included.
-func exportServer(tb testing.TB) (*api.Server, *store.Store) {
+func exportServer(tb testing.TB) (http.Handler, *store.Store) {
 	tb.Helper()
 	exportOnce.Do(func() {
 		var d *models.Dataset
@@ -68,12 +68,7 @@ func exportServer(tb testing.TB) (*api.Server, *store.Store) {
 	if exportErr != nil {
 		tb.Fatalf("open export store: %v", exportErr)
 	}
-	spec, _ := apitest.Contract(tb)
-	srv, err := api.NewServer(exportStore, api.Options{Spec: spec})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv, exportStore
+	return apitest.Serve(tb, exportStore, apitest.Setup{}), exportStore
 }
 
 // listPage is a page of a JSON list of T.

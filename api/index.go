@@ -31,22 +31,6 @@ type Index struct {
 	Meta  VersionMeta `json:"meta"`
 } // @name Index
 
-// resources are the index's entries, by path under /api/v1.
-var resources = []struct{ name, path, description string }{
-	{"studies", "/studies", "Studies of the review (2008–2014): filter, search, sort, facet, page, export; /studies/{id} for one, with its citation"},
-	{"interventions", "/interventions", "Interventions and the evidence for each: filter, search, sort, facet, page, export; /interventions/{id} for one"},
-	{"themes", "/themes", "The six key themes, with study and intervention counts; /themes/{slug} for one"},
-	{"strands", "/strands", "The four strands of government activity, with counts; /strands/{slug} for one"},
-	{"disadvantages", "/disadvantages", "The disadvantage-focus values, with counts; /disadvantages/{slug} for one"},
-	{"vocabularies", "/vocabularies", "Every filterable and facetable field of studies and interventions: type, operators, values with labels"},
-	{"glossary", "/glossary", "Plain-language labels and descriptions of the closed vocabularies"},
-	{"evidence-map", "/evidence-map", "The evidence-gap map: two dimensions of studies crossed, gaps flagged"},
-	{"stats", "/stats", "Coverage: counts per tag, completeness of DOI, sample size and effect size"},
-	{"autocomplete", "/autocomplete", "Suggestions for search boxes (q=)"},
-	{"dataset", "/dataset", "The whole evidence base in the dataset format, named after its version"},
-	{"audit", "/audit", "The audit log of every change (admins only)"},
-}
-
 // index godoc
 //
 //	@Summary		The API's index
@@ -64,11 +48,11 @@ func (s *Server) index(c *gin.Context) {
 		return
 	}
 	base := httpio.BaseURL(c.Request)
-	out := Index{Data: make([]Resource, len(resources)), Meta: s.versionMeta(c), Links: IndexLinks{
-		Self: base + "/api/v1", OpenAPI: base + "/openapi.yaml", Docs: base + "/docs", Problems: base + "/problems",
+	out := Index{Data: make([]Resource, len(s.listed)), Meta: s.versionMeta(c), Links: IndexLinks{
+		Self: base + httpio.APIRoot, OpenAPI: base + "/openapi.yaml", Docs: base + "/docs", Problems: base + httpio.ProblemsPath,
 	}}
-	for i, r := range resources {
-		out.Data[i] = Resource{Name: r.name, Href: base + "/api/v1" + r.path, Description: r.description}
+	for i, r := range s.listed {
+		out.Data[i] = Resource{Name: r.Name, Href: base + r.Href, Description: r.Description}
 	}
 	httpio.WriteJSON(c, http.StatusOK, out)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
@@ -66,7 +67,7 @@ func (s *Server) evidenceMap(c *gin.Context) {
 	rows, cols = orDefault(rows, "theme"), orDefault(cols, "strand")
 	filter, q := p.Str("filter"), p.Str("q")
 	m, err := s.snapshot(c).CrossTab(rows, cols, filter, q)
-	queryDone(c)
+	edge.QueryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -154,7 +155,7 @@ func (s *Server) stats(c *gin.Context) {
 		return
 	}
 	st := s.snapshot(c).Coverage()
-	queryDone(c)
+	edge.QueryDone(c)
 	out := Stats{Studies: st.Studies, Interventions: st.Interventions, Counts: st.Counts, Meta: s.versionMeta(c)}
 	for _, x := range st.Completeness {
 		out.Completeness = append(out.Completeness, Completeness{Field: x.Field, Count: x.Count, Share: x.Share})
@@ -223,7 +224,7 @@ func (s *Server) autocomplete(c *gin.Context) {
 		return
 	}
 	found, err := s.snapshot(c).Autocomplete(p.Str("q"), limit)
-	queryDone(c)
+	edge.QueryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -241,11 +242,5 @@ func (s *Server) autocomplete(c *gin.Context) {
 }
 
 func suggestionLink(f catalog.Completion) string {
-	switch f.Kind {
-	case "theme":
-		return "/api/v1/themes/" + f.ID
-	case "intervention":
-		return "/api/v1/interventions/" + f.ID
-	}
-	return "/api/v1/studies/" + f.ID
+	return httpio.APIPath("/" + f.Collection + "/" + url.PathEscape(f.ID))
 }

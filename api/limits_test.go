@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 )
 
 // Every bound on a request's cost is refused with a problem naming the parameter and the
@@ -31,7 +31,7 @@ func TestLimitsAreNamedProblems(t *testing.T) {
 		{"q=" + strings.Repeat("word+", 33), 400, "q", "at most 32"},
 		{"q=" + strings.Repeat("x", 1001), 400, "q", "at most 1000"},
 		{"sort=year,title,author,id,sample_size", 400, "sort", "at most 4"},
-		{"q=" + strings.Repeat("x", api.MaxURLBytes), 414, "url", "8192"},
+		{"q=" + strings.Repeat("x", edge.MaxURLBytes), 414, "url", "8192"},
 	} {
 		rec := apitest.Get(t, srv, "/api/v1/studies?"+tc.query)
 		p := apitest.WantProblem(t, rec, tc.status, tc.field)
@@ -48,11 +48,7 @@ func TestLimitsAreNamedProblems(t *testing.T) {
 
 // Query work past the deadline is a 503 problem, with Retry-After.
 func TestQueryDeadlineIs503(t *testing.T) {
-	spec, _ := apitest.Contract(t)
-	srv, err := api.NewServer(apitest.SharedStore(t), api.Options{Spec: spec, QueryTimeout: time.Nanosecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := apitest.Serve(t, apitest.SharedStore(t), apitest.Setup{Edge: edge.Config{QueryTimeout: time.Nanosecond}})
 	rec := apitest.Get(t, srv, "/api/v1/studies?facets=theme,design&facet_mode=disjunctive&filter=stage:primary")
 	apitest.WantProblem(t, rec, http.StatusServiceUnavailable, "")
 	if rec.Header().Get("Retry-After") == "" {

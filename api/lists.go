@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
@@ -35,11 +36,11 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 		s.fail(c, err)
 		return
 	}
-	ctx, cancel := s.queryContext(c)
+	ctx, cancel := edge.QueryContext(c)
 	defer cancel()
 	r.query.Context = ctx
 	page, err := query(r.query)
-	queryDone(c)
+	edge.QueryDone(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -56,7 +57,9 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 		}
 	}
 	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.snapshot(c).Version())
-	writeList(c, s.records.forSnapshot(s.snapshot(c), s.store.Catalog()), r, items, meta, links, page.Facets)
+	if err := writeList(c, s.records.forSnapshot(s.snapshot(c), s.store.Catalog()), r, items, meta, links, page.Facets); err != nil {
+		s.fail(c, err)
+	}
 }
 
 // listRequest is a parsed list request.
@@ -83,6 +86,11 @@ func parseList(c *gin.Context, itemType reflect.Type, relations []string, extra 
 	}
 	if r.query.FacetMode, err = p.Choice("facet_mode"); err != nil {
 		return r, err
+	}
+	// checked here, not only where facets are counted: a mode without facets= is still a
+	// value the spec does not allow
+	if mode := r.query.FacetMode; mode != "" && mode != catalog.FacetsFiltered && mode != catalog.FacetsDisjunctive {
+		return r, models.Invalid("facet_mode", fmt.Sprintf("%q is not a facet mode", mode), catalog.FacetsFiltered, catalog.FacetsDisjunctive)
 	}
 	if p.Has("cursor") && r.query.Cursor == "" {
 		return r, models.Invalid("cursor", "must not be empty; start with cursor=*")
@@ -204,23 +212,20 @@ func pagedRequest(paging catalog.Paging) listRequest {
 
 // writeList answers a list, keeping only the requested fields of each item when asked
 // (sparse fieldsets). The body is assembled from each record's memoized encoding, since
-// encoding long summaries anew is most of what a list page costs.
-func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) {
+// encoding long summaries anew is most of what a list page costs. It writes nothing when
+// it fails.
+func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) error {
 	encoded := make([][]byte, len(data))
 	for i, item := range data {
 		b, err := encodeItem(cache, item)
 		if err != nil {
-			c.Error(err)
-			c.AbortWithStatus(http.StatusInternalServerError)
-			return
+			return err
 		}
 		encoded[i] = b
 	}
 	if len(r.fields) > 0 {
 		if err := keepFields(encoded, r.fields); err != nil {
-			c.Error(err)
-			c.AbortWithStatus(http.StatusInternalServerError)
-			return
+			return err
 		}
 	}
 	size := 1024
@@ -246,15 +251,14 @@ func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data
 		}
 		b, err := httpio.Marshal(part.value)
 		if err != nil {
-			c.Error(err)
-			c.AbortWithStatus(http.StatusInternalServerError)
-			return
+			return err
 		}
 		buf.WriteString(`,"` + part.name + `":`)
 		buf.Write(b)
 	}
 	buf.WriteString("}\n")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+	return nil
 }
 
 // keepFields reduces each encoded item to the named fields (in the encoder's key order).

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 )
 
 // scrape reads /metrics (which is not part of the JSON API, so not checked against
@@ -49,7 +49,7 @@ func scrape(t *testing.T, srv http.Handler, addr string) map[string]float64 {
 // /metrics counts and times each request by route template and status, counts rate-limit
 // refusals, and shows the snapshot being served.
 func TestMetrics(t *testing.T) {
-	srv := limitedServer(t, api.RateLimit{Rate: 0.001, Burst: 3})
+	srv := limitedServer(t, edge.RateLimit{Rate: 0.001, Burst: 3})
 	st := apitest.SharedStore(t)
 	for range 2 {
 		if rec := apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.1")); rec.Code != http.StatusOK {
@@ -60,7 +60,8 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("unknown path = %d", rec.Code)
 	}
 	apitest.WantProblem(t, apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.1")), http.StatusTooManyRequests, "")
-	post := httptest.NewRequest(http.MethodPost, "/healthz", nil)
+	post := from("/healthz", "192.0.2.9") // a client with budget left: a 405 is charged as a request
+	post.Method = http.MethodPost
 	if rec := apitest.Do(t, srv, post); rec.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("POST /healthz = %d", rec.Code)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
@@ -32,7 +31,7 @@ var pagedLists = []string{
 
 // pagingServer is a writable server whose histories and audit log have a few entries,
 // with an admin's token, which the audit log needs.
-func pagingServer(tb testing.TB) (*api.Server, string) {
+func pagingServer(tb testing.TB) (http.Handler, string) {
 	tb.Helper()
 	srv, st := apitest.NewWritableServer(tb)
 	admin := apitest.Token(tb, st, "adam", models.RoleAdmin)

@@ -8,19 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
-	"github.com/evidence-kb/parental-engagement/web"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 )
 
-func limitedServer(t *testing.T, rl api.RateLimit) *api.Server {
+func limitedServer(t *testing.T, rl edge.RateLimit) http.Handler {
 	t.Helper()
-	spec, _ := apitest.Contract(t)
-	srv, err := api.NewServer(apitest.SharedStore(t), api.Options{Spec: spec, RateLimit: rl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	return apitest.Serve(t, apitest.SharedStore(t), apitest.Setup{Edge: edge.Config{RateLimit: rl}})
 }
 
 func from(target, addr string, headers ...string) *http.Request {
@@ -35,7 +29,7 @@ func from(target, addr string, headers ...string) *http.Request {
 // A burst past the limit gets 429 problems with Retry-After and RateLimit headers; another
 // client is unaffected; health probes are never limited.
 func TestRateLimitBurst(t *testing.T) {
-	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 5})
+	srv := limitedServer(t, edge.RateLimit{Rate: 1, Burst: 5})
 	for i := range 5 {
 		rec := apitest.Do(t, srv, from("/api/v1/studies/lindsay-2008", "192.0.2.1"))
 		if rec.Code != http.StatusOK {
@@ -66,7 +60,7 @@ func TestRateLimitBurst(t *testing.T) {
 
 // An export costs more than a detail: it spends the whole of a small budget at once.
 func TestRateLimitWeightsCost(t *testing.T) {
-	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 20})
+	srv := limitedServer(t, edge.RateLimit{Rate: 1, Burst: 20})
 	rec := apitest.Do(t, srv, from("/api/v1/studies?format=csv&filter=id:lindsay-2008", "192.0.2.3"))
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("RateLimit"), `"default";r=0;`) {
 		t.Fatalf("export = %d, RateLimit %q; want 200 spending all 20", rec.Code, rec.Header().Get("RateLimit"))
@@ -76,11 +70,11 @@ func TestRateLimitWeightsCost(t *testing.T) {
 
 // Forwarded headers name the client only when they come from a trusted proxy.
 func TestRateLimitClientIdentity(t *testing.T) {
-	proxies, err := api.ParseTrustedProxies("10.0.0.0/8, 192.0.2.9")
+	proxies, err := edge.ParseTrustedProxies("10.0.0.0/8, 192.0.2.9")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := limitedServer(t, api.RateLimit{Rate: 1, Burst: 1, TrustedProxies: proxies})
+	srv := limitedServer(t, edge.RateLimit{Rate: 1, Burst: 1, TrustedProxies: proxies})
 	get := func(addr string, headers ...string) int {
 		return apitest.Do(t, srv, from("/api/v1/themes", addr, headers...)).Code
 	}
@@ -98,7 +92,7 @@ func TestRateLimitClientIdentity(t *testing.T) {
 	if get("203.0.113.5", "X-Forwarded-For", "198.51.100.77") != 200 || get("203.0.113.5", "X-Forwarded-For", "198.51.100.78") != 429 {
 		t.Error("X-Forwarded-For from an untrusted client changed its identity")
 	}
-	if _, err := api.ParseTrustedProxies("10.0.0.0/8,nonsense"); err == nil {
+	if _, err := edge.ParseTrustedProxies("10.0.0.0/8,nonsense"); err == nil {
 		t.Error("a bad -trusted-proxies entry is accepted")
 	}
 	_ = netip.Prefix{}
@@ -107,12 +101,7 @@ func TestRateLimitClientIdentity(t *testing.T) {
 // A reader of the web pages who is refused gets a page saying when to come back, not a
 // problem document; programs under /api/ still get the problem.
 func TestRefusedPagesArePages(t *testing.T) {
-	spec, _ := apitest.Contract(t)
-	st := apitest.SharedStore(t)
-	srv, err := api.NewServer(st, api.Options{Spec: spec, RateLimit: api.RateLimit{Rate: 1, Burst: 1}, Site: web.New(st, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := apitest.Serve(t, apitest.SharedStore(t), apitest.Setup{Edge: edge.Config{RateLimit: edge.RateLimit{Rate: 1, Burst: 1}}, Site: true})
 	for _, c := range []struct{ target, addr, contentType, says string }{
 		{"/studies?q=homework", "192.0.2.40", "text/html", "Too many requests from your network"},
 		{"/api/v1/studies?q=homework", "192.0.2.41", "application/problem+json", "too many requests from this client"},

@@ -28,10 +28,10 @@ const scaleStudies = 100_000
 
 var (
 	scaleOnce sync.Once
-	scaleSrv  *api.Server
+	scaleSrv  http.Handler
 )
 
-func scaleServer(tb testing.TB) *api.Server {
+func scaleServer(tb testing.TB) http.Handler {
 	tb.Helper()
 	if os.Getenv("KB_SCALE_TEST") == "" {
 		tb.Skip("set KB_SCALE_TEST=1 to run the checks at 100,000 studies")
@@ -53,10 +53,7 @@ func scaleServer(tb testing.TB) *api.Server {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		spec, _ := apitest.Contract(tb)
-		if scaleSrv, err = api.NewServer(st, api.Options{Spec: spec}); err != nil {
-			tb.Fatal(err)
-		}
+		scaleSrv = apitest.Serve(tb, st, apitest.Setup{})
 	})
 	return scaleSrv
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -23,13 +25,49 @@ import (
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"
 //	@Router			/api/v1/themes [get]
 func (s *Server) listThemes(c *gin.Context) {
-	cat := s.snapshot(c)
-	vocabList(s, c, cat.Vocabulary().Themes, func(t models.Theme) ThemeItem { return themeItem(cat, t) },
-		func(data []ThemeItem, meta ListMeta, links Links) any { return ThemeList{data, meta, links} })
+	themeKind.list(s, c)
 }
 
-// vocabList answers a page of a vocabulary, each value with its counts.
-func vocabList[V, I any](s *Server, c *gin.Context, values []V, item func(V) I, list func([]I, ListMeta, Links) any) {
+// vocabularyKind is a vocabulary as the API serves it: the catalogue's kind, and the
+// documents that carry its values, each with how many records it tags.
+type vocabularyKind[V, I any] struct {
+	*catalog.VocabularyKind[V]
+	itemOf   func(v V, studies, interventions int) I
+	listOf   func(data []I, meta ListMeta, links Links) any
+	detailOf func(item I, meta VersionMeta) any
+}
+
+var (
+	themeKind = &vocabularyKind[models.Theme, ThemeItem]{
+		VocabularyKind: catalog.ThemeKind,
+		itemOf: func(t models.Theme, studies, ivs int) ThemeItem {
+			return ThemeItem{Theme: t, StudyCount: studies, InterventionCount: ivs}
+		},
+		listOf:   func(data []ThemeItem, meta ListMeta, links Links) any { return ThemeList{data, meta, links} },
+		detailOf: func(item ThemeItem, meta VersionMeta) any { return ThemeDetail{Data: item, Meta: meta} },
+	}
+	strandKind = &vocabularyKind[models.Strand, StrandItem]{
+		VocabularyKind: catalog.StrandKind,
+		itemOf: func(t models.Strand, studies, ivs int) StrandItem {
+			return StrandItem{Strand: t, StudyCount: studies, InterventionCount: ivs}
+		},
+		listOf:   func(data []StrandItem, meta ListMeta, links Links) any { return StrandList{data, meta, links} },
+		detailOf: func(item StrandItem, meta VersionMeta) any { return StrandDetail{Data: item, Meta: meta} },
+	}
+	disadvantageKind = &vocabularyKind[models.DisadvantageFocus, DisadvantageItem]{
+		VocabularyKind: catalog.DisadvantageKind,
+		itemOf: func(t models.DisadvantageFocus, studies, ivs int) DisadvantageItem {
+			return DisadvantageItem{DisadvantageFocus: t, StudyCount: studies, InterventionCount: ivs}
+		},
+		listOf: func(data []DisadvantageItem, meta ListMeta, links Links) any {
+			return DisadvantageList{data, meta, links}
+		},
+		detailOf: func(item DisadvantageItem, meta VersionMeta) any { return DisadvantageDetail{Data: item, Meta: meta} },
+	}
+)
+
+// list answers a page of the vocabulary, each value with its counts.
+func (k *vocabularyKind[V, I]) list(s *Server, c *gin.Context) {
 	p, err := httpio.ParseParams(c.Request.URL.Query(), "page", "per_page")
 	if err != nil {
 		s.fail(c, err)
@@ -40,16 +78,24 @@ func vocabList[V, I any](s *Server, c *gin.Context, values []V, item func(V) I, 
 		s.fail(c, err)
 		return
 	}
+	cat := s.snapshot(c)
+	values := k.Values(cat)
 	items := make([]I, len(values))
 	for i, v := range values {
-		items[i] = item(v)
+		items[i] = k.item(cat, v)
 	}
 	data, meta, links, err := pageOf(s, c, items, paging)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	httpio.WriteJSON(c, 200, list(data, meta, links))
+	httpio.WriteJSON(c, http.StatusOK, k.listOf(data, meta, links))
+}
+
+// item is the value v with how many live records it tags.
+func (k *vocabularyKind[V, I]) item(cat *catalog.Catalog, v V) I {
+	studies, ivs := k.TagUse(cat, k.Slug(v))
+	return k.itemOf(v, studies, ivs)
 }
 
 // getTheme godoc
@@ -67,24 +113,41 @@ func vocabList[V, I any](s *Server, c *gin.Context, values []V, item func(V) I, 
 //	@Header		200		{string}	ETag	"The theme's entity tag, for an admin's change"
 //	@Router		/api/v1/themes/{slug} [get]
 func (s *Server) getTheme(c *gin.Context) {
-	getVocabulary(s, c, models.KindTheme, func(item any) any {
-		return ThemeDetail{Data: themeItem(s.snapshot(c), item.(models.Theme)), Meta: s.versionMeta(c)}
-	})
+	themeKind.get(s, c)
 }
 
-func themeItem(cat *catalog.Catalog, t models.Theme) ThemeItem {
-	studies, ivs := cat.TagUse(models.KindTheme, t.Slug)
-	return ThemeItem{Theme: t, StudyCount: studies, InterventionCount: ivs}
+// get answers one value of the vocabulary, with its ETag.
+func (k *vocabularyKind[V, I]) get(s *Server, c *gin.Context) {
+	if slug, ok := k.pathSlug(s, c); ok {
+		k.answer(s, c, http.StatusOK, slug)
+	}
 }
 
-func strandItem(cat *catalog.Catalog, t models.Strand) StrandItem {
-	studies, ivs := cat.TagUse(models.KindStrand, t.Slug)
-	return StrandItem{Strand: t, StudyCount: studies, InterventionCount: ivs}
+// answer writes the value slug as GET does, with its ETag.
+func (k *vocabularyKind[V, I]) answer(s *Server, c *gin.Context, status int, slug string) {
+	cat := s.snapshot(c)
+	v, etag, ok := k.Item(cat, slug)
+	if !ok {
+		s.fail(c, models.NotFound(k.Name, slug))
+		return
+	}
+	c.Header("ETag", etag)
+	httpio.WriteJSON(c, status, k.detailOf(k.item(cat, v), s.versionMeta(c)))
 }
 
-func disadvantageItem(cat *catalog.Catalog, t models.DisadvantageFocus) DisadvantageItem {
-	studies, ivs := cat.TagUse(models.KindDisadvantage, t.Slug)
-	return DisadvantageItem{DisadvantageFocus: t, StudyCount: studies, InterventionCount: ivs}
+// pathSlug reads the route's slug, refusing any query parameter and a malformed slug;
+// false when it has answered.
+func (k *vocabularyKind[V, I]) pathSlug(s *Server, c *gin.Context) (string, bool) {
+	slug := c.Param("slug")
+	if err := noParams(c); err != nil {
+		s.fail(c, err)
+		return "", false
+	}
+	if err := httpio.ValidSlug(k.Name, slug); err != nil {
+		s.fail(c, err)
+		return "", false
+	}
+	return slug, true
 }
 
 // listStrands godoc
@@ -102,9 +165,7 @@ func disadvantageItem(cat *catalog.Catalog, t models.DisadvantageFocus) Disadvan
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"
 //	@Router			/api/v1/strands [get]
 func (s *Server) listStrands(c *gin.Context) {
-	cat := s.snapshot(c)
-	vocabList(s, c, cat.Strands(), func(t models.Strand) StrandItem { return strandItem(cat, t) },
-		func(data []StrandItem, meta ListMeta, links Links) any { return StrandList{data, meta, links} })
+	strandKind.list(s, c)
 }
 
 // listDisadvantages godoc
@@ -122,11 +183,7 @@ func (s *Server) listStrands(c *gin.Context) {
 //	@Header			200			{string}	Link	"RFC 8288 links: first, prev, next, last"
 //	@Router			/api/v1/disadvantages [get]
 func (s *Server) listDisadvantages(c *gin.Context) {
-	cat := s.snapshot(c)
-	vocabList(s, c, cat.Disadvantages(), func(t models.DisadvantageFocus) DisadvantageItem { return disadvantageItem(cat, t) },
-		func(data []DisadvantageItem, meta ListMeta, links Links) any {
-			return DisadvantageList{data, meta, links}
-		})
+	disadvantageKind.list(s, c)
 }
 
 // getGlossary godoc

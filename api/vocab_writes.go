@@ -38,9 +38,7 @@ type DisadvantageDetail struct {
 //	@Header			200		{string}	ETag	"The strand's entity tag"
 //	@Router			/api/v1/strands/{slug} [get]
 func (s *Server) getStrand(c *gin.Context) {
-	getVocabulary(s, c, models.KindStrand, func(item any) any {
-		return StrandDetail{Data: strandItem(s.snapshot(c), item.(models.Strand)), Meta: s.versionMeta(c)}
-	})
+	strandKind.get(s, c)
 }
 
 // getDisadvantage godoc
@@ -58,30 +56,14 @@ func (s *Server) getStrand(c *gin.Context) {
 //	@Header			200		{string}	ETag	"The value's entity tag"
 //	@Router			/api/v1/disadvantages/{slug} [get]
 func (s *Server) getDisadvantage(c *gin.Context) {
-	getVocabulary(s, c, models.KindDisadvantage, func(item any) any {
-		return DisadvantageDetail{Data: disadvantageItem(s.snapshot(c), item.(models.DisadvantageFocus)), Meta: s.versionMeta(c)}
-	})
-}
-
-func getVocabulary(s *Server, c *gin.Context, kind string, detail func(item any) any) {
-	slug, ok := vocabularySlug(s, c, kind)
-	if !ok {
-		return
-	}
-	item, etag, ok := s.snapshot(c).VocabularyItem(kind, slug)
-	if !ok {
-		s.fail(c, models.NotFound(kind, slug))
-		return
-	}
-	c.Header("ETag", etag)
-	httpio.WriteJSON(c, http.StatusOK, detail(item))
+	disadvantageKind.get(s, c)
 }
 
 // putTheme godoc
 //
 //	@Summary		Add or replace a theme
 //	@ID				putTheme
-//	@Description	Adds the theme, or replaces it (then `If-Match` must carry its current ETag, from GET). Admins only. Labels change across the API and pages at once.
+//	@Description	Adds the theme (201, with its URL in `Location`), or replaces it (200; then `If-Match` must carry its current ETag, from GET). Admins only. Labels change across the API and pages at once.
 //	@Tags			curation
 //	@Accept			json
 //	@Produce		json
@@ -90,7 +72,8 @@ func getVocabulary(s *Server, c *gin.Context, kind string, detail func(item any)
 //	@Param			slug		path		string			true	"Theme slug"	example(engaging-with-fathers)
 //	@Param			If-Match	header		string			false	"The theme's current ETag; required to replace"	example("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
 //	@Param			theme		body		models.Theme	true	"The theme"
-//	@Success		200			{object}	ThemeDetail
+//	@Success		200			{object}	ThemeDetail	"The theme replaced"
+//	@Success		201			{object}	ThemeDetail	"The theme added"
 //	@Failure		400			{object}	Problem	"Malformed slug, or the body is not a JSON object"
 //	@Failure		401			{object}	Problem	"No valid token"
 //	@Failure		403			{object}	Problem	"The token is not an admin's"
@@ -98,17 +81,19 @@ func getVocabulary(s *Server, c *gin.Context, kind string, detail func(item any)
 //	@Failure		415			{object}	Problem	"The body is not application/json"
 //	@Failure		422			{object}	Problem	"The theme does not validate"
 //	@Failure		428			{object}	Problem	"If-Match is missing for an existing theme"
-//	@Header			200			{string}	ETag	"The theme's new entity tag"
+//	@Header			200			{string}	ETag		"The theme's new entity tag"
+//	@Header			201			{string}	ETag		"The theme's entity tag, for If-Match"
+//	@Header			201			{string}	Location	"The theme's URL"
 //	@Router			/api/v1/themes/{slug} [put]
 func (s *Server) putTheme(c *gin.Context) {
-	putVocabulary(s, c, models.KindTheme, func(t models.Theme) string { return t.Slug }, s.getTheme)
+	themeKind.put(s, c)
 }
 
 // putStrand godoc
 //
 //	@Summary		Add or replace a strand
 //	@ID				putStrand
-//	@Description	Adds the strand, or replaces it (`If-Match` as for themes). Admins only.
+//	@Description	Adds the strand (201, with its URL in `Location`), or replaces it (200; `If-Match` as for themes). Admins only.
 //	@Tags			curation
 //	@Accept			json
 //	@Produce		json
@@ -117,7 +102,8 @@ func (s *Server) putTheme(c *gin.Context) {
 //	@Param			slug		path		string			true	"Strand slug"	example(information-for-parents)
 //	@Param			If-Match	header		string			false	"The strand's current ETag; required to replace"	example("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
 //	@Param			strand		body		models.Strand	true	"The strand"
-//	@Success		200			{object}	StrandDetail
+//	@Success		200			{object}	StrandDetail	"The strand replaced"
+//	@Success		201			{object}	StrandDetail	"The strand added"
 //	@Failure		400			{object}	Problem	"Malformed slug, or the body is not a JSON object"
 //	@Failure		401			{object}	Problem	"No valid token"
 //	@Failure		403			{object}	Problem	"The token is not an admin's"
@@ -125,17 +111,19 @@ func (s *Server) putTheme(c *gin.Context) {
 //	@Failure		415			{object}	Problem	"The body is not application/json"
 //	@Failure		422			{object}	Problem	"The strand does not validate"
 //	@Failure		428			{object}	Problem	"If-Match is missing for an existing strand"
-//	@Header			200			{string}	ETag	"The strand's new entity tag"
+//	@Header			200			{string}	ETag		"The strand's new entity tag"
+//	@Header			201			{string}	ETag		"The strand's entity tag, for If-Match"
+//	@Header			201			{string}	Location	"The strand's URL"
 //	@Router			/api/v1/strands/{slug} [put]
 func (s *Server) putStrand(c *gin.Context) {
-	putVocabulary(s, c, models.KindStrand, func(t models.Strand) string { return t.Slug }, s.getStrand)
+	strandKind.put(s, c)
 }
 
 // putDisadvantage godoc
 //
 //	@Summary		Add or replace a disadvantage-focus value
 //	@ID				putDisadvantage
-//	@Description	Adds the value, or replaces it (`If-Match` as for themes). Admins only.
+//	@Description	Adds the value (201, with its URL in `Location`), or replaces it (200; `If-Match` as for themes). Admins only.
 //	@Tags			curation
 //	@Accept			json
 //	@Produce		json
@@ -144,7 +132,8 @@ func (s *Server) putStrand(c *gin.Context) {
 //	@Param			slug			path		string						true	"Disadvantage-focus slug"	example(low-income)
 //	@Param			If-Match		header		string						false	"The value's current ETag; required to replace"	example("0a1b2c3d4e5f60718293a4b5c6d7e8f9")
 //	@Param			disadvantage	body		models.DisadvantageFocus	true	"The value"
-//	@Success		200				{object}	DisadvantageDetail
+//	@Success		200				{object}	DisadvantageDetail	"The value replaced"
+//	@Success		201				{object}	DisadvantageDetail	"The value added"
 //	@Failure		400				{object}	Problem	"Malformed slug, or the body is not a JSON object"
 //	@Failure		401				{object}	Problem	"No valid token"
 //	@Failure		403				{object}	Problem	"The token is not an admin's"
@@ -152,15 +141,18 @@ func (s *Server) putStrand(c *gin.Context) {
 //	@Failure		415				{object}	Problem	"The body is not application/json"
 //	@Failure		422				{object}	Problem	"The value does not validate"
 //	@Failure		428				{object}	Problem	"If-Match is missing for an existing value"
-//	@Header			200				{string}	ETag	"The value's new entity tag"
+//	@Header			200				{string}	ETag		"The value's new entity tag"
+//	@Header			201				{string}	ETag		"The value's entity tag, for If-Match"
+//	@Header			201				{string}	Location	"The value's URL"
 //	@Router			/api/v1/disadvantages/{slug} [put]
 func (s *Server) putDisadvantage(c *gin.Context) {
-	putVocabulary(s, c, models.KindDisadvantage, func(t models.DisadvantageFocus) string { return t.Slug }, s.getDisadvantage)
+	disadvantageKind.put(s, c)
 }
 
-// putVocabulary answers a put of one vocabulary value; answer writes the value as GET does.
-func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T) string, answer gin.HandlerFunc) {
-	slug, ok := vocabularySlug(s, c, kind)
+// put answers a put of one value: 201 with its Location when it creates the value, 200
+// when it replaces it.
+func (k *vocabularyKind[V, I]) put(s *Server, c *gin.Context) {
+	slug, ok := k.pathSlug(s, c)
 	if !ok {
 		return
 	}
@@ -168,27 +160,34 @@ func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T)
 	if !ok {
 		return
 	}
-	var item T
+	var item V
 	problems, err := httpio.DecodeRecord(body, &item)
 	if err != nil {
 		s.fail(c, models.Invalid("body", err.Error()))
 		return
 	}
-	if got := slugOf(item); got != slug {
+	if got := k.Slug(item); got != slug {
 		problems = append(problems, models.FieldError{Field: "slug", Reason: fmt.Sprintf("is %q, not the path's %q", got, slug)})
 	}
 	if len(problems) > 0 {
-		s.fail(c, &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", kind), Fields: problems})
+		s.fail(c, &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", k.Name), Fields: problems})
 		return
 	}
-	cat, err := s.store.WriteVocabulary(c.Request.Context(), store.VocabularyWrite{Actor: actor(c), Kind: kind, Slug: slug,
+	// the store says whether the put created the value or replaced it, as the write's
+	// transaction found it: another admin's write at the same time cannot confuse the two
+	written, err := s.store.WriteVocabulary(c.Request.Context(), store.VocabularyWrite{Actor: actor(c), Kind: k.Name, Slug: slug,
 		Item: item, IfMatch: ifMatchTags(c)})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	httpio.Pin(c, cat)
-	answer(c)
+	httpio.Pin(c, written.Catalog)
+	status := http.StatusOK
+	if written.Op == models.OpCreate {
+		status = http.StatusCreated
+		c.Header("Location", "/api/v1/"+k.Collection+"/"+slug)
+	}
+	k.answer(s, c, status, slug)
 }
 
 // deleteTheme godoc
@@ -210,7 +209,7 @@ func putVocabulary[T any](s *Server, c *gin.Context, kind string, slugOf func(T)
 //	@Failure		412	{object}	Problem	"The theme changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
 //	@Router			/api/v1/themes/{slug} [delete]
-func (s *Server) deleteTheme(c *gin.Context) { deleteVocabulary(s, c, models.KindTheme) }
+func (s *Server) deleteTheme(c *gin.Context) { themeKind.remove(s, c) }
 
 // deleteStrand godoc
 //
@@ -231,7 +230,7 @@ func (s *Server) deleteTheme(c *gin.Context) { deleteVocabulary(s, c, models.Kin
 //	@Failure		412	{object}	Problem	"The strand changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
 //	@Router			/api/v1/strands/{slug} [delete]
-func (s *Server) deleteStrand(c *gin.Context) { deleteVocabulary(s, c, models.KindStrand) }
+func (s *Server) deleteStrand(c *gin.Context) { strandKind.remove(s, c) }
 
 // deleteDisadvantage godoc
 //
@@ -252,10 +251,11 @@ func (s *Server) deleteStrand(c *gin.Context) { deleteVocabulary(s, c, models.Ki
 //	@Failure		412	{object}	Problem	"The value changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
 //	@Router			/api/v1/disadvantages/{slug} [delete]
-func (s *Server) deleteDisadvantage(c *gin.Context) { deleteVocabulary(s, c, models.KindDisadvantage) }
+func (s *Server) deleteDisadvantage(c *gin.Context) { disadvantageKind.remove(s, c) }
 
-func deleteVocabulary(s *Server, c *gin.Context, kind string) {
-	slug, ok := vocabularySlug(s, c, kind)
+// remove answers a delete of one value.
+func (k *vocabularyKind[V, I]) remove(s *Server, c *gin.Context) {
+	slug, ok := k.pathSlug(s, c)
 	if !ok {
 		return
 	}
@@ -263,25 +263,10 @@ func deleteVocabulary(s *Server, c *gin.Context, kind string) {
 	if !ok {
 		return
 	}
-	if _, err := s.store.WriteVocabulary(c.Request.Context(), store.VocabularyWrite{Actor: actor(c), Kind: kind, Slug: slug,
+	if _, err := s.store.WriteVocabulary(c.Request.Context(), store.VocabularyWrite{Actor: actor(c), Kind: k.Name, Slug: slug,
 		Delete: true, IfMatch: tags}); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
-}
-
-// vocabularySlug reads a vocabulary route's slug, refusing any query parameter and a
-// malformed slug; false when it has answered.
-func vocabularySlug(s *Server, c *gin.Context, kind string) (string, bool) {
-	slug := c.Param("slug")
-	if err := noParams(c); err != nil {
-		s.fail(c, err)
-		return "", false
-	}
-	if err := httpio.ValidSlug(kind, slug); err != nil {
-		s.fail(c, err)
-		return "", false
-	}
-	return slug, true
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -112,7 +113,7 @@ func sampleOf(f api.VocabularyField) string {
 	return f.Values[0].Value
 }
 
-func firstID(t *testing.T, srv *api.Server, collection string) string {
+func firstID(t *testing.T, srv http.Handler, collection string) string {
 	list := apitest.Decode[struct {
 		Data []struct{ ID string }
 	}](t, apitest.Get(t, srv, "/api/v1/"+collection+"?per_page=1&fields=id"))

@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
@@ -49,7 +49,7 @@ const (
 //	@Header			201				{string}	ETag			"The study's entity tag, for If-Match"
 //	@Router			/api/v1/studies [post]
 func (s *Server) createStudy(c *gin.Context) {
-	writeRecord(s, c, models.KindStudy, models.OpCreate, nil)
+	studyKind.write(s, c, models.OpCreate, nil)
 }
 
 // replaceStudy godoc
@@ -78,7 +78,7 @@ func (s *Server) createStudy(c *gin.Context) {
 //	@Header			200			{string}	ETag			"The study's new entity tag"
 //	@Router			/api/v1/studies/{id} [put]
 func (s *Server) replaceStudy(c *gin.Context) {
-	writeRecord(s, c, models.KindStudy, models.OpUpdate, nil)
+	studyKind.write(s, c, models.OpUpdate, nil)
 }
 
 // patchStudy godoc
@@ -107,7 +107,7 @@ func (s *Server) replaceStudy(c *gin.Context) {
 //	@Header			200			{string}	ETag			"The study's new entity tag"
 //	@Router			/api/v1/studies/{id} [patch]
 func (s *Server) patchStudy(c *gin.Context) {
-	writeRecord(s, c, models.KindStudy, models.OpUpdate, mergePatchOf)
+	studyKind.write(s, c, models.OpUpdate, mergePatchOf)
 }
 
 // deleteStudy godoc
@@ -131,7 +131,7 @@ func (s *Server) patchStudy(c *gin.Context) {
 //	@Failure		428	{object}	Problem	"If-Match is missing"
 //	@Router			/api/v1/studies/{id} [delete]
 func (s *Server) deleteStudy(c *gin.Context) {
-	deleteRecord(s, c, models.KindStudy)
+	studyKind.remove(s, c)
 }
 
 // createIntervention godoc
@@ -158,7 +158,7 @@ func (s *Server) deleteStudy(c *gin.Context) {
 //	@Header			201				{string}	ETag				"The intervention's entity tag, for If-Match"
 //	@Router			/api/v1/interventions [post]
 func (s *Server) createIntervention(c *gin.Context) {
-	writeRecord(s, c, models.KindIntervention, models.OpCreate, nil)
+	interventionKind.write(s, c, models.OpCreate, nil)
 }
 
 // replaceIntervention godoc
@@ -187,7 +187,7 @@ func (s *Server) createIntervention(c *gin.Context) {
 //	@Header			200				{string}	ETag				"The intervention's new entity tag"
 //	@Router			/api/v1/interventions/{id} [put]
 func (s *Server) replaceIntervention(c *gin.Context) {
-	writeRecord(s, c, models.KindIntervention, models.OpUpdate, nil)
+	interventionKind.write(s, c, models.OpUpdate, nil)
 }
 
 // patchIntervention godoc
@@ -216,7 +216,7 @@ func (s *Server) replaceIntervention(c *gin.Context) {
 //	@Header			200			{string}	ETag				"The intervention's new entity tag"
 //	@Router			/api/v1/interventions/{id} [patch]
 func (s *Server) patchIntervention(c *gin.Context) {
-	writeRecord(s, c, models.KindIntervention, models.OpUpdate, mergePatchOf)
+	interventionKind.write(s, c, models.OpUpdate, mergePatchOf)
 }
 
 // deleteIntervention godoc
@@ -240,19 +240,44 @@ func (s *Server) patchIntervention(c *gin.Context) {
 //	@Failure		428	{object}	Problem	"If-Match is missing"
 //	@Router			/api/v1/interventions/{id} [delete]
 func (s *Server) deleteIntervention(c *gin.Context) {
-	deleteRecord(s, c, models.KindIntervention)
+	interventionKind.remove(s, c)
 }
 
-// bodyOf turns a write's body into the record's JSON: as sent for POST and PUT, or the
-// current record patched for PATCH.
-type bodyOf func(s *Server, c *gin.Context, kind, id string, body []byte) ([]byte, error)
+// recordKind is a record kind as the API serves it: the store's kind, which reads and
+// writes it, and the detail document that answers for one record.
+type recordKind[T any, D catalog.Detail[T]] struct {
+	*store.WriteKind[T, D]
+	detailOf func(s *Server, c *gin.Context, cat *catalog.Catalog, d D) any
+}
+
+var (
+	studyKind = &recordKind[models.Study, *catalog.StudyRecord]{
+		WriteKind: store.StudyWrites,
+		detailOf: func(s *Server, c *gin.Context, _ *catalog.Catalog, d *catalog.StudyRecord) any {
+			return StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta(c)}
+		},
+	}
+	interventionKind = &recordKind[models.Intervention, *catalog.InterventionRecord]{
+		WriteKind: store.InterventionWrites,
+		detailOf: func(s *Server, c *gin.Context, cat *catalog.Catalog, d *catalog.InterventionRecord) any {
+			return InterventionDetail{Data: InterventionWithSummary{Intervention: d.Intervention, StudyCount: len(d.Studies),
+				EvidenceSummary: cat.EvidenceSummary(&d.Intervention)},
+				Related: interventionRelated(d), Meta: s.versionMeta(c)}
+		},
+	}
+)
+
+// recordKinds are the record kinds by name, for the read handlers, which name theirs.
+var recordKinds = map[string]interface {
+	answer(s *Server, c *gin.Context, status int, id string)
+}{studyKind.Name: studyKind, interventionKind.Name: interventionKind}
+
+// bodyOf turns a write's body into the record's JSON, given the record as it is now: nil
+// for POST and PUT, whose body is the record, mergePatchOf for PATCH.
+type bodyOf func(current, body []byte) ([]byte, error)
 
 // mergePatchOf applies the body, a merge patch, to the record as it is now.
-func mergePatchOf(s *Server, c *gin.Context, kind, id string, body []byte) ([]byte, error) {
-	current, err := currentDocument(s.snapshot(c), kind, id)
-	if err != nil {
-		return nil, err
-	}
+func mergePatchOf(current, body []byte) ([]byte, error) {
 	patched, err := httpio.MergePatch(current, body)
 	if err != nil {
 		return nil, models.Invalid("body", "is not JSON")
@@ -260,31 +285,25 @@ func mergePatchOf(s *Server, c *gin.Context, kind, id string, body []byte) ([]by
 	return patched, nil
 }
 
-func currentDocument(cat *catalog.Catalog, kind, id string) ([]byte, error) {
-	if kind == models.KindStudy {
-		r, err := cat.Study(id)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(r.Study)
-	}
-	r, err := cat.Intervention(id)
+// document is the record id as it is now, in JSON.
+func (k *recordKind[T, D]) document(cat *catalog.Catalog, id string) ([]byte, error) {
+	d, err := k.Detail(cat, id)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(r.Intervention)
+	return json.Marshal(d.Record())
 }
 
-// writeRecord answers a create, replace or patch of one record.
-func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
+// write answers a create, replace or patch of one record.
+func (k *recordKind[T, D]) write(s *Server, c *gin.Context, op string, transform bodyOf) {
 	if _, err := httpio.ParseParams(c.Request.URL.Query()); err != nil {
 		s.fail(c, err)
 		return
 	}
-	w := store.RecordWrite{Actor: actor(c), Kind: kind, Op: op}
+	w := store.RecordWrite{Actor: actor(c), Kind: k.Name, Op: op}
 	if op != models.OpCreate {
 		w.ID = c.Param("id")
-		if err := httpio.ValidID(kind, w.ID); err != nil {
+		if err := httpio.ValidID(k.Name, w.ID); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -302,28 +321,24 @@ func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
 		return
 	}
 	if transform != nil {
-		var err error
-		if body, err = transform(s, c, kind, w.ID, body); err != nil {
+		current, err := k.document(s.snapshot(c), w.ID)
+		if err == nil {
+			body, err = transform(current, body)
+		}
+		if err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
-	var problems []models.FieldError
-	var err error
-	if kind == models.KindStudy {
-		w.Study = &models.Study{}
-		problems, err = httpio.DecodeRecord(body, w.Study)
-		w.Study.Normalize()
-	} else {
-		w.Intervention = &models.Intervention{}
-		problems, err = httpio.DecodeRecord(body, w.Intervention)
-		w.Intervention.Normalize()
-	}
+	record := new(T)
+	problems, err := httpio.DecodeRecord(body, record)
+	k.Normalize(record)
 	if err != nil {
 		s.fail(c, models.Invalid("body", err.Error()))
 		return
 	}
-	bodyID := recordID(w)
+	k.Carry(&w, record)
+	bodyID := k.ID(record)
 	switch {
 	case op == models.OpCreate:
 		w.ID = bodyID
@@ -331,7 +346,7 @@ func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
 		problems = append(problems, models.FieldError{Field: "id", Reason: fmt.Sprintf("is %q, not the path's %q: a record keeps its id", bodyID, w.ID)})
 	}
 	if len(problems) > 0 {
-		s.fail(c, &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", kind), Fields: problems})
+		s.fail(c, &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", k.Name), Fields: problems})
 		return
 	}
 	if op == models.OpCreate {
@@ -339,7 +354,7 @@ func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
 			s.fail(c, models.Invalid("Idempotency-Key", "is longer than 255 characters"))
 			return
 		}
-		sum := sha256.Sum256(append([]byte(kind+"\n"), body...))
+		sum := sha256.Sum256(append([]byte(k.Name+"\n"), body...))
 		w.RequestHash = hex.EncodeToString(sum[:])
 	}
 	written, err := s.store.Write(c.Request.Context(), w)
@@ -351,49 +366,39 @@ func writeRecord(s *Server, c *gin.Context, kind, op string, transform bodyOf) {
 	status := http.StatusOK
 	if op == models.OpCreate {
 		status = http.StatusCreated
-		c.Header("Location", "/api/v1/"+plural(kind)+"/"+w.ID)
+		c.Header("Location", "/api/v1/"+k.Collection+"/"+w.ID)
 		if written.Replayed {
 			c.Header("Idempotent-Replayed", "true")
 		}
 	}
-	s.writeDetail(c, status, kind, w.ID)
+	k.answer(s, c, status, w.ID)
 }
 
 // writeDetail answers with a record's detail document and its strong ETag, the one a
 // write names in If-Match. A GET whose If-None-Match names it is answered 304.
 func (s *Server) writeDetail(c *gin.Context, status int, kind, id string) {
+	recordKinds[kind].answer(s, c, status, id)
+}
+
+// answer is writeDetail for a record of this kind.
+func (k *recordKind[T, D]) answer(s *Server, c *gin.Context, status int, id string) {
 	cat := s.snapshot(c)
-	var (
-		body any
-		etag string
-	)
-	if kind == models.KindStudy {
-		d, err := cat.Study(id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		body, etag = StudyDetail{Data: d.Study, Related: studyRelated(d), Meta: s.versionMeta(c)}, d.ETag()
-	} else {
-		d, err := cat.Intervention(id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		body, etag = InterventionDetail{Data: InterventionWithSummary{Intervention: d.Intervention, StudyCount: len(d.Studies),
-			EvidenceSummary: cat.EvidenceSummary(&d.Intervention)},
-			Related: interventionRelated(d), Meta: s.versionMeta(c)}, d.ETag()
+	d, err := k.Detail(cat, id)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
+	etag := d.ETag()
 	c.Header("ETag", etag)
-	if c.Request.Method == http.MethodGet && etagMatches(c.GetHeader("If-None-Match"), etag) {
+	if c.Request.Method == http.MethodGet && httpio.WeakMatch(c.GetHeader("If-None-Match"), etag) {
 		c.AbortWithStatus(http.StatusNotModified)
 		return
 	}
-	httpio.WriteJSON(c, status, body)
+	httpio.WriteJSON(c, status, k.detailOf(s, c, cat, d))
 }
 
-// deleteRecord answers a delete of one record.
-func deleteRecord(s *Server, c *gin.Context, kind string) {
+// remove answers a delete of one record.
+func (k *recordKind[T, D]) remove(s *Server, c *gin.Context) {
 	p, err := httpio.ParseParams(c.Request.URL.Query(), "unlink")
 	if err != nil {
 		s.fail(c, err)
@@ -404,8 +409,8 @@ func deleteRecord(s *Server, c *gin.Context, kind string) {
 		s.fail(c, err)
 		return
 	}
-	w := store.RecordWrite{Actor: actor(c), Kind: kind, Op: models.OpDelete, ID: c.Param("id"), Unlink: unlink}
-	if err := httpio.ValidID(kind, w.ID); err != nil {
+	w := store.RecordWrite{Actor: actor(c), Kind: k.Name, Op: models.OpDelete, ID: c.Param("id"), Unlink: unlink}
+	if err := httpio.ValidID(k.Name, w.ID); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -456,28 +461,14 @@ func readBody(s *Server, c *gin.Context, want string) ([]byte, bool) {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		httpio.WriteProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", s.opts.MaxBodyBytes), nil)
+		httpio.WriteProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", edge.BodyLimit(c)), nil)
 		return nil, false
 	}
 	return body, true
 }
 
-func recordID(w store.RecordWrite) string {
-	if w.Study != nil {
-		return w.Study.ID
-	}
-	return w.Intervention.ID
-}
-
-func plural(kind string) string {
-	if kind == models.KindStudy {
-		return "studies"
-	}
-	return "interventions"
-}
-
 // actor is who makes the request, for the audit log.
 func actor(c *gin.Context) store.Actor {
 	p := principal(c)
-	return store.Actor{Name: p.Name, Role: p.Role, RequestID: requestid.Get(c)}
+	return store.Actor{Name: p.Name, Role: p.Role, RequestID: httpio.RequestID(c)}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/api"
@@ -23,7 +24,7 @@ const (
 // curation is a writable server with a curator's and an admin's token.
 type curation struct {
 	t              *testing.T
-	srv            *api.Server
+	srv            http.Handler
 	st             *store.Store
 	curator, admin string
 }
@@ -447,7 +448,7 @@ func TestVocabularyWrites(t *testing.T) {
 	code, _, body := k.do(http.MethodPut, "/api/v1/themes/community-learning", k.curator, jsonType, theme)
 	wantStatus(t, code, body, http.StatusForbidden, "")
 	code, h, body := k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme)
-	wantStatus(t, code, body, http.StatusOK, "")
+	wantStatus(t, code, body, http.StatusCreated, "")
 	// the new theme is a filter value and a facet value at once
 	code, _, body = k.do(http.MethodGet, "/api/v1/studies?filter=theme:community-learning&facets=theme", "", "", nil)
 	wantStatus(t, code, body, http.StatusOK, "")
@@ -476,6 +477,78 @@ func TestVocabularyWrites(t *testing.T) {
 	entries, total, err := k.st.Audit(t.Context(), store.AuditQuery{Kind: models.KindTheme, RecordID: "community-learning", Page: 1, PerPage: 10})
 	if err != nil || total != 3 || entries[0].Operation != models.OpDelete || entries[2].Operation != models.OpCreate {
 		t.Errorf("theme audit: %d entries, %v", total, err)
+	}
+}
+
+// A put that adds a vocabulary value answers 201 with the value's URL in Location, as
+// RFC 9110 §9.3.4 asks; one that replaces it answers 200.
+func TestVocabularyPutAnswers201ThenReplaces200(t *testing.T) {
+	k := newCuration(t)
+	for _, v := range []struct {
+		path  string
+		value func(name string) any
+	}{
+		{"/api/v1/themes/community-learning", func(name string) any {
+			return models.Theme{Slug: "community-learning", Name: name, Description: "Learning in community settings."}
+		}},
+		{"/api/v1/strands/local-partnerships", func(name string) any {
+			return models.Strand{Slug: "local-partnerships", Name: name, Description: "Schools working with local services."}
+		}},
+		{"/api/v1/disadvantages/young-carers", func(name string) any {
+			return models.DisadvantageFocus{Slug: "young-carers", Name: name, Description: "Children who care for a family member."}
+		}},
+	} {
+		t.Run(v.path, func(t *testing.T) {
+			code, h, body := k.do(http.MethodPut, v.path, k.admin, jsonType, v.value("First name"))
+			wantStatus(t, code, body, http.StatusCreated, "")
+			if got := h.Get("Location"); got != v.path {
+				t.Errorf("Location = %q; want %q", got, v.path)
+			}
+			// Location names the value as GET shows it
+			_, got, _ := k.do(http.MethodGet, h.Get("Location"), "", "", nil)
+			if h.Get("ETag") == "" || got.Get("ETag") != h.Get("ETag") {
+				t.Errorf("ETag after create = %q; GET of Location shows %q", h.Get("ETag"), got.Get("ETag"))
+			}
+			code, h, body = k.do(http.MethodPut, v.path, k.admin, jsonType, v.value("Second name"), "If-Match", h.Get("ETag"))
+			wantStatus(t, code, body, http.StatusOK, "")
+			if h.Get("Location") != "" {
+				t.Errorf("a replace answers with Location %q", h.Get("Location"))
+			}
+			if !strings.Contains(string(body), `"name":"Second name"`) {
+				t.Errorf("the replace does not show the new name: %s", body)
+			}
+		})
+	}
+}
+
+// Admins putting the same new value at once (If-Match: *) get one 201, the put that
+// created it, and 200s for the rest, which replaced it: the status comes from the write
+// itself, not from a look at the value before it.
+func TestVocabularyPutsAtOnceCreateOnce(t *testing.T) {
+	k := newCuration(t)
+	theme := models.Theme{Slug: "community-learning", Name: "Community learning", Description: "Learning in community settings."}
+	codes := make([]int, 6)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, _ = k.do(http.MethodPut, "/api/v1/themes/community-learning", k.admin, jsonType, theme, "If-Match", "*")
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, code := range codes {
+		switch code {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Errorf("a put answered %d", code)
+		}
+	}
+	if created != 1 {
+		t.Errorf("statuses %v: want exactly one 201", codes)
 	}
 }
 

@@ -60,15 +60,15 @@ func (cat *Catalog) WithVocabulary(v *models.Dataset, version string) *Catalog {
 		Disadvantages: v.Disadvantages, Studies: d.Studies, Interventions: d.Interventions}, version)
 }
 
-// records is every live record of next, in no particular order, for a fresh build.
-func (next *Catalog) records() *models.Dataset {
-	d := &models.Dataset{FormatVersion: next.vocab.FormatVersion, Themes: next.vocab.Themes, Strands: next.vocab.Strands, Disadvantages: next.vocab.Disadvantages}
-	for _, s := range next.studyRecs {
+// records is every live record of cat, in no particular order, for a fresh build.
+func (cat *Catalog) records() *models.Dataset {
+	d := &models.Dataset{FormatVersion: cat.vocab.FormatVersion, Themes: cat.vocab.Themes, Strands: cat.vocab.Strands, Disadvantages: cat.vocab.Disadvantages}
+	for _, s := range cat.studyRecs {
 		if s != nil {
 			d.Studies = append(d.Studies, *s)
 		}
 	}
-	for _, iv := range next.ivRecs {
+	for _, iv := range cat.ivRecs {
 		if iv != nil {
 			d.Interventions = append(d.Interventions, *iv)
 		}
@@ -117,13 +117,13 @@ func uniqueSorted(s []int) []int {
 // relink recomputes the study–intervention relation where the change can have moved it:
 // the touched studies, and the studies that touched interventions cite or cited. It
 // returns the interventions whose list of studies changed (their study_count did).
-func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
+func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 	ivOrd := func(id string) (int32, bool) {
 		if o, ok := prev.interventions.byID[id]; ok {
-			return int32(o), next.ivRecs[o] != nil
+			return int32(o), cat.ivRecs[o] != nil
 		}
-		for o := len(prev.ivRecs); o < len(next.ivRecs); o++ {
-			if next.ivRecs[o].ID == id {
+		for o := len(prev.ivRecs); o < len(cat.ivRecs); o++ {
+			if cat.ivRecs[o].ID == id {
 				return int32(o), true
 			}
 		}
@@ -142,14 +142,14 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 				affected[int(s)] = true
 			}
 		}
-		if rec := next.ivRecs[iv]; rec != nil {
+		if rec := cat.ivRecs[iv]; rec != nil {
 			for _, e := range rec.Evidence {
 				if e.StudyID != nil {
 					if s, ok := prev.studies.byID[*e.StudyID]; ok {
 						affected[s] = true
 					} else {
-						for o := len(prev.studyRecs); o < len(next.studyRecs); o++ {
-							if next.studyRecs[o] != nil && next.studyRecs[o].ID == *e.StudyID {
+						for o := len(prev.studyRecs); o < len(cat.studyRecs); o++ {
+							if cat.studyRecs[o] != nil && cat.studyRecs[o].ID == *e.StudyID {
 								affected[o] = true
 							}
 						}
@@ -159,15 +159,15 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 		}
 	}
 	// the link lists are shared with prev until one of them changes
-	next.studyIvs, next.ivStudies = prev.studyIvs, prev.ivStudies
-	if len(next.studyRecs) > len(prev.studyIvs) || len(next.ivRecs) > len(prev.ivStudies) {
-		next.copyLinks(prev)
+	cat.studyIvs, cat.ivStudies = prev.studyIvs, prev.ivStudies
+	if len(cat.studyRecs) > len(prev.studyIvs) || len(cat.ivRecs) > len(prev.ivStudies) {
+		cat.copyLinks(prev)
 	}
-	copied := len(next.studyIvs) != len(prev.studyIvs) || len(next.ivStudies) != len(prev.ivStudies)
+	copied := len(cat.studyIvs) != len(prev.studyIvs) || len(cat.ivStudies) != len(prev.ivStudies)
 	changedIvs := map[int32]bool{}
 	for s := range affected {
 		var links []int32
-		if rec := next.studyRecs[s]; rec != nil {
+		if rec := cat.studyRecs[s]; rec != nil {
 			for _, id := range rec.Interventions {
 				if o, ok := ivOrd(id); ok {
 					links = appendUnique(links, o)
@@ -180,11 +180,11 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 				candidates = append(candidates, int32(iv))
 			}
 			for _, iv := range candidates {
-				if cites(next.ivRecs[iv], rec.ID) && !slices.Contains(citing, iv) {
+				if cites(cat.ivRecs[iv], rec.ID) && !slices.Contains(citing, iv) {
 					citing = append(citing, iv)
 				}
 			}
-			slices.SortFunc(citing, func(a, b int32) int { return strings.Compare(next.ivRecs[a].ID, next.ivRecs[b].ID) })
+			slices.SortFunc(citing, func(a, b int32) int { return strings.Compare(cat.ivRecs[a].ID, cat.ivRecs[b].ID) })
 			for _, iv := range citing {
 				links = appendUnique(links, iv)
 			}
@@ -194,10 +194,10 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 			continue
 		}
 		if !copied {
-			next.copyLinks(prev)
+			cat.copyLinks(prev)
 			copied = true
 		}
-		next.studyIvs[s] = links
+		cat.studyIvs[s] = links
 		for _, iv := range before {
 			changedIvs[iv] = true
 		}
@@ -207,23 +207,23 @@ func (next *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int 
 	}
 	var out []int
 	for iv := range changedIvs {
-		list := slices.DeleteFunc(slices.Clone(next.ivStudies[iv]), func(s int32) bool { return affected[int(s)] })
+		list := slices.DeleteFunc(slices.Clone(cat.ivStudies[iv]), func(s int32) bool { return affected[int(s)] })
 		for s := range affected {
-			if slices.Contains(next.studyIvs[s], iv) {
+			if slices.Contains(cat.studyIvs[s], iv) {
 				list = append(list, int32(s))
 			}
 		}
-		slices.SortFunc(list, func(a, b int32) int { return strings.Compare(next.studyRecs[a].ID, next.studyRecs[b].ID) })
-		next.ivStudies[iv] = list
+		slices.SortFunc(list, func(a, b int32) int { return strings.Compare(cat.studyRecs[a].ID, cat.studyRecs[b].ID) })
+		cat.ivStudies[iv] = list
 		out = append(out, int(iv))
 	}
 	return out
 }
 
-// copyLinks gives next link lists of its own, long enough for its records.
-func (next *Catalog) copyLinks(prev *Catalog) {
-	next.studyIvs = grow(slices.Clone(prev.studyIvs), len(next.studyRecs), nil)
-	next.ivStudies = grow(slices.Clone(prev.ivStudies), len(next.ivRecs), nil)
+// copyLinks gives cat, built from prev, link lists of its own, long enough for its records.
+func (cat *Catalog) copyLinks(prev *Catalog) {
+	cat.studyIvs = grow(slices.Clone(prev.studyIvs), len(cat.studyRecs), nil)
+	cat.ivStudies = grow(slices.Clone(prev.ivStudies), len(cat.ivRecs), nil)
 }
 
 // studyIvsAt is a study's interventions, or none for an ordinal past the end.

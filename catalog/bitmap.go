@@ -9,18 +9,6 @@ type bitmap []uint64
 
 func newBitmap(n int) bitmap { return make(bitmap, (n+63)/64) }
 
-// fullBitmap returns a bitmap with ordinals 0..n-1 set.
-func fullBitmap(n int) bitmap {
-	b := newBitmap(n)
-	for i := range b {
-		b[i] = ^uint64(0)
-	}
-	if r := n % 64; r != 0 {
-		b[len(b)-1] = (uint64(1) << r) - 1
-	}
-	return b
-}
-
 func (b bitmap) set(i int)      { b[i>>6] |= 1 << (uint(i) & 63) }
 func (b bitmap) has(i int) bool { return b[i>>6]&(1<<(uint(i)&63)) != 0 }
 func (b bitmap) clone() bitmap  { return append(bitmap(nil), b...) }

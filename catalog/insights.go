@@ -137,6 +137,7 @@ func (cat *Catalog) Coverage() *Coverage {
 	for _, name := range []string{"theme", "strand", "disadvantage", "design", "stage", "year", "type", "country"} {
 		st.Counts = append(st.Counts, c.facet(c.fields[name], all))
 	}
+	cat.markProvisionalFacets(st.Counts) // as a list's facets say it
 	for _, f := range []struct{ field, flag string }{{"doi", "has_doi"}, {"sample_size", "has_sample_size"}, {"effect_size", "has_effect_size"}, {"url", "has_url"}} {
 		n := c.fields[f.flag].tags.sets["true"].andCount(all)
 		share := 0.0
@@ -167,10 +168,11 @@ func deref(s *string) string {
 
 // Completion is one autocomplete answer.
 type Completion struct {
-	Kind  string // "theme", "intervention" or "study"
-	ID    string
-	Label string
-	Hint  string
+	Kind       string // "theme", "intervention" or "study"
+	Collection string // where its kind's records are: "themes", "interventions", "studies"
+	ID         string
+	Label      string
+	Hint       string
 }
 
 // MaxSuggestions bounds an autocomplete answer.
@@ -192,7 +194,7 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 	var out []Completion
 	for _, t := range cat.vocab.Themes {
 		if wordsStartWith(t.Name, toks) {
-			out = append(out, Completion{"theme", t.Slug, t.Name, "Theme"})
+			out = append(out, Completion{ThemeKind.Name, ThemeKind.Collection, t.Slug, t.Name, "Theme"})
 		}
 	}
 	// every word but the last must match whole; the last is a prefix
@@ -203,14 +205,14 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 	query := strings.Join(words, " ") + "*"
 	ivs, err := suggest(cat.interventions, query, cat.version, limit, cat.ivRecs,
 		func(iv models.Intervention) Completion {
-			return Completion{"intervention", iv.ID, iv.Name, "Intervention"}
+			return Completion{InterventionKind.Name, InterventionKind.Collection, iv.ID, iv.Name, "Intervention"}
 		})
 	if err != nil {
 		return nil, err
 	}
 	studies, err := suggest(cat.studies, query, cat.version, limit, cat.studyRecs,
 		func(st models.Study) Completion {
-			return Completion{"study", st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
+			return Completion{StudyKind.Name, StudyKind.Collection, st.ID, st.Title, fmt.Sprintf("%s (%d)", firstOr(st.Authors), st.Year)}
 		})
 	if err != nil {
 		return nil, err

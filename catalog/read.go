@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"iter"
-	"slices"
 	"strings"
 
 	"github.com/evidence-kb/parental-engagement/models"
@@ -87,7 +85,8 @@ func (cat *Catalog) Study(id string) (*StudyRecord, error) {
 		return nil, models.NotFound("study", id)
 	}
 	st := *cat.studyRecs[o]
-	d := &StudyRecord{Study: st, Themes: cat.themes(st.Themes), Strands: cat.strands(st.Strands), Disadvantages: cat.disadvantages(st.DisadvantageFocus)}
+	d := &StudyRecord{Study: st, Themes: ThemeKind.pick(cat, st.Themes), Strands: StrandKind.pick(cat, st.Strands),
+		Disadvantages: DisadvantageKind.pick(cat, st.DisadvantageFocus)}
 	for _, iv := range cat.studies.fields["intervention"].rel.bySource[o] {
 		d.Interventions = append(d.Interventions, *cat.ivRecs[iv])
 	}
@@ -110,7 +109,8 @@ func (cat *Catalog) Intervention(id string) (*InterventionRecord, error) {
 		return nil, models.NotFound("intervention", id)
 	}
 	iv := *cat.ivRecs[o]
-	d := &InterventionRecord{Intervention: iv, Themes: cat.themes(iv.Themes), Strands: cat.strands(iv.Strands), Disadvantages: cat.disadvantages(iv.DisadvantageFocus)}
+	d := &InterventionRecord{Intervention: iv, Themes: ThemeKind.pick(cat, iv.Themes), Strands: StrandKind.pick(cat, iv.Strands),
+		Disadvantages: DisadvantageKind.pick(cat, iv.DisadvantageFocus)}
 	for _, st := range cat.interventions.fields["study"].rel.bySource[o] {
 		d.Studies = append(d.Studies, *cat.studyRecs[st])
 	}
@@ -157,37 +157,6 @@ func (cat *Catalog) Strands() []models.Strand { return cat.vocab.Strands }
 // Disadvantages lists the disadvantage-focus vocabulary.
 func (cat *Catalog) Disadvantages() []models.DisadvantageFocus { return cat.vocab.Disadvantages }
 
-func (cat *Catalog) themes(slugs []string) []models.Theme {
-	return pick(cat.vocab.Themes, slugs, func(t models.Theme) string { return t.Slug })
-}
-
-func (cat *Catalog) strands(slugs []string) []models.Strand {
-	return pick(cat.vocab.Strands, slugs, func(t models.Strand) string { return t.Slug })
-}
-
-func (cat *Catalog) disadvantages(slugs []string) []models.DisadvantageFocus {
-	return pick(cat.vocab.Disadvantages, slugs, func(t models.DisadvantageFocus) string { return t.Slug })
-}
-
-// pick returns the vocabulary records named by slugs, in the order of slugs.
-func pick[T any](all []T, slugs []string, slug func(T) string) []T {
-	out := make([]T, 0, len(slugs))
-	for _, want := range slugs {
-		for _, t := range all {
-			if slug(t) == want {
-				out = append(out, t)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// FilterFields lists the filter fields of studies and interventions, for documentation.
-func (cat *Catalog) FilterFields() (studies, interventions []string) {
-	return cat.studies.names, cat.interventions.names
-}
-
 // ETag is the record's strong entity tag: a hash of the record and of the related records
 // embedded with it, so it changes whenever its detail representation does. A write names
 // it in If-Match.
@@ -196,20 +165,18 @@ func (r *StudyRecord) ETag() string { return entityTag(r) }
 // ETag is the intervention's strong entity tag; see StudyRecord.ETag.
 func (r *InterventionRecord) ETag() string { return entityTag(r) }
 
+// Record is the study itself.
+func (r *StudyRecord) Record() *models.Study { return &r.Study }
+
+// Record is the intervention itself.
+func (r *InterventionRecord) Record() *models.Intervention { return &r.Intervention }
+
 // ETag is the current entity tag of the record kind/id; false when there is none.
 func (cat *Catalog) ETag(kind, id string) (string, bool) {
-	if kind == models.KindStudy {
-		r, err := cat.Study(id)
-		if err != nil {
-			return "", false
-		}
-		return r.ETag(), true
+	if k, ok := recordKinds[kind]; ok {
+		return k.etag(cat, id)
 	}
-	r, err := cat.Intervention(id)
-	if err != nil {
-		return "", false
-	}
-	return r.ETag(), true
+	return "", false
 }
 
 func entityTag(v any) string {
@@ -227,13 +194,16 @@ func (cat *Catalog) Records() models.Records { return catalogRecords{cat} }
 type catalogRecords struct{ cat *Catalog }
 
 func (r catalogRecords) HasTheme(slug string) bool {
-	return slices.ContainsFunc(r.cat.vocab.Themes, func(t models.Theme) bool { return t.Slug == slug })
+	_, ok := ThemeKind.find(r.cat, slug)
+	return ok
 }
 func (r catalogRecords) HasStrand(slug string) bool {
-	return slices.ContainsFunc(r.cat.vocab.Strands, func(s models.Strand) bool { return s.Slug == slug })
+	_, ok := StrandKind.find(r.cat, slug)
+	return ok
 }
 func (r catalogRecords) HasDisadvantage(slug string) bool {
-	return slices.ContainsFunc(r.cat.vocab.Disadvantages, func(d models.DisadvantageFocus) bool { return d.Slug == slug })
+	_, ok := DisadvantageKind.find(r.cat, slug)
+	return ok
 }
 func (r catalogRecords) HasStudy(id string) bool {
 	_, ok := r.cat.studies.byID[id]
@@ -252,81 +222,26 @@ func (r catalogRecords) DOIOwner(doi string) (string, bool) {
 	return "", false
 }
 
-// Link is a reference from one record to another: the record that holds it, and where.
-type Link struct {
-	Kind  string // models.KindStudy or models.KindIntervention
-	ID    string
-	Field string // e.g. "evidence[2].study_id" or "interventions"
-}
-
-// LinksTo lists the references other records hold to the record kind/id: the evidence
-// items that cite a study, or the studies that name an intervention.
-func (cat *Catalog) LinksTo(kind, id string) []Link {
-	var out []Link
-	switch kind {
-	case models.KindStudy:
-		o, ok := cat.studies.byID[id]
-		if !ok {
-			return nil
-		}
-		for _, iv := range cat.studyIvs[o] {
-			for j, e := range cat.ivRecs[iv].Evidence {
-				if e.StudyID != nil && *e.StudyID == id {
-					out = append(out, Link{models.KindIntervention, cat.ivRecs[iv].ID, fmt.Sprintf("evidence[%d].study_id", j)})
-				}
-			}
-		}
-	case models.KindIntervention:
-		o, ok := cat.interventions.byID[id]
-		if !ok {
-			return nil
-		}
-		for _, s := range cat.ivStudies[o] {
-			if slices.Contains(cat.studyRecs[s].Interventions, id) {
-				out = append(out, Link{models.KindStudy, cat.studyRecs[s].ID, "interventions"})
-			}
-		}
-	}
-	return out
-}
-
-// VocabularyItem returns a theme, strand or disadvantage-focus value by slug, with its
-// entity tag; false when there is none.
+// VocabularyItem returns a theme, strand or disadvantage-focus value by its kind's name
+// and slug, with its entity tag; false when there is none.
 func (cat *Catalog) VocabularyItem(kind, slug string) (item any, etag string, ok bool) {
-	switch kind {
-	case models.KindTheme:
-		if i := slices.IndexFunc(cat.vocab.Themes, func(t models.Theme) bool { return t.Slug == slug }); i >= 0 {
-			item = cat.vocab.Themes[i]
-		}
-	case models.KindStrand:
-		if i := slices.IndexFunc(cat.vocab.Strands, func(t models.Strand) bool { return t.Slug == slug }); i >= 0 {
-			item = cat.vocab.Strands[i]
-		}
-	case models.KindDisadvantage:
-		if i := slices.IndexFunc(cat.vocab.Disadvantages, func(t models.DisadvantageFocus) bool { return t.Slug == slug }); i >= 0 {
-			item = cat.vocab.Disadvantages[i]
-		}
+	if k, found := vocabularyKinds[kind]; found {
+		return k.lookup(cat, slug)
 	}
-	if item == nil {
-		return nil, "", false
-	}
-	return item, entityTag(item), true
+	return nil, "", false
 }
 
 // Vocabulary is the snapshot's themes, strands and disadvantage-focus values, as a dataset
 // without records. Callers must not modify it.
 func (cat *Catalog) Vocabulary() *models.Dataset { return cat.vocab }
 
-// TagUse counts the live studies and interventions tagged with a vocabulary value.
+// TagUse counts the live studies and interventions tagged with a vocabulary value, by its
+// kind's name and slug.
 func (cat *Catalog) TagUse(kind, slug string) (studies, interventions int) {
-	field := map[string]string{models.KindTheme: "theme", models.KindStrand: "strand", models.KindDisadvantage: "disadvantage"}[kind]
-	count := func(c *collection) int {
-		if set, ok := c.fields[field].tags.sets[slug]; ok {
-			return set.andCount(c.live)
-		}
-		return 0
+	if k, ok := vocabularyKinds[kind]; ok {
+		return k.TagUse(cat, slug)
 	}
-	return count(cat.studies), count(cat.interventions)
+	return 0, 0
 }
 
 // StudyCount is how many studies in the review an intervention is linked to, the value

@@ -18,10 +18,10 @@ var glossaryJSON []byte
 
 // GlossaryTerm is one value of a vocabulary in plain words.
 type GlossaryTerm struct {
-	Value       string `json:"value" example:"RCT"`
-	Label       string `json:"label" example:"Randomised controlled trial"`
-	Description string `json:"description"`
-	Provisional bool   `json:"provisional,omitempty"` // strands: a label of ours, not the source's
+	Value       string `json:"value" binding:"required" example:"RCT"`
+	Label       string `json:"label" binding:"required" example:"Randomised controlled trial"`
+	Description string `json:"description" binding:"required"`
+	Provisional bool   `json:"provisional" binding:"required"` // a label of ours, not the source's (the strands); false for every other term
 } // @name GlossaryTerm
 
 // GlossarySection is the glossary of one field, its terms in vocabulary order.

@@ -3,48 +3,76 @@
 // store, the API and the validate command all speak the same language.
 package models
 
+// The rules of validate.go, stated for the OpenAPI document. Swag has no struct tag for a
+// pattern, so each goes in an x-pattern extension, which the spec generator makes the
+// schema's pattern (an array's: its items'). A pattern holding a comma is wrapped in
+// (?:…), since swag splits extensions at commas outside brackets.
+//
+//	slug       ^[a-z0-9]+(-[a-z0-9]+)*$, as ValidSlug (with maxLength 100)
+//	non-blank  one character that is not white space (unicode.IsSpace, which TrimSpace uses)
+//	summary    MinSummaryWords–MaxSummaryWords words, as strings.Fields counts them
+//	DOI        10.NNNN/suffix, as doiPattern
+//	URL        an absolute http(s) URL that url.Parse reads with a host: a narrower
+//	           pattern than validURL, so what it admits the API takes
+//
+// Closed vocabularies (vocab.go) are enums; themes, strands and disadvantage focus are
+// open (admins add values), so a tag is a slug, and naming one that does not exist is a
+// 422 the schema cannot foresee.
+
 // Study is one piece of published evidence (2008–2014) in the review.
 // Bibliographic fields come from the reference bibliography; a field it does not give is nil.
 type Study struct {
-	ID                string   `json:"id"`
-	Title             string   `json:"title"`
-	Authors           []string `json:"authors"`
-	Year              int      `json:"year"`
-	Type              string   `json:"type"`
-	Venue             *string  `json:"venue" extensions:"x-nullable"`
-	DOI               *string  `json:"doi" extensions:"x-nullable"`
-	URL               *string  `json:"url" extensions:"x-nullable"`
-	Country           *string  `json:"country" extensions:"x-nullable"`
-	Design            *string  `json:"design" extensions:"x-nullable"`
-	Stage             *string  `json:"stage" extensions:"x-nullable"`
-	SampleSize        *int     `json:"sample_size" extensions:"x-nullable"`
-	EffectSize        *float64 `json:"effect_size" extensions:"x-nullable"`
-	EffectSizeMeasure *string  `json:"effect_size_measure" extensions:"x-nullable"`
-	Summary           string   `json:"summary"`
-	KeyFindings       []string `json:"key_findings"`
-	Themes            []string `json:"themes"`
-	Strands           []string `json:"strands"`
-	DisadvantageFocus []string `json:"disadvantage_focus"`
-	Interventions     []string `json:"interventions"`
-	VerifiedIn        []string `json:"verified_in"`
+	ID      string   `json:"id" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"lindsay-2008"`
+	Title   string   `json:"title" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Authors []string `json:"authors" binding:"min=1" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	// in the review window, 2008–2014
+	Year  int     `json:"year" minimum:"2008" maximum:"2014" example:"2008"`
+	Type  string  `json:"type" enums:"journal-article,government-report,evaluation-report,systematic-review,meta-analysis,book-chapter,other"`
+	Venue *string `json:"venue" extensions:"x-nullable"`
+	// no other study's DOI, in any case
+	DOI        *string  `json:"doi" extensions:"x-nullable,x-pattern=^(?:10\\.[0-9]{4,9}/\\S+)$" example:"10.1000/182"`
+	URL        *string  `json:"url" extensions:"x-nullable,x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
+	Country    *string  `json:"country" extensions:"x-nullable" enums:"Scotland,England,Wales,UK,Ireland,USA,Australia,New Zealand,Spain,South Africa,International"`
+	Design     *string  `json:"design" extensions:"x-nullable" enums:"RCT,quasi-experimental,pre-post,longitudinal cohort,survey,qualitative,mixed methods,case study,systematic review,literature review,meta-analysis,monitoring data,policy review,conceptual,practice guidance"`
+	Stage      *string  `json:"stage" extensions:"x-nullable" enums:"early-years,primary,secondary,all"`
+	SampleSize *int     `json:"sample_size" extensions:"x-nullable" minimum:"1" maximum:"9007199254740991" example:"81"`
+	EffectSize *float64 `json:"effect_size" extensions:"x-nullable" example:"0.32"`
+	// stated exactly when effect_size is
+	EffectSizeMeasure *string `json:"effect_size_measure" extensions:"x-nullable" example:"Cohen's d"`
+	// 60–150 words
+	Summary     string   `json:"summary" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
+	KeyFindings []string `json:"key_findings" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	// slugs of themes that exist (GET /api/v1/themes)
+	Themes []string `json:"themes" binding:"min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	// slugs of strands that exist
+	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
+	// slugs of disadvantage-focus values that exist
+	DisadvantageFocus []string `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
+	// ids of interventions that exist
+	Interventions []string `json:"interventions" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
+	VerifiedIn    []string `json:"verified_in" binding:"min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
 } // @name Study
 
 // Intervention is a named programme, strategy or policy measure that studies evaluate.
 type Intervention struct {
-	ID                string     `json:"id"`
-	Name              string     `json:"name"`
-	Aliases           []string   `json:"aliases"`
-	Origin            *string    `json:"origin" extensions:"x-nullable"`
-	CountryOfOrigin   *string    `json:"country_of_origin" extensions:"x-nullable"`
-	Summary           string     `json:"summary"`
-	Stage             *string    `json:"stage" extensions:"x-nullable"`
-	Setting           *string    `json:"setting" extensions:"x-nullable"`
-	Themes            []string   `json:"themes"`
-	Strands           []string   `json:"strands"`
-	DisadvantageFocus []string   `json:"disadvantage_focus"`
+	ID              string   `json:"id" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
+	Name            string   `json:"name" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Triple P (Positive Parenting Program)"`
+	Aliases         []string `json:"aliases" example:"Triple P"`
+	Origin          *string  `json:"origin" extensions:"x-nullable"`
+	CountryOfOrigin *string  `json:"country_of_origin" extensions:"x-nullable" enums:"Scotland,England,Wales,UK,Ireland,USA,Australia,New Zealand,Spain,South Africa,International"`
+	// 60–150 words
+	Summary string  `json:"summary" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
+	Stage   *string `json:"stage" extensions:"x-nullable" enums:"early-years,primary,secondary,all"`
+	Setting *string `json:"setting" extensions:"x-nullable" enums:"home,school,community,mixed"`
+	// slugs of themes that exist (GET /api/v1/themes)
+	Themes []string `json:"themes" binding:"min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	// slugs of strands that exist
+	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
+	// slugs of disadvantage-focus values that exist
+	DisadvantageFocus []string   `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
 	Evidence          []Evidence `json:"evidence"`
-	URL               *string    `json:"url" extensions:"x-nullable"`
-	VerifiedIn        []string   `json:"verified_in"`
+	URL               *string    `json:"url" extensions:"x-nullable,x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.triplep.net/"`
+	VerifiedIn        []string   `json:"verified_in" binding:"min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"`
 } // @name Intervention
 
 // Evidence is one finding about an intervention, in the curators' own words. StudyID links
@@ -54,20 +82,24 @@ type Intervention struct {
 // says whether it was published inside the review's 2008–2014 window, before or after it
 // (EvidenceWindows); items outside it are context only.
 type Evidence struct {
-	Finding    string  `json:"finding"`
-	StudyID    *string `json:"study_id" extensions:"x-nullable"`
-	Kind       string  `json:"kind" enums:"impact,process,review,description"`
-	Result     *string `json:"result" extensions:"x-nullable" enums:"positive,mixed,no-effect,negative,not-reported"`
-	ResultFact *string `json:"result_fact" extensions:"x-nullable"`
-	Window     string  `json:"window" enums:"in,before,after"`
+	Finding string `json:"finding" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	// the id of a study that exists
+	StudyID *string `json:"study_id" extensions:"x-nullable,x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" maxLength:"100" example:"lindsay-2011"`
+	Kind    string  `json:"kind" binding:"required" enums:"impact,process,review,description"`
+	// stated (not null) exactly when kind is impact
+	Result *string `json:"result" extensions:"x-nullable" enums:"positive,mixed,no-effect,negative,not-reported"`
+	// only with a result other than not-reported
+	ResultFact *string `json:"result_fact" extensions:"x-nullable,x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" minLength:"1"`
+	Window     string  `json:"window" binding:"required" enums:"in,before,after"`
 } // @name Evidence
 
 // Theme is one of the six key themes the review is organised by. Provisional themes are
 // ours: their names could not be recovered from the review, and Note says so.
 type Theme struct {
-	Slug        string  `json:"slug"`
-	Name        string  `json:"name"`
-	Description string  `json:"description"`
+	// the path's slug, on a write
+	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"engaging-with-fathers"`
+	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Engaging with Fathers"`
+	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
 	Provisional bool    `json:"provisional"`
 	Note        *string `json:"note" extensions:"x-nullable"`
 	SourceURL   *string `json:"source_url" extensions:"x-nullable"`
@@ -76,27 +108,29 @@ type Theme struct {
 // Strand is one of the four strands of government activity on parental engagement. All four
 // are provisional: the source page's list is lost, so the labels are built from its wording.
 type Strand struct {
-	Slug        string  `json:"slug"`
-	Name        string  `json:"name"`
-	Description string  `json:"description"`
+	// the path's slug, on a write
+	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"information-for-parents"`
+	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Information for parents"`
+	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
 	Provisional bool    `json:"provisional"`
 	Note        *string `json:"note" extensions:"x-nullable"`
 } // @name Strand
 
 // DisadvantageFocus is a disadvantaged group a record concerns.
 type DisadvantageFocus struct {
-	Slug        string `json:"slug"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	// the path's slug, on a write
+	Slug        string `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
+	Name        string `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Low income"`
+	Description string `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
 } // @name DisadvantageFocus
 
 // Dataset is the whole evidence base in one document: the embedded seed, the file a
 // curator validates, and the download a researcher reproduces an analysis against.
 type Dataset struct {
-	FormatVersion int                 `json:"format_version"`
-	Themes        []Theme             `json:"themes"`
-	Strands       []Strand            `json:"strands"`
-	Disadvantages []DisadvantageFocus `json:"disadvantages"`
+	FormatVersion int                 `json:"format_version" binding:"required" enums:"2"` // the format this build reads
+	Themes        []Theme             `json:"themes" binding:"required,min=1"`
+	Strands       []Strand            `json:"strands" binding:"required,min=1"`
+	Disadvantages []DisadvantageFocus `json:"disadvantages" binding:"required,min=1"`
 	Studies       []Study             `json:"studies"`
 	Interventions []Intervention      `json:"interventions"`
 } // @name Dataset
@@ -112,16 +146,17 @@ const (
 
 // Facet counts the records of a result set per value of one field.
 type Facet struct {
-	Field  string       `json:"field"`
-	Values []FacetValue `json:"values"`
+	Field  string       `json:"field" binding:"required"`
+	Values []FacetValue `json:"values" binding:"required"`
 } // @name Facet
 
 // FacetValue is one value of a facet and how many records carry it. Provisional is true
 // for a theme or strand whose label is ours, not the review's (see Theme.Note,
-// Strand.Note); the member is left out for every other value.
+// Strand.Note), and false for every other value: always present, so a client need not
+// tell an absent member from false.
 type FacetValue struct {
-	Value       string `json:"value"`
-	Label       string `json:"label"`
-	Count       int    `json:"count"`
-	Provisional bool   `json:"provisional,omitempty"`
+	Value       string `json:"value" binding:"required"`
+	Label       string `json:"label" binding:"required"`
+	Count       int    `json:"count" binding:"required"`
+	Provisional bool   `json:"provisional" binding:"required"`
 } // @name FacetValue

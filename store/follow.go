@@ -121,37 +121,37 @@ func (s *Store) replay(ctx context.Context, snap *snapshot) (*snapshot, bool, er
 func changeOf(rows []auditRow) (catalog.Change, bool, error) {
 	var ch catalog.Change
 	for _, r := range rows {
-		if r.Operation == models.OpImport {
-			return ch, false, nil
+		kind, ok := replayKinds[r.Kind]
+		if r.Operation == models.OpImport || !ok {
+			return ch, false, nil // an import, or a vocabulary change
 		}
-		switch r.Kind {
-		case models.KindStudy:
-			if r.AfterDoc == nil {
-				ch.DeleteStudies = append(ch.DeleteStudies, r.RecordID)
-				continue
-			}
-			var st models.Study
-			if err := json.Unmarshal([]byte(*r.AfterDoc), &st); err != nil {
-				return ch, false, fmt.Errorf("audit entry %d: %w", r.ID, err)
-			}
-			st.Normalize()
-			ch.PutStudies = append(ch.PutStudies, st)
-		case models.KindIntervention:
-			if r.AfterDoc == nil {
-				ch.DeleteInterventions = append(ch.DeleteInterventions, r.RecordID)
-				continue
-			}
-			var iv models.Intervention
-			if err := json.Unmarshal([]byte(*r.AfterDoc), &iv); err != nil {
-				return ch, false, fmt.Errorf("audit entry %d: %w", r.ID, err)
-			}
-			iv.Normalize()
-			ch.PutInterventions = append(ch.PutInterventions, iv)
-		default:
-			return ch, false, nil
+		if err := kind.replay(&ch, r); err != nil {
+			return ch, false, err
 		}
 	}
 	return ch, true, nil
+}
+
+// replayKinds are the record kinds by the name the audit log gives them: the kinds whose
+// entries a replica replays record by record.
+var replayKinds = map[string]interface {
+	replay(ch *catalog.Change, r auditRow) error
+}{StudyWrites.Name: StudyWrites, InterventionWrites.Name: InterventionWrites}
+
+// replay makes ch do again what the audit entry r records: put the record as it was
+// after the write, or delete it.
+func (k *WriteKind[T, D]) replay(ch *catalog.Change, r auditRow) error {
+	if r.AfterDoc == nil {
+		k.Delete(ch, r.RecordID)
+		return nil
+	}
+	var rec T
+	if err := json.Unmarshal([]byte(*r.AfterDoc), &rec); err != nil {
+		return fmt.Errorf("audit entry %d: %w", r.ID, err)
+	}
+	k.Normalize(&rec)
+	k.Put(ch, rec)
+	return nil
 }
 
 // Ready says whether this process serves the database's current revision: it has caught

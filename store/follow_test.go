@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // Two processes on one database: what one writes, the other serves after it syncs, at the

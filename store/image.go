@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -146,4 +148,26 @@ func writeImage(path string, cat *catalog.Catalog, revision int64) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// ImagePath is where the catalogue image of the store at db is kept, given the
+// -catalog-image setting: that path; none for "off"; by default a file beside a SQLite
+// store, or one per database in the user's cache directory for PostgreSQL (processes on
+// one machine share it, which is safe: images are replaced by renaming, and named by a
+// hash of the URL, so no password is in a file name). "" means none.
+func ImagePath(setting, db string) string {
+	switch {
+	case setting == "off":
+		return ""
+	case setting != "":
+		return setting
+	case !IsPostgres(db):
+		return db + ".image"
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(db))
+	return filepath.Join(dir, "evidence-kb", hex.EncodeToString(sum[:8])+".image")
 }

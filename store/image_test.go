@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // logBuffer is a log a test can read while the store writes it.
@@ -219,4 +219,29 @@ func retitledSeed(t *testing.T, title string) ([]byte, models.Study) {
 		t.Fatal(err)
 	}
 	return raw, d.Studies[0]
+}
+
+// The catalogue image lives beside a SQLite store, in the cache directory for a
+// PostgreSQL one (named by a hash: no password in a file name), where -catalog-image says,
+// or nowhere.
+func TestCatalogImagePath(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "/var/cache/test")
+	pg := "postgres://kb:secret@db.example:5432/kb?sslmode=disable"
+	for _, c := range []struct{ flag, db, want string }{
+		{"", "/srv/kb.db", "/srv/kb.db.image"},
+		{"/tmp/x.image", "/srv/kb.db", "/tmp/x.image"},
+		{"off", "/srv/kb.db", ""},
+		{"off", pg, ""},
+	} {
+		if got := store.ImagePath(c.flag, c.db); got != c.want {
+			t.Errorf("store.ImagePath(%q, %q) = %q; want %q", c.flag, c.db, got, c.want)
+		}
+	}
+	got := store.ImagePath("", pg)
+	if !strings.HasPrefix(got, "/var/cache/test/evidence-kb/") || !strings.HasSuffix(got, ".image") || strings.Contains(got, "secret") {
+		t.Errorf("ImagePath for PostgreSQL = %q", got)
+	}
+	if other := store.ImagePath("", strings.Replace(pg, "/kb?", "/kb2?", 1)); other == got {
+		t.Error("two databases share one image path")
+	}
 }

@@ -3,7 +3,7 @@ package store
 import (
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // TestMain runs this package's tests on SQLite, and again on PostgreSQL when

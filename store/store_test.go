@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.

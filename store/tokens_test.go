@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 var tokenPattern = regexp.MustCompile(`^kbt_[a-z2-7]{52}$`)

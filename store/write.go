@@ -40,6 +40,29 @@ type RecordWrite struct {
 	IdempotencyKey, RequestHash string
 }
 
+// WriteKind is a record kind as a RecordWrite carries it: the catalogue's kind, and where
+// a write holds its record.
+type WriteKind[T any, D catalog.Detail[T]] struct {
+	*catalog.RecordKind[T, D]
+	record func(w *RecordWrite) **T
+}
+
+// StudyWrites and InterventionWrites are the kinds a RecordWrite may name.
+var (
+	StudyWrites = &WriteKind[models.Study, *catalog.StudyRecord]{RecordKind: catalog.StudyKind,
+		record: func(w *RecordWrite) **models.Study { return &w.Study }}
+	InterventionWrites = &WriteKind[models.Intervention, *catalog.InterventionRecord]{RecordKind: catalog.InterventionKind,
+		record: func(w *RecordWrite) **models.Intervention { return &w.Intervention }}
+)
+
+// writeKinds are the kinds by the name a RecordWrite gives.
+var writeKinds = map[string]interface {
+	plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEntry, error)
+}{StudyWrites.Name: StudyWrites, InterventionWrites.Name: InterventionWrites}
+
+// Carry makes w carry r, the record it writes.
+func (k *WriteKind[T, D]) Carry(w *RecordWrite, r *T) { *k.record(w) = r }
+
 // Written is the outcome of a write: the snapshot that holds it, and whether the write
 // was a repeat of an earlier idempotent create (then nothing was written).
 type Written struct {
@@ -63,6 +86,10 @@ func (s *Store) Write(ctx context.Context, w RecordWrite) (*Written, error) {
 }
 
 func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
+	kind, ok := writeKinds[w.Kind]
+	if !ok {
+		return nil, fmt.Errorf("store: no record kind %q", w.Kind)
+	}
 	snap := s.current.Load()
 	cat := snap.cat
 	if w.Op == models.OpCreate && w.IdempotencyKey != "" {
@@ -77,7 +104,7 @@ func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
 			return &Written{Catalog: cat, Replayed: true}, nil
 		}
 	}
-	change, entries, err := plan(cat, w)
+	change, entries, err := kind.plan(cat, w)
 	if err != nil {
 		return nil, err
 	}
@@ -116,125 +143,62 @@ func (s *Store) idempotent(ctx context.Context, w RecordWrite) (string, bool, er
 
 // plan checks a write against the snapshot it starts from and works out the change it
 // makes and its audit entries (the revision is filled in at commit).
-func plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEntry, error) {
-	var ch catalog.Change
-	etag, exists := cat.ETag(w.Kind, w.ID)
+func (k *WriteKind[T, D]) plan(cat *catalog.Catalog, w RecordWrite) (catalog.Change, []models.AuditEntry, error) {
+	var (
+		ch     catalog.Change
+		etag   string
+		before any // the record as it is, for the audit log; nil when there is none
+	)
+	current, err := k.Detail(cat, w.ID)
+	exists := err == nil
+	if exists {
+		etag, before = current.ETag(), current.Record()
+	}
 	switch {
 	case w.Op == models.OpCreate && exists:
 		return ch, nil, &models.Error{Code: models.EConflict,
-			Message: fmt.Sprintf("a %s with id %q exists; PUT /%s/%s replaces it", w.Kind, w.ID, plural(w.Kind), w.ID),
+			Message: fmt.Sprintf("a %s with id %q exists; PUT /%s/%s replaces it", k.Name, w.ID, k.Collection, w.ID),
 			Fields:  []models.FieldError{{Field: "id", Reason: "is taken"}}}
 	case w.Op != models.OpCreate && !exists:
-		return ch, nil, models.NotFound(w.Kind, w.ID)
+		return ch, nil, models.NotFound(k.Name, w.ID)
 	case w.Op != models.OpCreate && !slices.Contains(w.IfMatch, etag) && !slices.Contains(w.IfMatch, "*"):
 		return ch, nil, &models.Error{Code: models.EPreconditionFailed,
-			Message: fmt.Sprintf("the %s %s has changed since you read it (its ETag is now %s); GET it again and reapply your change", w.Kind, w.ID, etag)}
+			Message: fmt.Sprintf("the %s %s has changed since you read it (its ETag is now %s); GET it again and reapply your change", k.Name, w.ID, etag)}
 	}
 	entry := func(op, kind, id string, before, after any) models.AuditEntry {
 		return models.AuditEntry{Actor: w.Actor.Name, Role: w.Actor.Role, RequestID: w.Actor.RequestID,
 			Operation: op, Kind: kind, RecordID: id, Before: document(before), After: document(after)}
 	}
-	records := cat.Records()
-	var entries []models.AuditEntry
-	switch w.Kind {
-	case models.KindStudy:
-		var before *models.Study
-		if exists {
-			r, _ := cat.Study(w.ID)
-			before = &r.Study
-		}
-		if w.Op == models.OpDelete {
-			ch.DeleteStudies = []string{w.ID}
-			entries = append(entries, entry(models.OpDelete, models.KindStudy, w.ID, before, nil))
-			break
-		}
-		if errs := w.Study.Check("", records); len(errs) > 0 {
-			return ch, nil, invalidRecord(w.Kind, errs)
-		}
-		ch.PutStudies = []models.Study{*w.Study}
-		entries = append(entries, entry(w.Op, models.KindStudy, w.ID, before, w.Study))
-	default:
-		var before *models.Intervention
-		if exists {
-			r, _ := cat.Intervention(w.ID)
-			before = &r.Intervention
-		}
-		if w.Op == models.OpDelete {
-			ch.DeleteInterventions = []string{w.ID}
-			entries = append(entries, entry(models.OpDelete, models.KindIntervention, w.ID, before, nil))
-			break
-		}
-		if errs := w.Intervention.Check("", records); len(errs) > 0 {
-			return ch, nil, invalidRecord(w.Kind, errs)
-		}
-		ch.PutInterventions = []models.Intervention{*w.Intervention}
-		entries = append(entries, entry(w.Op, models.KindIntervention, w.ID, before, w.Intervention))
-	}
 	if w.Op != models.OpDelete {
-		return ch, entries, nil
+		r := *k.record(&w)
+		if errs := k.Check(cat, r); len(errs) > 0 {
+			return ch, nil, &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", k.Name), Fields: errs}
+		}
+		k.Put(&ch, *r)
+		return ch, []models.AuditEntry{entry(w.Op, k.Name, w.ID, before, r)}, nil
 	}
-	links := cat.LinksTo(w.Kind, w.ID)
+	k.Delete(&ch, w.ID)
+	entries := []models.AuditEntry{entry(models.OpDelete, k.Name, w.ID, before, nil)}
+	links := k.LinksTo(cat, w.ID)
 	if len(links) > 0 && !w.Unlink {
 		e := &models.Error{Code: models.EConflict,
-			Message: fmt.Sprintf("%d references to the %s %s would dangle; remove them first, or delete with unlink=true", len(links), w.Kind, w.ID)}
+			Message: fmt.Sprintf("%d references to the %s %s would dangle; remove them first, or delete with unlink=true", len(links), k.Name, w.ID)}
 		for _, l := range links {
 			e.Fields = append(e.Fields, models.FieldError{Field: l.Kind + "/" + l.ID + "." + l.Field, Reason: "refers to " + w.ID})
 		}
 		return ch, nil, e
 	}
 	// unlink: each referring record loses its references, and is audited as updated
-	seen := map[string]bool{}
-	for _, l := range links {
-		if seen[l.Kind+"/"+l.ID] {
-			continue
-		}
-		seen[l.Kind+"/"+l.ID] = true
-		if l.Kind == models.KindIntervention {
-			r, _ := cat.Intervention(l.ID)
-			after := r.Intervention
-			after.Evidence = slices.Clone(after.Evidence)
-			for j, e := range after.Evidence {
-				if e.StudyID != nil && *e.StudyID == w.ID {
-					after.Evidence[j].StudyID = nil
-				}
-			}
-			ch.PutInterventions = append(ch.PutInterventions, after)
-			entries = append(entries, entry(models.OpUpdate, models.KindIntervention, l.ID, r.Intervention, after))
-		} else {
-			r, _ := cat.Study(l.ID)
-			after := r.Study
-			after.Interventions = slices.DeleteFunc(slices.Clone(after.Interventions), func(id string) bool { return id == w.ID })
-			ch.PutStudies = append(ch.PutStudies, after)
-			entries = append(entries, entry(models.OpUpdate, models.KindStudy, l.ID, r.Study, after))
-		}
+	for _, u := range k.Unlink(cat, w.ID, &ch) {
+		entries = append(entries, entry(models.OpUpdate, u.Kind, u.ID, u.Before, u.After))
 	}
 	return ch, entries, nil
 }
 
-func plural(kind string) string {
-	if kind == models.KindStudy {
-		return "studies"
-	}
-	return "interventions"
-}
-
-func invalidRecord(kind string, errs []models.FieldError) error {
-	return &models.Error{Code: models.EUnprocessable, Message: fmt.Sprintf("the %s does not validate", kind), Fields: errs}
-}
-
 // document encodes a record for the audit log; nil stays nil.
 func document(v any) json.RawMessage {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return nil
-	case *models.Study:
-		if x == nil {
-			return nil
-		}
-	case *models.Intervention:
-		if x == nil {
-			return nil
-		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -357,7 +321,8 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 			return err
 		}
 		// updated in place: other records' references to it stay valid throughout
-		if err := tx.Save(ptr(studyRowOf(st, pos))).Error; err != nil {
+		row := studyRowOf(st, pos)
+		if err := tx.Save(&row).Error; err != nil {
 			return fmt.Errorf("store study %s: %w", st.ID, err)
 		}
 		links := map[linkTable][]linkRow{}
@@ -378,7 +343,8 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 		if err := tx.Exec("DELETE FROM evidence WHERE intervention_id = ?", iv.ID).Error; err != nil {
 			return err
 		}
-		if err := tx.Save(ptr(interventionRowOf(iv, pos))).Error; err != nil {
+		row := interventionRowOf(iv, pos)
+		if err := tx.Save(&row).Error; err != nil {
 			return fmt.Errorf("store intervention %s: %w", iv.ID, err)
 		}
 		if rows := evidenceRowsOf(iv); len(rows) > 0 {
@@ -404,8 +370,6 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 	}
 	return nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // positionOf is a record's position, or the next free one for a new record.
 func positionOf(tx *gorm.DB, table, id string) (int, error) {

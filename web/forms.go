@@ -14,9 +14,9 @@ import (
 
 // Pages take friendly query strings (stage=primary&disadvantage=low-income&disadvantage=eal)
 // and translate them into the API's filter grammar (stage:primary,disadvantage:low-income|eal).
-// The form parameter of a filter is the store's field name, so the two stay one vocabulary.
+// The form parameter of a filter is the engine's field name, so the two stay one vocabulary.
 
-// facetField is one filter a page offers: its form parameter (the store's field) and the
+// facetField is one filter a page offers: its form parameter (the engine's field) and the
 // question its fieldset asks.
 type facetField struct {
 	Name   string
@@ -36,9 +36,9 @@ var studyFields = []facetField{
 
 // sortOption is one order a list page offers, under a plain name.
 type sortOption struct {
-	Key   string // the form value
-	Label string
-	Store string // the store's sort keys
+	Key    string // the form value
+	Label  string
+	Engine string // the engine's sort keys
 }
 
 // listSpec describes one searchable, paged list page.
@@ -46,7 +46,7 @@ type listSpec struct {
 	path        string
 	api         string // the JSON list that answers the same query
 	fields      []facetField
-	defaultSort string       // the store's order when not searching
+	defaultSort string       // the engine's order when not searching
 	defaultName string       // that order in words
 	sorts       []sortOption // the orders besides the default
 	perPage     int
@@ -54,7 +54,7 @@ type listSpec struct {
 
 var finderSpec = &listSpec{
 	path: "/",
-	api:  "/api/v1/interventions",
+	api:  httpio.APIPath("/interventions"),
 	fields: []facetField{
 		{"stage", "School stage", "Programmes for all stages are included under each stage."},
 		{"disadvantage", "Families it was aimed at (disadvantage focus)", ""},
@@ -73,7 +73,7 @@ var finderSpec = &listSpec{
 
 var studiesSpec = &listSpec{
 	path:        "/studies",
-	api:         "/api/v1/studies",
+	api:         httpio.APIPath("/studies"),
 	fields:      studyFields,
 	defaultSort: catalog.DefaultStudySort,
 	defaultName: "Newest first",
@@ -143,7 +143,7 @@ func sortedKeys(v url.Values) []string {
 	return keys
 }
 
-// has reports whether value of field is selected. Values match as the store matches them,
+// has reports whether value of field is selected. Values match as the engine matches them,
 // without regard to case, so design=rct ticks "RCT".
 func (f form) has(field, value string) bool {
 	return slices.ContainsFunc(f.selected[field], func(v string) bool { return strings.EqualFold(v, value) })
@@ -229,7 +229,7 @@ type chip struct {
 	Remove string
 }
 
-// facetViews pairs the store's facet counts with what the form has ticked.
+// facetViews pairs the engine's facet counts with what the form has ticked.
 func (f form) facetViews(facets []models.Facet) []facetView {
 	out := make([]facetView, 0, len(f.fields))
 	for _, fl := range f.fields {
@@ -315,7 +315,7 @@ func parseListForm(spec *listSpec, raw url.Values) (listForm, error) {
 	return lf, err
 }
 
-// sortFor finds the order asked for. No order means the store's default: best match when
+// sortFor finds the order asked for. No order means the engine's default: best match when
 // searching, the list's natural order otherwise, so adding a search word re-ranks results.
 func (spec *listSpec) sortFor(key string) (sortOption, error) {
 	if key == "" {
@@ -331,9 +331,9 @@ func (spec *listSpec) sortFor(key string) (sortOption, error) {
 	return sortOption{}, models.Invalid("sort", fmt.Sprintf("%q is not an order this page offers", key), keys...)
 }
 
-func (lf listForm) storeQuery() catalog.Query {
+func (lf listForm) engineQuery() catalog.Query {
 	return catalog.Query{
-		Filter: lf.filter(), Search: lf.q, Sort: lf.sort.Store, Page: lf.page, PerPage: lf.spec.perPage,
+		Filter: lf.filter(), Search: lf.q, Sort: lf.sort.Engine, Page: lf.page, PerPage: lf.spec.perPage,
 		Facets: lf.fieldNames(), FacetMode: catalog.FacetsDisjunctive,
 	}
 }
@@ -347,7 +347,7 @@ func (lf listForm) dataURL() string {
 	}
 	setIf(v, "filter", lf.filter())
 	setIf(v, "q", lf.q)
-	setIf(v, "sort", lf.sort.Store)
+	setIf(v, "sort", lf.sort.Engine)
 	if lf.page > 1 {
 		v.Set("page", strconv.Itoa(lf.page))
 	}
@@ -362,7 +362,7 @@ func (lf listForm) exportURL(format string) string {
 	}
 	setIf(v, "filter", lf.filter())
 	setIf(v, "q", lf.q)
-	setIf(v, "sort", lf.sort.Store)
+	setIf(v, "sort", lf.sort.Engine)
 	return lf.spec.api + "?" + v.Encode()
 }
 
@@ -410,7 +410,7 @@ func (lf listForm) sortChoices() []choice {
 	}
 	out := []choice{{Value: "", Label: def, Selected: lf.sort.Key == ""}}
 	for _, o := range lf.spec.sorts {
-		if o.Store == lf.spec.defaultSort && !searching {
+		if o.Engine == lf.spec.defaultSort && !searching {
 			continue
 		}
 		out = append(out, choice{Value: o.Key, Label: o.Label, Selected: o.Key == lf.sort.Key})

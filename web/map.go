@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
@@ -89,7 +90,7 @@ func (s *Site) mapPage(c *gin.Context) {
 	setIf(data, "filter", filter)
 	setIf(data, "q", q)
 	v := mapView{
-		layout: s.layout(c, cat.Version(), "Evidence gap map", "map", "/api/v1/evidence-map?"+data.Encode()),
+		layout: s.layout(c, cat.Version(), "Evidence gap map", "map", httpio.APIPath("/evidence-map?"+data.Encode())),
 		List: listView{
 			Path: "/evidence-map", Q: q, Facets: facets, Total: res.Total,
 			Chips: f.chips("/evidence-map", facets), ClearURL: f.clearURL("/evidence-map"),

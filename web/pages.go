@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 )
 
@@ -32,7 +33,7 @@ func (s *Site) finderPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	res, err := cat.Interventions(lf.storeQuery())
+	res, err := cat.Interventions(lf.engineQuery())
 	if err != nil {
 		s.webFail(c, err)
 		return
@@ -98,7 +99,7 @@ func (s *Site) interventionPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "intervention", interventionView{
-		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", "/api/v1/interventions/"+url.PathEscape(d.Intervention.ID)),
+		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", httpio.APIPath("/interventions/"+url.PathEscape(d.Intervention.ID))),
 		Card:   newCard(d, cat.EvidenceSummary(&d.Intervention)),
 	})
 }
@@ -135,7 +136,7 @@ func (s *Site) studiesPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	res, err := cat.Studies(lf.storeQuery())
+	res, err := cat.Studies(lf.engineQuery())
 	if err != nil {
 		s.webFail(c, err)
 		return
@@ -163,7 +164,7 @@ func (s *Site) studiesPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "studies", v)
 }
 
-// snippet is the highlighted passage a search matched in a study's text. The store
+// snippet is the highlighted passage a search matched in a study's text. The engine
 // escapes the text and adds only <mark>, so it is safe as HTML.
 func snippet(m catalog.Hit) template.HTML {
 	for _, field := range []string{"summary", "key_findings", "title"} {
@@ -202,7 +203,7 @@ func (s *Site) studyPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	api := "/api/v1/studies/" + url.PathEscape(d.Study.ID)
+	api := httpio.APIPath("/studies/" + url.PathEscape(d.Study.ID))
 	v := studyView{layout: s.layout(c, cat.Version(), d.Study.Title, "", api), StudyRecord: d, Citation: citation}
 	for _, e := range studyReferenceFormats {
 		v.Exports = append(v.Exports, exportLink{Label: e.label, URL: api + "?format=" + e.format})
@@ -229,7 +230,7 @@ func (s *Site) aboutPage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "about", aboutView{
-		layout: s.layout(c, cat.Version(), "About this evidence base", "about", "/api/v1/stats"),
+		layout: s.layout(c, cat.Version(), "About this evidence base", "about", httpio.APIPath("/stats")),
 		Stats:  cat.Coverage(), Themes: cat.Themes(), Strands: cat.Strands(),
 		Disadvantages: cat.Disadvantages(), Glossary: models.Glossary(cat.Strands()),
 		FirstYear: models.FirstYear, LastYear: models.LastYear,

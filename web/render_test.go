@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -21,6 +20,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
@@ -105,13 +105,16 @@ type pageReader struct {
 
 // newPageReader serves the API and the pages over the shared store as apitest.NewServer
 // does, but keeps the pages' log.
-func newPageReader(t *testing.T, opts api.Options) pageReader {
+func newPageReader(t *testing.T, cfg edge.Config) pageReader {
 	t.Helper()
 	spec, _ := apitest.Contract(t)
 	st := apitest.SharedStore(t)
 	logs := &logBuffer{}
-	opts.Spec, opts.Site = spec, web.New(st, slog.New(slog.NewTextHandler(logs, nil)))
-	srv, err := api.NewServer(st, opts)
+	jsonAPI, err := api.Routes(st, api.Options{Spec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := edge.New(cfg, jsonAPI, web.Routes(st, slog.New(slog.NewTextHandler(logs, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +156,11 @@ func checkReadable(t *testing.T, target, body string, doc *html.Node) {
 // The leak patterns find what fmt and the template engine print for the values a page
 // holds, and pass the site's own prose.
 func TestLeakPatterns(t *testing.T) {
-	stage, verb := "primary", "%d"
+	stage := "primary"
 	for _, v := range []any{
 		models.EvidenceSummary{ImpactStudies: 3, ByDesign: []models.SummaryCount{{Value: "RCT", Count: 1}}, Statement: "One trial."},
 		models.EvidenceSummary{}, &models.DisadvantageFocus{Slug: "eal"}, []string{}, []models.Theme{{Slug: "x"}},
-		map[string]int{"a": 1}, (*models.Study)(nil), &stage, fmt.Sprintf(verb, "x"),
+		map[string]int{"a": 1}, (*models.Study)(nil), &stage, "%!d(string=x)", // what fmt prints for a verb that does not fit
 		`template: about.html:101:35: executing "main" at <.Summary>: can't evaluate field Summary`,
 	} {
 		printed := fmt.Sprint(v)
@@ -194,7 +197,7 @@ func shippedDataset(t *testing.T) *models.Dataset {
 // Every page type, for every record of the shipped dataset, shows that record's own words
 // where the page puts them, and no page shows a Go value, a template error or a stack.
 func TestEveryPageReadsAsWords(t *testing.T) {
-	r := newPageReader(t, api.Options{})
+	r := newPageReader(t, edge.Config{})
 	d := shippedDataset(t)
 	cat := apitest.SharedStore(t).Catalog()
 	interventions := map[string]models.Intervention{}
@@ -404,7 +407,7 @@ func TestEveryPageReadsAsWords(t *testing.T) {
 
 	t.Run("refused and failed pages", func(t *testing.T) {
 		// a reader past the rate limit gets a page that says so
-		limited := newPageReader(t, api.Options{RateLimit: api.RateLimit{Rate: 0.001, Burst: 1}})
+		limited := newPageReader(t, edge.Config{RateLimit: edge.RateLimit{Rate: 0.001, Burst: 1}})
 		limited.read(t, "/about", http.StatusOK)
 		if got := text(limited.read(t, "/about", http.StatusTooManyRequests)); !strings.Contains(got, "Too many requests from your network") {
 			t.Errorf("the rate-limited page says %q", got)
@@ -425,8 +428,12 @@ func TestEveryPageReadsAsWords(t *testing.T) {
 		} {
 			site := web.New(st, nil)
 			engine := gin.New()
-			engine.Use(requestid.New(), func(c *gin.Context) { tc.answer(site, c) })
-			site.Register(engine)
+			for _, rt := range site.Surface().Routes { // each page answered by tc instead
+				engine.Handle(rt.Method, rt.Path, func(c *gin.Context) {
+					c.Request.Header.Set(httpio.RequestIDHeader, "a-request-id") // as the edge would
+					tc.answer(site, c)
+				})
+			}
 			got := text(pageReader{srv: engine, logs: &logBuffer{}}.read(t, "/studies/mol-2008", tc.status))
 			if !strings.Contains(got, tc.want) || strings.Contains(got, "inside the program") {
 				t.Errorf("the %d page says %q; want %q and nothing of the error", tc.status, got, tc.want)
@@ -442,7 +449,7 @@ var cssRule = regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`)
 // print or for any screen, hides it or a box around it. (Chromium's print test, in
 // browser_test.go, checks that the card still fits one page.)
 func TestPrintedCardShowsTheDescription(t *testing.T) {
-	r := newPageReader(t, api.Options{})
+	r := newPageReader(t, edge.Config{})
 	doc := r.read(t, "/interventions/triple-p", http.StatusOK)
 	description := find(doc, byClass("description"))
 	if description == nil || text(description) == "" {

@@ -1,7 +1,7 @@
 // Package web is the finder for school staff: server-rendered pages over the same query
 // engine as the JSON API. Every asset is embedded, so the binary serves the whole site
 // with no build step and no CDN. Pages work without JavaScript; site.js only adds copy and
-// print buttons. It serves no /api/v1 route: each page links to the JSON query instead.
+// print buttons. It serves no route of the API: each page links to the JSON query instead.
 package web
 
 import (
@@ -23,7 +23,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
@@ -71,6 +70,7 @@ var templateFuncs = template.FuncMap{
 	"number":          formatInt,
 	"percent":         func(share float64) string { return strconv.Itoa(int(math.Round(share*100))) + "%" },
 	"capitalise":      capitalise,
+	"apiPath":         httpio.APIPath,
 }
 
 // glossaryHeadings name the glossary's sections on the About page.
@@ -169,16 +169,16 @@ func assetURL(name string) string {
 	return "/static/" + name + "?v=" + a.hash
 }
 
-// Snapshots gives the current snapshot of the evidence base; the store does.
+// Snapshots gives the current snapshot of the evidence base, the engine's catalogue; the
+// store does.
 type Snapshots interface {
 	Catalog() *catalog.Catalog
 }
 
 // Site serves the pages.
 type Site struct {
-	src   Snapshots
-	log   *slog.Logger
-	pages map[string]bool // the route patterns of the pages, once registered
+	src Snapshots
+	log *slog.Logger
 }
 
 // New builds the site over a source of snapshots.
@@ -191,48 +191,6 @@ func New(src Snapshots, log *slog.Logger) *Site {
 
 // snapshot is the evidence base a page sees (see httpio.Pinned).
 func (s *Site) snapshot(c *gin.Context) *catalog.Catalog { return httpio.Pinned(c, s.src.Catalog) }
-
-// Register adds the pages to r. They are not part of the OpenAPI contract: they are for
-// people, and each one links to the JSON query that gives the same data.
-func (s *Site) Register(r *gin.Engine) {
-	pages := r.Group("", s.cacheable)
-	s.pages = map[string]bool{}
-	for path, page := range map[string]gin.HandlerFunc{
-		"/": s.finderPage, "/interventions/:id": s.interventionPage, "/studies": s.studiesPage,
-		"/studies/:id": s.studyPage, "/evidence-map": s.mapPage, "/about": s.aboutPage,
-		"/problems": s.problemsPage, "/problems/:slug": s.problemsPage,
-	} {
-		pages.GET(path, page)
-		s.pages[path] = true
-	}
-	r.GET("/static/*name", s.staticAsset)
-}
-
-// Refuse answers a request for a page that the server will not serve now, as a page: 429
-// when the reader's address has asked for too much (a school network shares one address),
-// 503 when the server is too busy. The caller has set Retry-After. It answers nothing, and
-// says so, for a request that is not for a page.
-func (s *Site) Refuse(c *gin.Context, status int) bool {
-	if !s.pages[c.FullPath()] {
-		return false
-	}
-	v := errorView{Status: status, Back: c.Request.URL.RequestURI(), ID: requestid.Get(c)}
-	wait := c.Writer.Header().Get("Retry-After") + " seconds"
-	if wait == "1 seconds" {
-		wait = "a second"
-	}
-	if status == http.StatusTooManyRequests {
-		v.layout = s.layout(c, s.snapshot(c).Version(), "Too many requests", "", "")
-		v.Heading = "Too many requests from your network"
-		v.Message = "Readers at your address (a school network shares one) have asked for more pages than the evidence base serves to one address at a time. Please wait " + wait + ", then try again."
-	} else {
-		v.layout = s.layout(c, s.snapshot(c).Version(), "Busy", "", "")
-		v.Heading = "The evidence base is busy"
-		v.Message = "More searches are running than it can answer at once. Please wait " + wait + ", then try again."
-	}
-	s.renderError(c, v)
-	return true
-}
 
 // PageMaxAge is how long a browser or proxy may reuse a page without asking again.
 const PageMaxAge = 5 * time.Minute
@@ -264,11 +222,9 @@ func (s *Site) cacheable(c *gin.Context) {
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(PageMaxAge.Seconds())))
 	c.Header("Vary", "Accept-Encoding")
-	for _, t := range strings.Split(c.GetHeader("If-None-Match"), ",") {
-		if t = strings.TrimSpace(t); t != "" && strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
-			c.AbortWithStatus(http.StatusNotModified)
-			return
-		}
+	if httpio.WeakMatch(c.GetHeader("If-None-Match"), etag) {
+		c.AbortWithStatus(http.StatusNotModified)
+		return
 	}
 	c.Next()
 }
@@ -310,7 +266,7 @@ func pageURL(r *http.Request) string { return httpio.BaseURL(r) + r.URL.RequestU
 func (s *Site) render(c *gin.Context, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
-		s.log.Error("render page", "page", name, "err", err, "request_id", requestid.Get(c))
+		s.log.Error("render page", "page", name, "err", err, "request_id", httpio.RequestID(c))
 		if name == "error" { // the error page itself failed: nothing better to show
 			c.String(http.StatusInternalServerError, "The server could not show this page.")
 			return
@@ -349,10 +305,10 @@ type problemLine struct {
 func (s *Site) webFail(c *gin.Context, err error) {
 	var e *models.Error
 	if !errors.As(err, &e) {
-		s.log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
+		s.log.Error("internal error", "err", err, "request_id", httpio.RequestID(c), "path", c.Request.URL.Path)
 		e = &models.Error{Code: models.EInternal}
 	}
-	v := errorView{Status: httpio.StatusOf(e.Code), Back: c.Request.URL.Path, ID: requestid.Get(c)}
+	v := errorView{Status: httpio.StatusOf(e.Code), Back: c.Request.URL.Path, ID: httpio.RequestID(c)}
 	switch e.Code {
 	case models.EInvalid, models.EUnknownParameter:
 		v.layout = s.layout(c, s.snapshot(c).Version(), "Check your search", "", "")
@@ -389,7 +345,7 @@ var optionNames = map[string]string{
 	catalog.PartSearch: "Search words", catalog.PartMapColumns: "Columns", catalog.PartPageSize: "Results per page",
 }
 
-// fieldReason words a field error for a reader. The store names its filter "filter", and
+// fieldReason words a field error for a reader. The engine names its filter "filter", and
 // its reason already starts with the field the reader chose, so that name is left out.
 func fieldReason(f models.FieldError) string {
 	if f.Field == "filter" {

@@ -24,10 +24,11 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/evidence-kb/parental-engagement/api"
+	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
-	"github.com/evidence-kb/parental-engagement/internal/storetest"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
+	"github.com/evidence-kb/parental-engagement/store/storetest"
 	"github.com/evidence-kb/parental-engagement/web"
 )
 
@@ -42,13 +43,14 @@ var (
 )
 
 func init() {
-	// Documents that are not JSON (the spec as YAML, the docs UI, the exports) are checked
-	// as text; the export tests parse them with real parsers.
+	// Documents that are not JSON (the docs UI, the exports) are checked as text; the export
+	// tests parse them with real parsers. The spec as YAML is parsed, as a YAML-aware client
+	// parses it, by kin-openapi's own YAML decoder.
 	asText := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 		b, err := io.ReadAll(body)
 		return string(b), err
 	}
-	for _, ct := range []string{"application/yaml", "text/html", "application/javascript", "text/javascript", "text/css", "image/png", "text/plain", "text/csv",
+	for _, ct := range []string{"text/html", "application/javascript", "text/javascript", "text/css", "image/png", "text/plain", "text/csv",
 		"application/x-ndjson", "application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography"} {
 		openapi3filter.RegisterBodyDecoder(ct, asText)
 	}
@@ -76,6 +78,24 @@ func Contract(tb testing.TB) ([]byte, routers.Router) {
 	return specBytes, specRouter
 }
 
+// Document is the OpenAPI Contract as a document, for tests that draw requests from it;
+// it is shared, so a caller only reads it.
+func Document(tb testing.TB) *openapi3.T {
+	tb.Helper()
+	raw, _ := Contract(tb)
+	specDocOnce.Do(func() { specDoc, specDocErr = openapi3.NewLoader().LoadFromData(raw) })
+	if specDocErr != nil {
+		tb.Fatalf("load openapi.yaml: %v", specDocErr)
+	}
+	return specDoc
+}
+
+var (
+	specDocOnce sync.Once
+	specDoc     *openapi3.T
+	specDocErr  error
+)
+
 // SharedStore is one seeded store for the read-only tests of this package; it lives in a
 // temporary directory for the whole test binary.
 func SharedStore(tb testing.TB) *store.Store {
@@ -95,12 +115,37 @@ func SharedStore(tb testing.TB) *store.Store {
 	return shared
 }
 
-// NewServer returns the API over the shared seeded store.
-func NewServer(tb testing.TB) *api.Server {
+// NewServer returns the API and the pages over the shared seeded store, wired as main
+// wires them.
+func NewServer(tb testing.TB) http.Handler {
 	tb.Helper()
-	spec, _ := Contract(tb)
-	st := SharedStore(tb)
-	srv, err := api.NewServer(st, api.Options{Spec: spec, Site: web.New(st, nil)})
+	return Serve(tb, SharedStore(tb), Setup{Site: true})
+}
+
+// Setup is how Serve wires a server: the edge's configuration, the API's options (the
+// spec is filled in), and whether the pages are served beside the API.
+type Setup struct {
+	Edge edge.Config
+	API  api.Options
+	Site bool
+}
+
+// Serve wires the API over st (and the pages, with setup.Site) behind the edge, as main
+// does.
+func Serve(tb testing.TB, st *store.Store, setup Setup) *edge.Server {
+	tb.Helper()
+	if setup.API.Spec == nil {
+		setup.API.Spec, _ = Contract(tb)
+	}
+	jsonAPI, err := api.Routes(st, setup.API)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	surfaces := []edge.Surface{jsonAPI}
+	if setup.Site {
+		surfaces = append(surfaces, web.Routes(st, nil))
+	}
+	srv, err := edge.New(setup.Edge, surfaces...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -211,19 +256,14 @@ func repoRoot() string {
 
 // NewWritableServer returns the server over a fresh store of its own, seeded with the
 // embedded dataset, for tests that write.
-func NewWritableServer(tb testing.TB) (*api.Server, *store.Store) {
+func NewWritableServer(tb testing.TB) (http.Handler, *store.Store) {
 	tb.Helper()
 	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb), Seed: store.EmbeddedSeed()})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	spec, _ := Contract(tb)
-	srv, err := api.NewServer(st, api.Options{Spec: spec, Site: web.New(st, nil)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv, st
+	return Serve(tb, st, Setup{Site: true}), st
 }
 
 // Token makes an API token with a role in st.

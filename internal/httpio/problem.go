@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gin-contrib/requestid"
 	"github.com/gin-gonic/gin"
 
 	"github.com/evidence-kb/parental-engagement/models"
@@ -123,7 +122,7 @@ func ProblemPath(slug string) string { return "/problems/" + slug }
 func WriteError(c *gin.Context, log *slog.Logger, err error) {
 	var e *models.Error
 	if !errors.As(err, &e) {
-		log.Error("internal error", "err", err, "request_id", requestid.Get(c), "path", c.Request.URL.Path)
+		log.Error("internal error", "err", err, "request_id", RequestID(c), "path", c.Request.URL.Path)
 		e = &models.Error{Code: models.EInternal, Message: "the server could not answer this request; it has been logged"}
 	}
 	writeProblem(c, ProblemKindOf(e.Code), e.Error(), e.Fields)
@@ -153,7 +152,7 @@ func writeProblem(c *gin.Context, kind ProblemKind, detail string, fields []mode
 		Status:    status,
 		Detail:    detail,
 		Instance:  instance,
-		RequestID: requestid.Get(c),
+		RequestID: RequestID(c),
 		Errors:    fields,
 	}
 	c.Header("Cache-Control", "no-store")
@@ -172,7 +171,7 @@ func WriteEncoded(c *gin.Context, status int, contentType string, v any) {
 	b, err := Marshal(v)
 	if err != nil {
 		c.Error(err)
-		c.AbortWithStatus(http.StatusInternalServerError)
+		WriteProblem(c, http.StatusInternalServerError, "the answer could not be encoded; this has been logged", nil)
 		return
 	}
 	c.Data(status, contentType, b)

@@ -21,3 +21,17 @@ func AbsoluteURL(r *http.Request, path string, query url.Values) string {
 	u := url.URL{Path: path, RawQuery: query.Encode()}
 	return BaseURL(r) + u.RequestURI()
 }
+
+// The paths one surface names of the other's: the pages link to the same content as data
+// in the API, and the API's index links to the pages that explain its problems. Each
+// surface declares its own routes; these are the only places the other's paths are named.
+const (
+	// APIRoot is where the JSON API's resources are.
+	APIRoot = "/api/v1"
+	// ProblemsPath is the page that lists the problem types (ProblemPath names one).
+	ProblemsPath = "/problems"
+)
+
+// APIPath is the path of one of the API's resources: APIPath("/studies") is
+// /api/v1/studies.
+func APIPath(resource string) string { return APIRoot + resource }

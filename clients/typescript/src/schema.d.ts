@@ -120,7 +120,7 @@ export interface paths {
         get: operations["getDisadvantage"];
         /**
          * Add or replace a disadvantage-focus value
-         * @description Adds the value, or replaces it (`If-Match` as for themes). Admins only.
+         * @description Adds the value (201, with its URL in `Location`), or replaces it (200; `If-Match` as for themes). Admins only.
          */
         put: operations["putDisadvantage"];
         post?: never;
@@ -332,7 +332,7 @@ export interface paths {
         get: operations["getStrand"];
         /**
          * Add or replace a strand
-         * @description Adds the strand, or replaces it (`If-Match` as for themes). Admins only.
+         * @description Adds the strand (201, with its URL in `Location`), or replaces it (200; `If-Match` as for themes). Admins only.
          */
         put: operations["putStrand"];
         post?: never;
@@ -466,7 +466,7 @@ export interface paths {
         get: operations["getTheme"];
         /**
          * Add or replace a theme
-         * @description Adds the theme, or replaces it (then `If-Match` must carry its current ETag, from GET). Admins only. Labels change across the API and pages at once.
+         * @description Adds the theme (201, with its URL in `Location`), or replaces it (200; then `If-Match` must carry its current ETag, from GET). Admins only. Labels change across the API and pages at once.
          */
         put: operations["putTheme"];
         post?: never;
@@ -513,7 +513,7 @@ export interface paths {
         };
         /**
          * Interactive API documentation (Swagger UI)
-         * @description Swagger UI and its assets, embedded in the binary; /docs redirects to /docs/.
+         * @description Swagger UI and its assets, embedded in the binary; /docs and /docs/index.html redirect to /docs/. Source maps (*.map) are plain text.
          */
         get: {
             parameters: {
@@ -534,7 +534,17 @@ export interface paths {
                         "text/css": string;
                         "text/html": string;
                         "text/javascript": string;
+                        "text/plain": string;
                     };
+                };
+                /** @description index.html: a redirect to the page at /docs/ */
+                301: {
+                    headers: {
+                        /** @description ./, the page at /docs/ */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description No such file */
                 404: {
@@ -569,7 +579,7 @@ export interface paths {
         };
         /**
          * Interactive API documentation (Swagger UI)
-         * @description Swagger UI and its assets, embedded in the binary; /docs redirects to /docs/.
+         * @description Swagger UI and its assets, embedded in the binary; /docs and /docs/index.html redirect to /docs/. Source maps (*.map) are plain text.
          */
         get: {
             parameters: {
@@ -578,7 +588,7 @@ export interface paths {
                 path: {
                     /**
                      * @description An asset of the UI
-                     * @example index.html
+                     * @example swagger-ui.css
                      */
                     file: string;
                 };
@@ -596,7 +606,17 @@ export interface paths {
                         "text/css": string;
                         "text/html": string;
                         "text/javascript": string;
+                        "text/plain": string;
                     };
+                };
+                /** @description index.html: a redirect to the page at /docs/ */
+                301: {
+                    headers: {
+                        /** @description ./, the page at /docs/ */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description No such file */
                 404: {
@@ -782,28 +802,42 @@ export interface components {
             share?: number;
         };
         Dataset: {
-            disadvantages?: components["schemas"]["DisadvantageFocus"][];
-            format_version?: number;
+            disadvantages: components["schemas"]["DisadvantageFocus"][];
+            /**
+             * @description the format this build reads
+             * @enum {integer}
+             */
+            format_version: 2;
             interventions?: components["schemas"]["Intervention"][];
-            strands?: components["schemas"]["Strand"][];
+            strands: components["schemas"]["Strand"][];
             studies?: components["schemas"]["Study"][];
-            themes?: components["schemas"]["Theme"][];
+            themes: components["schemas"]["Theme"][];
         };
         DisadvantageDetail: {
             data?: components["schemas"]["DisadvantageItem"];
             meta?: components["schemas"]["VersionMeta"];
         };
         DisadvantageFocus: {
-            description?: string;
-            name?: string;
-            slug?: string;
+            description: string;
+            /** @example Low income */
+            name: string;
+            /**
+             * @description the path's slug, on a write
+             * @example low-income
+             */
+            slug: string;
         };
         DisadvantageItem: {
-            description?: string;
+            description: string;
             /** @example 9 */
             intervention_count?: number;
-            name?: string;
-            slug?: string;
+            /** @example Low income */
+            name: string;
+            /**
+             * @description the path's slug, on a write
+             * @example low-income
+             */
+            slug: string;
             /** @example 25 */
             study_count?: number;
         };
@@ -813,15 +847,23 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
         };
         Evidence: {
-            finding?: string;
+            finding: string;
             /** @enum {string} */
-            kind?: "impact" | "process" | "review" | "description";
-            /** @enum {string|null} */
+            kind: "impact" | "process" | "review" | "description";
+            /**
+             * @description stated (not null) exactly when kind is impact
+             * @enum {string|null}
+             */
             result?: "positive" | "mixed" | "no-effect" | "negative" | "not-reported" | null;
+            /** @description only with a result other than not-reported */
             result_fact?: string | null;
+            /**
+             * @description the id of a study that exists
+             * @example lindsay-2011
+             */
             study_id?: string | null;
             /** @enum {string} */
-            window?: "in" | "before" | "after";
+            window: "in" | "before" | "after";
         };
         EvidenceMap: {
             cells?: components["schemas"]["MapCell"][];
@@ -864,14 +906,14 @@ export interface components {
             statement?: string;
         };
         Facet: {
-            field?: string;
-            values?: components["schemas"]["FacetValue"][];
+            field: string;
+            values: components["schemas"]["FacetValue"][];
         };
         FacetValue: {
-            count?: number;
-            label?: string;
-            provisional?: boolean;
-            value?: string;
+            count: number;
+            label: string;
+            provisional: boolean;
+            value: string;
         };
         FieldError: {
             field?: string;
@@ -888,13 +930,13 @@ export interface components {
             terms?: components["schemas"]["GlossaryTerm"][];
         };
         GlossaryTerm: {
-            description?: string;
+            description: string;
             /** @example Randomised controlled trial */
-            label?: string;
-            /** @description strands: a label of ours, not the source's */
-            provisional?: boolean;
+            label: string;
+            /** @description a label of ours, not the source's (the strands); false for every other term */
+            provisional: boolean;
             /** @example RCT */
-            value?: string;
+            value: string;
         };
         Health: {
             /** @example 3f2a9c0d1e4b5a6c */
@@ -928,19 +970,55 @@ export interface components {
             self?: string;
         };
         Intervention: {
+            /**
+             * @example [
+             *       "Triple P"
+             *     ]
+             */
             aliases?: string[];
-            country_of_origin?: string | null;
+            /** @enum {string|null} */
+            country_of_origin?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
             disadvantage_focus?: string[];
             evidence?: components["schemas"]["Evidence"][];
+            /** @example triple-p */
             id?: string;
+            /** @example Triple P (Positive Parenting Program) */
             name?: string;
             origin?: string | null;
-            setting?: string | null;
-            stage?: string | null;
+            /** @enum {string|null} */
+            setting?: "home" | "school" | "community" | "mixed" | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
             strands?: string[];
+            /** @description 60–150 words */
             summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
             themes?: string[];
+            /** @example https://www.triplep.net/ */
             url?: string | null;
+            /**
+             * @example [
+             *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
+             *     ]
+             */
             verified_in?: string[];
         };
         InterventionDetail: {
@@ -955,27 +1033,63 @@ export interface components {
             themes?: components["schemas"]["Theme"][];
         };
         InterventionItem: {
+            /**
+             * @example [
+             *       "Triple P"
+             *     ]
+             */
             aliases?: string[];
-            country_of_origin?: string | null;
+            /** @enum {string|null} */
+            country_of_origin?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
             disadvantage_focus?: string[];
             evidence?: components["schemas"]["Evidence"][];
             evidence_summary?: components["schemas"]["EvidenceSummary"];
+            /** @example triple-p */
             id?: string;
             included?: components["schemas"]["InterventionIncluded"];
             match?: components["schemas"]["Match"];
+            /** @example Triple P (Positive Parenting Program) */
             name?: string;
             origin?: string | null;
-            setting?: string | null;
-            stage?: string | null;
+            /** @enum {string|null} */
+            setting?: "home" | "school" | "community" | "mixed" | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
             strands?: string[];
             /**
              * @description studies in the review linked to it: what sort=study_count orders by
              * @example 4
              */
             study_count?: number;
+            /** @description 60–150 words */
             summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
             themes?: string[];
+            /** @example https://www.triplep.net/ */
             url?: string | null;
+            /**
+             * @example [
+             *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
+             *     ]
+             */
             verified_in?: string[];
         };
         InterventionList: {
@@ -999,25 +1113,61 @@ export interface components {
             themes?: components["schemas"]["Theme"][];
         };
         InterventionWithSummary: {
+            /**
+             * @example [
+             *       "Triple P"
+             *     ]
+             */
             aliases?: string[];
-            country_of_origin?: string | null;
+            /** @enum {string|null} */
+            country_of_origin?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
             disadvantage_focus?: string[];
             evidence?: components["schemas"]["Evidence"][];
             evidence_summary?: components["schemas"]["EvidenceSummary"];
+            /** @example triple-p */
             id?: string;
+            /** @example Triple P (Positive Parenting Program) */
             name?: string;
             origin?: string | null;
-            setting?: string | null;
-            stage?: string | null;
+            /** @enum {string|null} */
+            setting?: "home" | "school" | "community" | "mixed" | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
             strands?: string[];
             /**
              * @description studies in the review linked to it
              * @example 4
              */
             study_count?: number;
+            /** @description 60–150 words */
             summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
             themes?: string[];
+            /** @example https://www.triplep.net/ */
             url?: string | null;
+            /**
+             * @example [
+             *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
+             *     ]
+             */
             verified_in?: string[];
         };
         Links: {
@@ -1146,24 +1296,34 @@ export interface components {
             studies?: number;
         };
         Strand: {
-            description?: string;
-            name?: string;
+            description: string;
+            /** @example Information for parents */
+            name: string;
             note?: string | null;
             provisional?: boolean;
-            slug?: string;
+            /**
+             * @description the path's slug, on a write
+             * @example information-for-parents
+             */
+            slug: string;
         };
         StrandDetail: {
             data?: components["schemas"]["StrandItem"];
             meta?: components["schemas"]["VersionMeta"];
         };
         StrandItem: {
-            description?: string;
+            description: string;
             /** @example 10 */
             intervention_count?: number;
-            name?: string;
+            /** @example Information for parents */
+            name: string;
             note?: string | null;
             provisional?: boolean;
-            slug?: string;
+            /**
+             * @description the path's slug, on a write
+             * @example information-for-parents
+             */
+            slug: string;
             /** @example 40 */
             study_count?: number;
         };
@@ -1174,25 +1334,76 @@ export interface components {
         };
         Study: {
             authors?: string[];
-            country?: string | null;
-            design?: string | null;
+            /** @enum {string|null} */
+            country?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /** @enum {string|null} */
+            design?: "RCT" | "quasi-experimental" | "pre-post" | "longitudinal cohort" | "survey" | "qualitative" | "mixed methods" | "case study" | "systematic review" | "literature review" | "meta-analysis" | "monitoring data" | "policy review" | "conceptual" | "practice guidance" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
             disadvantage_focus?: string[];
+            /**
+             * @description no other study's DOI, in any case
+             * @example 10.1000/182
+             */
             doi?: string | null;
+            /** @example 0.32 */
             effect_size?: number | null;
+            /**
+             * @description stated exactly when effect_size is
+             * @example Cohen's d
+             */
             effect_size_measure?: string | null;
+            /** @example lindsay-2008 */
             id?: string;
+            /**
+             * @description ids of interventions that exist
+             * @example [
+             *       "triple-p"
+             *     ]
+             */
             interventions?: string[];
             key_findings?: string[];
+            /** @example 81 */
             sample_size?: number | null;
-            stage?: string | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
             strands?: string[];
+            /** @description 60–150 words */
             summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
             themes?: string[];
             title?: string;
-            type?: string;
+            /** @enum {string} */
+            type?: "journal-article" | "government-report" | "evaluation-report" | "systematic-review" | "meta-analysis" | "book-chapter" | "other";
+            /** @example https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder */
             url?: string | null;
             venue?: string | null;
+            /**
+             * @example [
+             *       "https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"
+             *     ]
+             */
             verified_in?: string[];
+            /**
+             * @description in the review window, 2008–2014
+             * @example 2008
+             */
             year?: number;
         };
         StudyDetail: {
@@ -1208,27 +1419,78 @@ export interface components {
         };
         StudyItem: {
             authors?: string[];
-            country?: string | null;
-            design?: string | null;
+            /** @enum {string|null} */
+            country?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /** @enum {string|null} */
+            design?: "RCT" | "quasi-experimental" | "pre-post" | "longitudinal cohort" | "survey" | "qualitative" | "mixed methods" | "case study" | "systematic review" | "literature review" | "meta-analysis" | "monitoring data" | "policy review" | "conceptual" | "practice guidance" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
             disadvantage_focus?: string[];
+            /**
+             * @description no other study's DOI, in any case
+             * @example 10.1000/182
+             */
             doi?: string | null;
+            /** @example 0.32 */
             effect_size?: number | null;
+            /**
+             * @description stated exactly when effect_size is
+             * @example Cohen's d
+             */
             effect_size_measure?: string | null;
+            /** @example lindsay-2008 */
             id?: string;
             included?: components["schemas"]["StudyIncluded"];
+            /**
+             * @description ids of interventions that exist
+             * @example [
+             *       "triple-p"
+             *     ]
+             */
             interventions?: string[];
             key_findings?: string[];
             match?: components["schemas"]["Match"];
+            /** @example 81 */
             sample_size?: number | null;
-            stage?: string | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
             strands?: string[];
+            /** @description 60–150 words */
             summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
             themes?: string[];
             title?: string;
-            type?: string;
+            /** @enum {string} */
+            type?: "journal-article" | "government-report" | "evaluation-report" | "systematic-review" | "meta-analysis" | "book-chapter" | "other";
+            /** @example https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder */
             url?: string | null;
             venue?: string | null;
+            /**
+             * @example [
+             *       "https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"
+             *     ]
+             */
             verified_in?: string[];
+            /**
+             * @description in the review window, 2008–2014
+             * @example 2008
+             */
             year?: number;
         };
         StudyList: {
@@ -1280,11 +1542,16 @@ export interface components {
             value?: string;
         };
         Theme: {
-            description?: string;
-            name?: string;
+            description: string;
+            /** @example Engaging with Fathers */
+            name: string;
             note?: string | null;
             provisional?: boolean;
-            slug?: string;
+            /**
+             * @description the path's slug, on a write
+             * @example engaging-with-fathers
+             */
+            slug: string;
             source_url?: string | null;
         };
         ThemeDetail: {
@@ -1292,13 +1559,18 @@ export interface components {
             meta?: components["schemas"]["VersionMeta"];
         };
         ThemeItem: {
-            description?: string;
+            description: string;
             /** @example 12 */
             intervention_count?: number;
-            name?: string;
+            /** @example Engaging with Fathers */
+            name: string;
             note?: string | null;
             provisional?: boolean;
-            slug?: string;
+            /**
+             * @description the path's slug, on a write
+             * @example engaging-with-fathers
+             */
+            slug: string;
             source_url?: string | null;
             /** @example 42 */
             study_count?: number;
@@ -1776,11 +2048,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description The value replaced */
             200: {
                 headers: {
                     /** @description The value's new entity tag */
                     ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisadvantageDetail"];
+                };
+            };
+            /** @description The value added */
+            201: {
+                headers: {
+                    /** @description The value's entity tag, for If-Match */
+                    ETag?: string;
+                    /** @description The value's URL */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2982,11 +3267,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description The strand replaced */
             200: {
                 headers: {
                     /** @description The strand's new entity tag */
                     ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrandDetail"];
+                };
+            };
+            /** @description The strand added */
+            201: {
+                headers: {
+                    /** @description The strand's entity tag, for If-Match */
+                    ETag?: string;
+                    /** @description The strand's URL */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3996,11 +4294,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description The theme replaced */
             200: {
                 headers: {
                     /** @description The theme's new entity tag */
                     ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThemeDetail"];
+                };
+            };
+            /** @description The theme added */
+            201: {
+                headers: {
+                    /** @description The theme's entity tag, for If-Match */
+                    ETag?: string;
+                    /** @description The theme's URL */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4249,7 +4560,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             405: components["responses"]["MethodNotAllowed405"];
@@ -4268,13 +4581,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OpenAPI 3.0 document */
+            /** @description OpenAPI 3.0 document: a YAML mapping, which a YAML-aware client reads as an object */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": string;
+                    "application/yaml": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             405: components["responses"]["MethodNotAllowed405"];

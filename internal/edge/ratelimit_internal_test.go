@@ -1,4 +1,4 @@
-package api
+package edge
 
 import (
 	"context"
@@ -55,8 +55,8 @@ func TestRateLimitHoldsEarlyRetries(t *testing.T) {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(rl.limit)
-	r.GET("/api/v1/themes", func(c *gin.Context) { c.Status(http.StatusOK) })
+	refuse := func(c *gin.Context, status int, detail string) { c.AbortWithStatus(status) }
+	r.GET("/api/v1/themes", rl.limit(refuse), func(c *gin.Context) { c.Status(http.StatusOK) })
 	get := func() *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/themes", nil))

@@ -1,4 +1,4 @@
-package api
+package edge
 
 import (
 	"context"
@@ -15,8 +15,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
-
-	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
 // RateLimit configures the per-client token buckets. Each client (an IP address; an IPv6
@@ -42,69 +40,6 @@ const (
 	defaultMaxClients = 100_000
 )
 
-// What requests cost, in tokens of their client's bucket, following what they cost the
-// server: a detail, a page or a file 1; a list 2; searches, facets, the evidence map and
-// statistics 4 (disjunctive facets more); an export or the whole-dataset download 20. A
-// request costing searchCost or more, short of an export, runs in a query slot (admit).
-const (
-	listCost   = 2
-	searchCost = 4
-	exportCost = 20
-)
-
-// requestCost is the cost of the request c serves, worked out once: the rate limiter, the
-// query slots and the gzip middleware all ask, and each asking parses the query.
-func requestCost(c *gin.Context) int {
-	if v, ok := c.Get(costKey); ok {
-		return v.(int)
-	}
-	cost := costOf(c.Request)
-	c.Set(costKey, cost)
-	return cost
-}
-
-const costKey = "kb.cost"
-
-func costOf(r *http.Request) int {
-	p, q := r.URL.Path, r.URL.Query()
-	switch p {
-	case "/api/v1/dataset":
-		return exportCost
-	case "/api/v1/studies", "/api/v1/interventions", "/studies", "/":
-		if isExport(r) {
-			return exportCost
-		}
-		cost := listCost
-		if q.Get("q") != "" {
-			cost += searchCost - listCost
-		}
-		if q.Get("facets") != "" {
-			cost += 2
-			if q.Get("facet_mode") == "disjunctive" {
-				cost += 2
-			}
-		}
-		return cost
-	case "/api/v1/evidence-map", "/api/v1/stats", "/api/v1/autocomplete", "/evidence-map":
-		return searchCost
-	}
-	return 1
-}
-
-// isExport reports whether a request asks a list for an export (a format other than JSON).
-func isExport(r *http.Request) bool {
-	switch r.URL.Path {
-	case "/api/v1/studies", "/api/v1/interventions":
-	default:
-		return false
-	}
-	if f := r.URL.Query().Get("format"); f != "" && f != "json" {
-		return true
-	}
-	a := r.Header.Get("Accept")
-	return a != "" && !strings.Contains(a, "json") && !strings.Contains(a, "*/*")
-}
-
 // rateLimiter holds a token bucket per client.
 type rateLimiter struct {
 	cfg     RateLimit
@@ -113,8 +48,6 @@ type rateLimiter struct {
 	now     func() time.Time
 	onLimit func() // counts refusals (metrics)
 	onHold  func() // counts requests held for coming back early (metrics)
-	// refuse answers the 429 (a page for the web finder's readers, else a problem)
-	refuse func(c *gin.Context, status int, detail string)
 
 	// wait holds a request for d, or until its client goes away (tests replace it)
 	wait func(ctx context.Context, d time.Duration) error
@@ -143,7 +76,6 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 	window := int(math.Ceil(float64(cfg.Burst) / cfg.Rate))
 	return &rateLimiter{
 		cfg: cfg, window: window, now: time.Now, onLimit: func() {}, onHold: func() {},
-		refuse:  func(c *gin.Context, status int, detail string) { httpio.WriteProblem(c, status, detail, nil) },
 		policy:  fmt.Sprintf(`"default";q=%d;w=%d`, cfg.Burst, window),
 		clients: map[netip.Prefix]*bucket{}, wait: sleep,
 	}
@@ -166,14 +98,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 // comes back before the Retry-After it was given has its request held until then, and
 // only then charged or refused: a client retrying in a loop costs the server a request
 // per Retry-After per connection, not thousands a second.
-func (rl *rateLimiter) limit(c *gin.Context) {
-	switch c.Request.URL.Path {
-	case "/healthz", "/readyz", "/metrics":
-		c.Next()
-		return
-	}
+func (rl *rateLimiter) limit(refuse func(c *gin.Context, status int, detail string)) gin.HandlerFunc {
+	return func(c *gin.Context) { rl.charge(c, refuse) }
+}
+
+func (rl *rateLimiter) charge(c *gin.Context, refuse func(c *gin.Context, status int, detail string)) {
 	key := clientKey(c.Request, rl.cfg.TrustedProxies)
-	cost := min(requestCost(c), rl.cfg.Burst)
+	cost := min(tokens(c), rl.cfg.Burst)
 	now := rl.now()
 	b := rl.bucket(key, now)
 	if early := time.Duration(b.retryAt.Load() - now.UnixNano()); early > 0 {
@@ -194,7 +125,7 @@ func (rl *rateLimiter) limit(c *gin.Context) {
 		wait := rl.secondsUntil(float64(cost) - left)
 		b.retryAt.Store(now.Add(time.Duration(wait) * time.Second).UnixNano())
 		h.Set("Retry-After", strconv.Itoa(wait))
-		rl.refuse(c, http.StatusTooManyRequests,
+		refuse(c, http.StatusTooManyRequests,
 			fmt.Sprintf("too many requests from this client: this one costs %d of a budget of %d, refilled at %g a second; retry in %d s", cost, rl.cfg.Burst, rl.cfg.Rate, wait))
 		return
 	}

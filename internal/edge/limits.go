@@ -1,4 +1,4 @@
-package api
+package edge
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,23 +23,10 @@ const (
 	maxHeaderFields = 16 << 10 // the header fields themselves, request line excluded
 )
 
-// docsCSP is the Content-Security-Policy of Swagger UI at /docs. Its scripts are all files
-// (our initializer too: swagger-initializer.js), so no inline script runs; its styles set
-// through the DOM need 'unsafe-inline', and its icons are data: URLs.
-const docsCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
 // secureHeaders marks every response as not to be sniffed, whatever its type: JSON that
-// echoes a query must never be run as HTML or script. The docs UI also gets a CSP that
-// forbids framing and a Referrer-Policy (the pages set their own).
+// echoes a query must never be run as HTML or script.
 func secureHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	if p := c.Request.URL.Path; p == "/docs" || strings.HasPrefix(p, "/docs/") {
-		h.Set("Content-Security-Policy", docsCSP)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-	}
+	c.Writer.Header().Set("X-Content-Type-Options", "nosniff")
 	c.Next()
 }
 
