@@ -44,7 +44,7 @@ type EvidenceMap struct {
 //	@Param			rows	query		string	false	"Row dimension"		Enums(theme, strand, disadvantage, design, stage, year)	default(theme)	example(theme)
 //	@Param			cols	query		string	false	"Column dimension"	Enums(theme, strand, disadvantage, design, stage, year)	default(strand)	example(design)
 //	@Param			filter	query		string	false	"Filter, as for the studies list, with its limits"	example(year:2010-2014)
-//	@Param			q		query		string	false	"Full-text search, as for the studies list, with its limits"	example(reading)
+//	@Param			q		query		string	false	"Full-text search, as for the studies list, with its limits"	maxLength(1000)	example(reading)
 //	@Success		200		{object}	EvidenceMap
 //	@Failure		400		{object}	Problem
 //	@Router			/api/v1/evidence-map [get]

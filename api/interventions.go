@@ -29,11 +29,11 @@ import (
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
-//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	example(*)
+//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	minLength(1)	example(*)
 //	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window` (the facetable fields of GET /api/v1/vocabularies)"	example(stage,setting)
 //	@Param			facet_mode	query		string	false	"filtered or disjunctive"	Enums(filtered, disjunctive)	example(disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)

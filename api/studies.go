@@ -33,11 +33,11 @@ import (
 //	@Produce		text/x-bibliography
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(theme:supporting-vulnerable-families,year:2010-2014)
-//	@Param			q			query		string	false	"Full-text search. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."				maxLength(1000)	example(dialogic reading)
+//	@Param			q			query		string	false	"Full-text search. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."				maxLength(1000)	example(dialogic reading)
 //	@Param			sort		query		string	false	"Sort keys (at most 4), comma-separated; '-' for descending. Keys: year, title, author, sample_size, effect_size, id, relevance (with q). Default: -year,title, or relevance when searching"	example(-year,title)
 //	@Param			page		query		int		false	"Page number (offset paging; at most 10,000 records deep); a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
-//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	example(*)
+//	@Param			cursor		query		string	false	"Cursor paging: '*' for the first page, then meta.next_cursor"	minLength(1)	example(*)
 //	@Param			facets		query		string	false	"Comma-separated fields to count: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year` (the facetable fields of GET /api/v1/vocabularies)"	example(theme,design)
 //	@Param			facet_mode	query		string	false	"filtered: counts over the result; disjunctive: each facet counted with its own filter removed"	Enums(filtered, disjunctive)	example(disjunctive)
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)

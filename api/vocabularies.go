@@ -11,10 +11,10 @@ import (
 
 // VocabularyValue is one value of a tag field in words.
 type VocabularyValue struct {
-	Value       string `json:"value" example:"RCT"`
-	Label       string `json:"label" example:"Randomised controlled trial"`
-	Description string `json:"description"`
-	Provisional bool   `json:"provisional"` // the label is ours, not the review's (three themes, the four strands)
+	Value       string `json:"value" binding:"required" example:"RCT"`
+	Label       string `json:"label" binding:"required" example:"Randomised controlled trial"`
+	Description string `json:"description" binding:"required"`
+	Provisional bool   `json:"provisional" binding:"required"` // the label is ours, not the review's (three themes, the four strands)
 } // @name VocabularyValue
 
 // VocabularyField is one filterable field of a collection.

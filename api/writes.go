@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,7 +36,7 @@ const (
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Security		BearerToken
-//	@Param			Idempotency-Key	header		string			false	"A unique key per intended creation (at most 255 characters)"	example(3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a)
+//	@Param			Idempotency-Key	header		string			false	"A unique key per intended creation (at most 255 characters)"	minLength(1)	maxLength(255)	example(3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a)
 //	@Param			study			body		models.Study	true	"The study"
 //	@Success		201				{object}	StudyDetail		"The study as stored"
 //	@Failure		400				{object}	Problem			"The body is not a JSON object"
@@ -144,7 +145,7 @@ func (s *Server) deleteStudy(c *gin.Context) {
 //	@Produce		json
 //	@Produce		application/problem+json
 //	@Security		BearerToken
-//	@Param			Idempotency-Key	header		string				false	"A unique key per intended creation (at most 255 characters)"	example(3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a)
+//	@Param			Idempotency-Key	header		string				false	"A unique key per intended creation (at most 255 characters)"	minLength(1)	maxLength(255)	example(3f9c2a6e-4d1b-4c55-9a61-0b7f4e1d2c3a)
 //	@Param			intervention	body		models.Intervention	true	"The intervention"
 //	@Success		201				{object}	InterventionDetail	"The intervention as stored"
 //	@Failure		400				{object}	Problem				"The body is not a JSON object"
@@ -350,7 +351,7 @@ func (k *recordKind[T, D]) write(s *Server, c *gin.Context, op string, transform
 		return
 	}
 	if op == models.OpCreate {
-		if w.IdempotencyKey = c.GetHeader("Idempotency-Key"); len(w.IdempotencyKey) > 255 {
+		if w.IdempotencyKey = c.GetHeader("Idempotency-Key"); utf8.RuneCountInString(w.IdempotencyKey) > 255 {
 			s.fail(c, models.Invalid("Idempotency-Key", "is longer than 255 characters"))
 			return
 		}

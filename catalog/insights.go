@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/evidence-kb/parental-engagement/models"
 )
@@ -181,8 +182,8 @@ const MaxSuggestions = 20
 // Autocomplete suggests themes, interventions and studies whose text starts with, or
 // contains words starting with, what has been typed: the last word is a prefix.
 func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) {
-	if len(typed) > 200 {
-		return nil, models.Invalid(PartSearch, "is longer than 200 bytes")
+	if utf8.RuneCountInString(typed) > 200 { // characters, as the spec's maxLength counts them
+		return nil, models.Invalid(PartSearch, "is longer than 200 characters")
 	}
 	if limit < 1 || limit > MaxSuggestions {
 		return nil, models.Invalid(PartLimit, fmt.Sprintf("must be between 1 and %d", MaxSuggestions))

@@ -492,8 +492,9 @@ type searchResult struct {
 // A prefix that stands for too many words is refused, unless capPrefixes, where it stands
 // for its first MaxPrefixWords (autocomplete: suggestions need not be complete).
 func (t *textIndex) search(q string, within bitmap, capPrefixes bool) (*searchResult, error) {
-	if len(q) > MaxSearchLength {
-		return nil, models.Invalid(PartSearch, fmt.Sprintf("is %d bytes long; at most %d", len(q), MaxSearchLength))
+	// counted in characters, as the spec's maxLength counts them
+	if n := utf8.RuneCountInString(q); n > MaxSearchLength {
+		return nil, models.Invalid(PartSearch, fmt.Sprintf("is %d characters long; at most %d", n, MaxSearchLength))
 	}
 	p := &queryParser{items: lexQuery(q)}
 	root := p.parseOr()

@@ -22,12 +22,12 @@ package models
 // Study is one piece of published evidence (2008–2014) in the review.
 // Bibliographic fields come from the reference bibliography; a field it does not give is nil.
 type Study struct {
-	ID      string   `json:"id" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"lindsay-2008"`
-	Title   string   `json:"title" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
-	Authors []string `json:"authors" binding:"min=1" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	ID      string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"lindsay-2008"`
+	Title   string   `json:"title" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Authors []string `json:"authors" binding:"required,min=1" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
 	// in the review window, 2008–2014
-	Year  int     `json:"year" minimum:"2008" maximum:"2014" example:"2008"`
-	Type  string  `json:"type" enums:"journal-article,government-report,evaluation-report,systematic-review,meta-analysis,book-chapter,other"`
+	Year  int     `json:"year" binding:"required" minimum:"2008" maximum:"2014" example:"2008"`
+	Type  string  `json:"type" binding:"required" enums:"journal-article,government-report,evaluation-report,systematic-review,meta-analysis,book-chapter,other"`
 	Venue *string `json:"venue" extensions:"x-nullable"`
 	// no other study's DOI, in any case
 	DOI        *string  `json:"doi" extensions:"x-nullable,x-pattern=^(?:10\\.[0-9]{4,9}/\\S+)$" example:"10.1000/182"`
@@ -40,39 +40,39 @@ type Study struct {
 	// stated exactly when effect_size is
 	EffectSizeMeasure *string `json:"effect_size_measure" extensions:"x-nullable" example:"Cohen's d"`
 	// 60–150 words
-	Summary     string   `json:"summary" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
+	Summary     string   `json:"summary" binding:"required" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
 	KeyFindings []string `json:"key_findings" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
 	// slugs of themes that exist (GET /api/v1/themes)
-	Themes []string `json:"themes" binding:"min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
 	// slugs of strands that exist
 	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
 	// slugs of disadvantage-focus values that exist
 	DisadvantageFocus []string `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
 	// ids of interventions that exist
 	Interventions []string `json:"interventions" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
-	VerifiedIn    []string `json:"verified_in" binding:"min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
+	VerifiedIn    []string `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
 } // @name Study
 
 // Intervention is a named programme, strategy or policy measure that studies evaluate.
 type Intervention struct {
-	ID              string   `json:"id" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
-	Name            string   `json:"name" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Triple P (Positive Parenting Program)"`
+	ID              string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
+	Name            string   `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Triple P (Positive Parenting Program)"`
 	Aliases         []string `json:"aliases" example:"Triple P"`
 	Origin          *string  `json:"origin" extensions:"x-nullable"`
 	CountryOfOrigin *string  `json:"country_of_origin" extensions:"x-nullable" enums:"Scotland,England,Wales,UK,Ireland,USA,Australia,New Zealand,Spain,South Africa,International"`
 	// 60–150 words
-	Summary string  `json:"summary" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
+	Summary string  `json:"summary" binding:"required" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
 	Stage   *string `json:"stage" extensions:"x-nullable" enums:"early-years,primary,secondary,all"`
 	Setting *string `json:"setting" extensions:"x-nullable" enums:"home,school,community,mixed"`
 	// slugs of themes that exist (GET /api/v1/themes)
-	Themes []string `json:"themes" binding:"min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
 	// slugs of strands that exist
 	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
 	// slugs of disadvantage-focus values that exist
 	DisadvantageFocus []string   `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
 	Evidence          []Evidence `json:"evidence"`
 	URL               *string    `json:"url" extensions:"x-nullable,x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.triplep.net/"`
-	VerifiedIn        []string   `json:"verified_in" binding:"min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"`
+	VerifiedIn        []string   `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"`
 } // @name Intervention
 
 // Evidence is one finding about an intervention, in the curators' own words. StudyID links

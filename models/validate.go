@@ -264,10 +264,15 @@ func (v *validator) tags(field string, values []string, exists func(string) bool
 }
 
 func (v *validator) links(field string, ids []string, exists func(string) bool, kind string) {
+	seen := map[string]bool{}
 	for _, id := range ids {
 		if !exists(id) {
 			v.add(field, fmt.Sprintf("no %s with id %q", kind, id))
 		}
+		if seen[id] { // one link, once: the store keeps links as a set
+			v.add(field, fmt.Sprintf("%q is listed twice", id))
+		}
+		seen[id] = true
 	}
 }
 

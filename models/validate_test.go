@@ -65,6 +65,7 @@ func TestValidateNamesRecordAndField(t *testing.T) {
 		}, "studies[1] (smith-2010).id"},
 		{"malformed id", func(d *models.Dataset) { d.Studies[0].ID = "Smith 2010" }, "studies[0] (Smith 2010).id"},
 		{"dangling intervention", func(d *models.Dataset) { d.Studies[0].Interventions = []string{"nope"} }, "studies[0] (smith-2010).interventions"},
+		{"intervention listed twice", func(d *models.Dataset) { d.Studies[0].Interventions = []string{"fast", "fast"} }, "studies[0] (smith-2010).interventions"},
 		{"dangling evidence link", func(d *models.Dataset) { d.Interventions[0].Evidence[0].StudyID = ptr("nope") }, "interventions[0] (fast).evidence[0].study_id"},
 		{"empty summary", func(d *models.Dataset) { d.Studies[0].Summary = " " }, "studies[0] (smith-2010).summary"},
 		{"short summary", func(d *models.Dataset) { d.Studies[0].Summary = words(10) }, "studies[0] (smith-2010).summary"},

@@ -107,6 +107,10 @@ func Convert(swagger2 []byte) ([]byte, error) {
 	}
 	addEdgeResponses(doc3)
 	addPathPatterns(doc3)
+	promotePatterns(doc3)
+	closeBodies(doc3)
+	patchBodies(doc3)
+	sparseItems(doc3)
 	if err := carryParameterExamples(swagger2, doc3); err != nil {
 		return nil, err
 	}

@@ -987,9 +987,9 @@ export interface components {
             disadvantage_focus?: string[];
             evidence?: components["schemas"]["Evidence"][];
             /** @example triple-p */
-            id?: string;
+            id: string;
             /** @example Triple P (Positive Parenting Program) */
-            name?: string;
+            name: string;
             origin?: string | null;
             /** @enum {string|null} */
             setting?: "home" | "school" | "community" | "mixed" | null;
@@ -1003,7 +1003,7 @@ export interface components {
              */
             strands?: string[];
             /** @description 60–150 words */
-            summary?: string;
+            summary: string;
             /**
              * @description slugs of themes that exist (GET /api/v1/themes)
              * @example [
@@ -1011,7 +1011,7 @@ export interface components {
              *       "parenting-support"
              *     ]
              */
-            themes?: string[];
+            themes: string[];
             /** @example https://www.triplep.net/ */
             url?: string | null;
             /**
@@ -1019,7 +1019,7 @@ export interface components {
              *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
              *     ]
              */
-            verified_in?: string[];
+            verified_in: string[];
         };
         InterventionDetail: {
             data?: components["schemas"]["InterventionWithSummary"];
@@ -1098,6 +1098,59 @@ export interface components {
             links: components["schemas"]["Links"];
             meta: components["schemas"]["ListMeta"];
         };
+        /** @description A JSON Merge Patch (RFC 7386) of the record: the members to change; null removes an optional one. */
+        InterventionPatch: {
+            /**
+             * @example [
+             *       "Triple P"
+             *     ]
+             */
+            aliases?: string[];
+            /** @enum {string|null} */
+            country_of_origin?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
+            disadvantage_focus?: string[];
+            evidence?: components["schemas"]["Evidence"][];
+            /** @example triple-p */
+            id?: string;
+            /** @example Triple P (Positive Parenting Program) */
+            name?: string;
+            origin?: string | null;
+            /** @enum {string|null} */
+            setting?: "home" | "school" | "community" | "mixed" | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
+            strands?: string[];
+            /** @description 60–150 words */
+            summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
+            themes?: string[];
+            /** @example https://www.triplep.net/ */
+            url?: string | null;
+            /**
+             * @example [
+             *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
+             *     ]
+             */
+            verified_in?: string[];
+        };
         InterventionRef: {
             /** @example triple-p */
             id?: string;
@@ -1131,9 +1184,9 @@ export interface components {
             evidence?: components["schemas"]["Evidence"][];
             evidence_summary?: components["schemas"]["EvidenceSummary"];
             /** @example triple-p */
-            id?: string;
+            id: string;
             /** @example Triple P (Positive Parenting Program) */
-            name?: string;
+            name: string;
             origin?: string | null;
             /** @enum {string|null} */
             setting?: "home" | "school" | "community" | "mixed" | null;
@@ -1152,7 +1205,7 @@ export interface components {
              */
             study_count?: number;
             /** @description 60–150 words */
-            summary?: string;
+            summary: string;
             /**
              * @description slugs of themes that exist (GET /api/v1/themes)
              * @example [
@@ -1160,7 +1213,7 @@ export interface components {
              *       "parenting-support"
              *     ]
              */
-            themes?: string[];
+            themes: string[];
             /** @example https://www.triplep.net/ */
             url?: string | null;
             /**
@@ -1168,7 +1221,7 @@ export interface components {
              *       "https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"
              *     ]
              */
-            verified_in?: string[];
+            verified_in: string[];
         };
         Links: {
             /** @example http://localhost:8080/api/v1/studies?page=1&per_page=20 */
@@ -1333,7 +1386,7 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
         };
         Study: {
-            authors?: string[];
+            authors: string[];
             /** @enum {string|null} */
             country?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
             /** @enum {string|null} */
@@ -1358,7 +1411,7 @@ export interface components {
              */
             effect_size_measure?: string | null;
             /** @example lindsay-2008 */
-            id?: string;
+            id: string;
             /**
              * @description ids of interventions that exist
              * @example [
@@ -1379,7 +1432,7 @@ export interface components {
              */
             strands?: string[];
             /** @description 60–150 words */
-            summary?: string;
+            summary: string;
             /**
              * @description slugs of themes that exist (GET /api/v1/themes)
              * @example [
@@ -1387,10 +1440,10 @@ export interface components {
              *       "parenting-support"
              *     ]
              */
-            themes?: string[];
-            title?: string;
+            themes: string[];
+            title: string;
             /** @enum {string} */
-            type?: "journal-article" | "government-report" | "evaluation-report" | "systematic-review" | "meta-analysis" | "book-chapter" | "other";
+            type: "journal-article" | "government-report" | "evaluation-report" | "systematic-review" | "meta-analysis" | "book-chapter" | "other";
             /** @example https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder */
             url?: string | null;
             venue?: string | null;
@@ -1399,12 +1452,12 @@ export interface components {
              *       "https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"
              *     ]
              */
-            verified_in?: string[];
+            verified_in: string[];
             /**
              * @description in the review window, 2008–2014
              * @example 2008
              */
-            year?: number;
+            year: number;
         };
         StudyDetail: {
             data?: components["schemas"]["Study"];
@@ -1498,6 +1551,81 @@ export interface components {
             facets?: components["schemas"]["Facet"][];
             links: components["schemas"]["Links"];
             meta: components["schemas"]["ListMeta"];
+        };
+        /** @description A JSON Merge Patch (RFC 7386) of the record: the members to change; null removes an optional one. */
+        StudyPatch: {
+            authors?: string[];
+            /** @enum {string|null} */
+            country?: "Scotland" | "England" | "Wales" | "UK" | "Ireland" | "USA" | "Australia" | "New Zealand" | "Spain" | "South Africa" | "International" | null;
+            /** @enum {string|null} */
+            design?: "RCT" | "quasi-experimental" | "pre-post" | "longitudinal cohort" | "survey" | "qualitative" | "mixed methods" | "case study" | "systematic review" | "literature review" | "meta-analysis" | "monitoring data" | "policy review" | "conceptual" | "practice guidance" | null;
+            /**
+             * @description slugs of disadvantage-focus values that exist
+             * @example [
+             *       "low-income"
+             *     ]
+             */
+            disadvantage_focus?: string[];
+            /**
+             * @description no other study's DOI, in any case
+             * @example 10.1000/182
+             */
+            doi?: string | null;
+            /** @example 0.32 */
+            effect_size?: number | null;
+            /**
+             * @description stated exactly when effect_size is
+             * @example Cohen's d
+             */
+            effect_size_measure?: string | null;
+            /** @example lindsay-2008 */
+            id?: string;
+            /**
+             * @description ids of interventions that exist
+             * @example [
+             *       "triple-p"
+             *     ]
+             */
+            interventions?: string[];
+            key_findings?: string[];
+            /** @example 81 */
+            sample_size?: number | null;
+            /** @enum {string|null} */
+            stage?: "early-years" | "primary" | "secondary" | "all" | null;
+            /**
+             * @description slugs of strands that exist
+             * @example [
+             *       "direct-support-for-parents"
+             *     ]
+             */
+            strands?: string[];
+            /** @description 60–150 words */
+            summary?: string;
+            /**
+             * @description slugs of themes that exist (GET /api/v1/themes)
+             * @example [
+             *       "supporting-vulnerable-families",
+             *       "parenting-support"
+             *     ]
+             */
+            themes?: string[];
+            title?: string;
+            /** @enum {string} */
+            type?: "journal-article" | "government-report" | "evaluation-report" | "systematic-review" | "meta-analysis" | "book-chapter" | "other";
+            /** @example https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder */
+            url?: string | null;
+            venue?: string | null;
+            /**
+             * @example [
+             *       "https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"
+             *     ]
+             */
+            verified_in?: string[];
+            /**
+             * @description in the review window, 2008–2014
+             * @example 2008
+             */
+            year?: number;
         };
         StudyRef: {
             authors?: string[];
@@ -1618,13 +1746,13 @@ export interface components {
             values?: components["schemas"]["VocabularyValue"][];
         };
         VocabularyValue: {
-            description?: string;
+            description: string;
             /** @example Randomised controlled trial */
-            label?: string;
+            label: string;
             /** @description the label is ours, not the review's (three themes, the four strands) */
-            provisional?: boolean;
+            provisional: boolean;
             /** @example RCT */
-            value?: string;
+            value: string;
         };
         /** @enum {string} */
         "models.Role": "curator" | "admin";
@@ -2430,7 +2558,7 @@ export interface operations {
                  */
                 filter?: string;
                 /**
-                 * @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
                  * @example reading
                  */
                 q?: string;
@@ -2942,7 +3070,7 @@ export interface operations {
         /** @description A merge patch of the intervention */
         requestBody: {
             content: {
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": components["schemas"]["InterventionPatch"];
             };
         };
         responses: {
@@ -3468,7 +3596,7 @@ export interface operations {
                  */
                 filter?: string;
                 /**
-                 * @description Full-text search. At most 1000 bytes and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @description Full-text search. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
                  * @example dialogic reading
                  */
                 q?: string;
@@ -4005,7 +4133,7 @@ export interface operations {
         /** @description A merge patch of the study */
         requestBody: {
             content: {
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": components["schemas"]["StudyPatch"];
             };
         };
         responses: {
