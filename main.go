@@ -159,12 +159,7 @@ Flags:
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	var cfg serveConfig
-	fs := flag.NewFlagSet("evidence-kb", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("evidence-kb", serveUsage, stderr)
 	var (
 		origins, proxies, dataset string
 		rate                      edge.RateLimit
@@ -185,11 +180,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&cfg.poll, "poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")
 	fs.DurationVar(&maxLag, "max-lag", api.DefaultMaxLag, "/readyz fails when this process has not caught up with the database for this long (env KB_MAX_LAG)")
 	fs.StringVar(&cfg.image, "catalog-image", "", "a file to keep the catalogue image in, so a restart need not rebuild the indexes; default: beside a SQLite file, or in the user's cache directory for PostgreSQL; off for none (env KB_CATALOG_IMAGE)")
-	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, err
-		}
-		return cfg, usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -232,6 +224,30 @@ func (cfg serveConfig) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, nil))
 }
 
+// newFlagSet is the flags of the program or of one of its subcommands, which print usage
+// and their defaults on -help.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags reads args, and KB_ variables for the flags args does not set: -help is
+// flag.ErrHelp, anything else amiss a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
 // dbFlag is the -db flag, the same for the server and every subcommand.
 func dbFlag(fs *flag.FlagSet, db *string) {
 	fs.StringVar(db, "db", "kb.db", "the store: a SQLite file (created if missing) or a postgres:// URL (env KB_DB)")
@@ -268,12 +284,11 @@ func validate(args []string, stdout io.Writer) error {
 
 // generate writes a deterministic synthetic dataset shaped like the embedded one.
 func generate(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("generate", "Usage:\n  evidence-kb generate [-studies N] [-seed S] > FILE\n\nFlags:\n", stderr)
 	n := fs.Int("studies", 100_000, "number of studies (about a tenth as many interventions)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same dataset")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *n < 1 {
 		return usageError{errors.New("-studies must be at least 1")}

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/peterbourgon/ff/v3"
 
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
@@ -22,21 +19,13 @@ const importUsage = `Usage:
 // importDataset applies a dataset document to the store from the command line, as
 // POST /api/v1/imports does: validated, diffed, applied in one transaction and audited.
 func importDataset(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, importUsage+"\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("import", importUsage+"\nFlags:\n", stderr)
 	var dbPath string
 	dbFlag(fs, &dbPath)
 	dryRun := fs.Bool("dry-run", false, "report what would change, and change nothing")
 	as := fs.String("as", "cli", "the name the audit log records for this import")
-	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

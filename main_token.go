@@ -9,8 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/peterbourgon/ff/v3"
-
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -28,12 +26,7 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{errors.New("token: name a command: create, list or revoke")}
 	}
 	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("token "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, tokenUsage+"\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("token "+cmd, tokenUsage+"\nFlags:\n", stderr)
 	var dbPath string
 	dbFlag(fs, &dbPath)
 	var name, role *string
@@ -51,11 +44,8 @@ func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stderr, tokenUsage)
 		return usageError{fmt.Errorf("token: unknown command %q: use create, list or revoke", cmd)}
 	}
-	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("KB")); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	rest := fs.Args()
 	if cmd == "revoke" && len(rest) > 0 { // the name as an argument; flags may follow it

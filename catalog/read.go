@@ -80,16 +80,12 @@ type StudyRecord struct {
 
 // Study returns one study by id.
 func (cat *Catalog) Study(id string) (*StudyRecord, error) {
-	o, ok := cat.studies.byID[id]
-	if !ok {
-		return nil, models.NotFound("study", id)
+	o, st, err := find(cat.studies, cat.studyRecs, models.KindStudy, id)
+	if err != nil {
+		return nil, err
 	}
-	st := *cat.studyRecs[o]
-	d := &StudyRecord{Study: st, Themes: ThemeKind.pick(cat, st.Themes), Strands: StrandKind.pick(cat, st.Strands),
-		Disadvantages: DisadvantageKind.pick(cat, st.DisadvantageFocus)}
-	for _, iv := range cat.studies.fields["intervention"].rel.bySource[o] {
-		d.Interventions = append(d.Interventions, *cat.ivRecs[iv])
-	}
+	d := &StudyRecord{Study: st, Interventions: related(cat.studies, "intervention", o, cat.ivRecs)}
+	d.Themes, d.Strands, d.Disadvantages = cat.tags(st.Themes, st.Strands, st.DisadvantageFocus)
 	return d, nil
 }
 
@@ -104,17 +100,38 @@ type InterventionRecord struct {
 
 // Intervention returns one intervention by id.
 func (cat *Catalog) Intervention(id string) (*InterventionRecord, error) {
-	o, ok := cat.interventions.byID[id]
-	if !ok {
-		return nil, models.NotFound("intervention", id)
+	o, iv, err := find(cat.interventions, cat.ivRecs, models.KindIntervention, id)
+	if err != nil {
+		return nil, err
 	}
-	iv := *cat.ivRecs[o]
-	d := &InterventionRecord{Intervention: iv, Themes: ThemeKind.pick(cat, iv.Themes), Strands: StrandKind.pick(cat, iv.Strands),
-		Disadvantages: DisadvantageKind.pick(cat, iv.DisadvantageFocus)}
-	for _, st := range cat.interventions.fields["study"].rel.bySource[o] {
-		d.Studies = append(d.Studies, *cat.studyRecs[st])
-	}
+	d := &InterventionRecord{Intervention: iv, Studies: related(cat.interventions, "study", o, cat.studyRecs)}
+	d.Themes, d.Strands, d.Disadvantages = cat.tags(iv.Themes, iv.Strands, iv.DisadvantageFocus)
 	return d, nil
+}
+
+// find is the record of a collection with the id, and its ordinal.
+func find[T any](c *collection, recs []*T, kind, id string) (int, T, error) {
+	o, ok := c.byID[id]
+	if !ok {
+		var none T
+		return 0, none, models.NotFound(kind, id)
+	}
+	return o, *recs[o], nil
+}
+
+// related are the records of another collection that the record at ordinal o links to
+// through field.
+func related[T any](c *collection, field string, o int, recs []*T) []T {
+	var out []T
+	for _, r := range c.fields[field].rel.bySource[o] {
+		out = append(out, *recs[r])
+	}
+	return out
+}
+
+// tags are the vocabulary values a record's tag slugs name.
+func (cat *Catalog) tags(themes, strands, disadvantages []string) ([]models.Theme, []models.Strand, []models.DisadvantageFocus) {
+	return ThemeKind.pick(cat, themes), StrandKind.pick(cat, strands), DisadvantageKind.pick(cat, disadvantages)
 }
 
 // ThemeCount is a theme with how many studies and interventions carry it.
