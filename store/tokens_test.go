@@ -15,7 +15,6 @@ import (
 
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
-	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 var tokenPattern = regexp.MustCompile(`^kbt_[a-z2-7]{52}$`)
@@ -251,11 +250,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 // TestTokensOutliveImport: replacing the dataset replaces the evidence, not the tokens.
 func TestTokensOutliveImport(t *testing.T) {
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustOpen(t)
 	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
 	before := s.DatasetVersion()
 	d, err := models.ParseDataset(store.EmbeddedDataset())

@@ -14,11 +14,7 @@ import (
 // of a new value creates it, a put of an existing one replaces it, and a delete deletes it.
 func TestWriteVocabularyReportsItsOperation(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustOpen(t)
 	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
 	for _, v := range []struct {
 		kind, slug    string
@@ -126,11 +122,7 @@ func TestWriteVocabularyCreatesOnceUnderRace(t *testing.T) {
 // changes nothing.
 func TestWriteVocabularyRefusesAMismatchedWrite(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := mustOpen(t)
 	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
 	revision := st.Revision()
 	th := models.Theme{Slug: "community-learning", Name: "Community learning", Description: "Learning in community settings."}
