@@ -52,6 +52,7 @@ var layout = map[string]packageRule{
 	"internal/cmd/trivial":         {},
 	"internal/cmd/writeload":       {},
 	"internal/cmd/abuse":           {},
+	"internal/cmd/writelatency":    {},
 	"internal/apitest":             {ours: []string{"models", "store", "api", "web", "internal/httpio", "internal/edge", "store/storetest"}},
 	"":                             {ours: []string{"models", "store", "api", "web", "internal/edge", "internal/synth"}, testOurs: []string{"internal/specgen"}},
 }

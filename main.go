@@ -174,7 +174,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&rate.Burst, "rate-burst", edge.DefaultRateBurst, "the most a client may spend at once, in requests (env KB_RATE_BURST)")
 	fs.IntVar(&cfg.edge.MaxExports, "max-exports", 0, "how many exports may stream at once, server-wide; 0 for half the CPUs, at least 1 (env KB_MAX_EXPORTS)")
 	fs.IntVar(&cfg.api.ExportRate, "export-rate", api.DefaultExportRate, "records a second each export streams at most; 0 for no pacing (env KB_EXPORT_RATE)")
-	fs.IntVar(&cfg.edge.QuerySlots, "query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide; 0 for the CPUs less one, at least 1 (env KB_QUERY_SLOTS)")
+	fs.IntVar(&cfg.edge.QuerySlots, "query-slots", 0, "how many costly requests (searches, facets, maps, export blocks) do query work at once, server-wide, shared fairly between clients (one fewer while several have such work); 0 for the CPUs (env KB_QUERY_SLOTS)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated IPs and CIDRs of proxies whose X-Forwarded-For or Forwarded header names the client (env KB_TRUSTED_PROXIES)")
 	fs.StringVar(&dataset, "dataset", "", "seed an empty store from this dataset file instead of the embedded one; a store that holds data keeps it, and takes only a newer version of the dataset it was seeded from while nobody has edited it (env KB_DATASET)")
 	fs.DurationVar(&cfg.poll, "poll-interval", 250*time.Millisecond, "how often to look for writes other processes made to the database (env KB_POLL_INTERVAL)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,22 +16,6 @@ import (
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 )
 
-// querySlots bounds the costly query work running at once, server-wide, beside the
-// per-client buckets: searches, facets, maps and statistics take a slot for the whole
-// request, an export one for each block of rows it writes. With fewer slots than cores,
-// a core stays free for the cheap requests (details, pages, health checks), which
-// would otherwise wait behind the costly ones for the Go scheduler's 10 ms time slice.
-// Slots are handed out first come, first served, so an export and the searches waiting
-// beside it take turns.
-type querySlots struct {
-	sem  *semaphore.Weighted
-	size int
-}
-
-func newQuerySlots(n int) *querySlots {
-	return &querySlots{sem: semaphore.NewWeighted(int64(n)), size: n}
-}
-
 // busyRetryAfter is the Retry-After, in seconds, of a request that found no slot in time.
 const busyRetryAfter = 1
 
@@ -41,7 +26,8 @@ type bill struct {
 	server  *Server
 	class   Cost
 	tokens  int
-	release func() // lets go of the request's query slot; nil when it holds none
+	client  netip.Prefix // who asks: its rate-limit bucket and its share of the query slots
+	release func()       // lets go of the request's query slot; nil when it holds none
 }
 
 const billKey = "edge.bill"
@@ -49,7 +35,8 @@ const billKey = "edge.bill"
 // price is the middleware that works out what a request of rt costs.
 func (s *Server) price(rt Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Set(billKey, &bill{server: s, class: rt.Cost, tokens: tokensOf(rt, c.Request)})
+		c.Set(billKey, &bill{server: s, class: rt.Cost, tokens: tokensOf(rt, c.Request),
+			client: clientKey(c.Request, s.cfg.RateLimit.TrustedProxies)})
 		c.Next()
 	}
 }
@@ -106,8 +93,8 @@ func IsExport(r *http.Request) bool {
 }
 
 // admit is the middleware that runs a costly request (not an export: it takes slots as
-// it streams) in a query slot, waiting up to the query timeout for one; a request still
-// waiting then gets 503 with Retry-After.
+// it streams) in a query slot, waiting its client's turn (fair.go) up to the query
+// timeout; a request still waiting then gets 503 with Retry-After.
 func (s *Server) admit(refuse func(c *gin.Context, status int, detail string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		b := billOf(c)
@@ -116,17 +103,17 @@ func (s *Server) admit(refuse func(c *gin.Context, status int, detail string)) g
 			return
 		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.QueryTimeout)
-		err := s.slots.sem.Acquire(ctx, 1)
+		err := s.slots.acquire(ctx, b.client, b.tokens)
 		cancel()
 		if err != nil {
 			s.metrics.busy.Inc()
 			c.Header("Retry-After", strconv.Itoa(busyRetryAfter))
 			refuse(c, http.StatusServiceUnavailable, fmt.Sprintf(
 				"the server is busy: %d costly requests are running and others waited %s for a turn; try again in %d s",
-				s.slots.size, s.cfg.QueryTimeout, busyRetryAfter))
+				s.cfg.QuerySlots, s.cfg.QueryTimeout, busyRetryAfter))
 			return
 		}
-		b.release = sync.OnceFunc(func() { s.slots.sem.Release(1) })
+		b.release = sync.OnceFunc(func() { s.slots.release(b.client) })
 		defer b.release()
 		c.Next()
 	}
@@ -160,7 +147,8 @@ const exportRetryAfter = 2
 
 // Export is the edge's part in a streamed export, whose query work comes in blocks.
 type Export struct {
-	slots   *querySlots
+	slots   *fairSlots
+	client  netip.Prefix
 	exports *semaphore.Weighted
 	held    bool
 }
@@ -168,19 +156,21 @@ type Export struct {
 // StartExport takes the request's place under the export cap; when every place is taken
 // it answers 503 with Retry-After and returns nil. The caller ends it with Close.
 func StartExport(c *gin.Context) *Export {
-	s := billOf(c).server
+	b := billOf(c)
+	s := b.server
 	if !s.exports.TryAcquire(1) {
 		c.Header("Retry-After", strconv.Itoa(exportRetryAfter))
 		httpio.WriteProblem(c, http.StatusServiceUnavailable, fmt.Sprintf(
 			"%d exports are streaming, as many as the server runs at once; try again in %d s", s.cfg.MaxExports, exportRetryAfter), nil)
 		return nil
 	}
-	return &Export{slots: s.slots, exports: s.exports}
+	return &Export{slots: s.slots, client: b.client, exports: s.exports}
 }
 
-// Acquire waits for a query slot for the export's next block, until ctx ends.
+// Acquire waits for a query slot for the export's next block, until ctx ends. A block
+// costs its client as a search does.
 func (e *Export) Acquire(ctx context.Context) error {
-	if err := e.slots.sem.Acquire(ctx, 1); err != nil {
+	if err := e.slots.acquire(ctx, e.client, searchTokens); err != nil {
 		return err
 	}
 	e.held = true
@@ -190,7 +180,7 @@ func (e *Export) Acquire(ctx context.Context) error {
 // Release lets go of the slot the export holds, if any, while it sends a block.
 func (e *Export) Release() {
 	if e.held {
-		e.slots.sem.Release(1)
+		e.slots.release(e.client)
 		e.held = false
 	}
 }

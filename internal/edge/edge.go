@@ -45,9 +45,10 @@ type Config struct {
 	QueryTimeout time.Duration
 	RateLimit    RateLimit // per-client token buckets; Rate 0 for none
 	// QuerySlots is how many costly requests (searches, facets, maps, statistics, and
-	// exports block by block) do query work at once, server-wide; the rest wait their turn
-	// for up to QueryTimeout, then get 503 with Retry-After. Default: one fewer than the
-	// CPUs, at least 1, so that cheap requests always find a core.
+	// exports block by block) do query work at once, server-wide, when one client is
+	// alone; while several clients have such work, one fewer (at least 1), so that cheap
+	// requests always find a core. The rest wait their client's turn (fair.go) for up to
+	// QueryTimeout, then get 503 with Retry-After. Default: the CPUs.
 	QuerySlots int
 	// MaxExports is how many exports may stream at once, server-wide; past it an export is
 	// refused with 503 and Retry-After. An export of every record costs a core for a
@@ -77,7 +78,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.QueryTimeout = DefaultQueryTimeout
 	}
 	if cfg.QuerySlots == 0 {
-		cfg.QuerySlots = max(1, runtime.GOMAXPROCS(0)-1)
+		cfg.QuerySlots = runtime.GOMAXPROCS(0)
 	}
 	if cfg.MaxExports == 0 {
 		cfg.MaxExports = max(1, runtime.NumCPU()/2)
@@ -162,7 +163,7 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	limiter *rateLimiter        // nil when rate limiting is off
-	slots   *querySlots         // costly query work running now
+	slots   *fairSlots          // costly query work running now, shared fairly between clients
 	exports *semaphore.Weighted // one unit per export streaming now
 	metrics *metrics
 }
@@ -171,7 +172,7 @@ type Server struct {
 // class, and two routes with one method and path.
 func New(cfg Config, surfaces ...Surface) (*Server, error) {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, slots: newQuerySlots(cfg.QuerySlots),
+	s := &Server{cfg: cfg, log: cfg.Logger, slots: newFairSlots(cfg.QuerySlots),
 		exports: semaphore.NewWeighted(int64(cfg.MaxExports))}
 	var collectors []prometheus.Collector
 	for _, sf := range surfaces {
