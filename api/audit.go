@@ -59,12 +59,7 @@ func (s *Server) history(c *gin.Context, kind string) {
 		s.fail(c, err)
 		return
 	}
-	p, err := httpio.ParseParams(c.Request.URL.Query(), "page", "per_page")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	paging, err := pageParams(p)
+	paging, err := onlyPaging(c)
 	if err != nil {
 		s.fail(c, err)
 		return

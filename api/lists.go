@@ -193,6 +193,15 @@ func pageParams(p httpio.Params) (catalog.Paging, error) {
 	return catalog.NewPaging(page, perPage)
 }
 
+// onlyPaging reads the parameters of a list that takes none but page and per_page.
+func onlyPaging(c *gin.Context) (catalog.Paging, error) {
+	p, err := httpio.ParseParams(c.Request.URL.Query(), "page", "per_page")
+	if err != nil {
+		return catalog.Paging{}, err
+	}
+	return pageParams(p)
+}
+
 // pageOf answers one page of a short list held in memory (a vocabulary, suggestions) in
 // the list envelope: the page's items, its meta and its links. A page past the end is
 // refused, as the engine's lists refuse it.

@@ -119,8 +119,8 @@ func TestSpecStatesRecordRules(t *testing.T) {
 	}
 }
 
-// Every string a record's pattern admits, the validator takes: the patterns are as the
-// models' tags state them (pattern, or x-pattern until the generator carries it over).
+// Every string a record's pattern admits, the validator takes: the patterns are those the
+// models' tags name (models.Patterns), as the generator writes them out.
 func TestRecordPatternsAreTheValidators(t *testing.T) {
 	doc := apitest.Document(t)
 	corpus := []string{
@@ -175,17 +175,12 @@ func TestRecordPatternsAreTheValidators(t *testing.T) {
 	}
 }
 
-// statedPattern is a string schema's pattern, an array's items' one, or the x-pattern
-// that states it in the models' tags.
+// statedPattern is a string schema's pattern, or an array's items' one.
 func statedPattern(s *openapi3.Schema) string {
 	if s.Items != nil && s.Items.Value.Pattern != "" {
 		return s.Items.Value.Pattern
 	}
-	if s.Pattern != "" {
-		return s.Pattern
-	}
-	p, _ := s.Extensions["x-pattern"].(string)
-	return p
+	return s.Pattern
 }
 
 func property(t *testing.T, doc *openapi3.T, schema, name string) *openapi3.Schema {

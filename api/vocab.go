@@ -68,12 +68,7 @@ var (
 
 // list answers a page of the vocabulary, each value with its counts.
 func (k *vocabularyKind[V, I]) list(s *Server, c *gin.Context) {
-	p, err := httpio.ParseParams(c.Request.URL.Query(), "page", "per_page")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	paging, err := pageParams(p)
+	paging, err := onlyPaging(c)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -22,16 +22,16 @@ package models
 // Study is one piece of published evidence (2008–2014) in the review.
 // Bibliographic fields come from the reference bibliography; a field it does not give is nil.
 type Study struct {
-	ID      string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"lindsay-2008"`
-	Title   string   `json:"title" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
-	Authors []string `json:"authors" binding:"required,min=1" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	ID      string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=slug" example:"lindsay-2008"`
+	Title   string   `json:"title" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
+	Authors []string `json:"authors" binding:"required,min=1" minLength:"1" extensions:"x-pattern=not-blank"`
 	// in the review window, 2008–2014
 	Year  int     `json:"year" binding:"required" minimum:"2008" maximum:"2014" example:"2008"`
 	Type  string  `json:"type" binding:"required" enums:"journal-article,government-report,evaluation-report,systematic-review,meta-analysis,book-chapter,other"`
 	Venue *string `json:"venue" extensions:"x-nullable"`
 	// no other study's DOI, in any case
-	DOI        *string  `json:"doi" extensions:"x-nullable,x-pattern=^(?:10\\.[0-9]{4,9}/\\S+)$" example:"10.1000/182"`
-	URL        *string  `json:"url" extensions:"x-nullable,x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
+	DOI        *string  `json:"doi" extensions:"x-nullable,x-pattern=doi" example:"10.1000/182"`
+	URL        *string  `json:"url" extensions:"x-nullable,x-pattern=url" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
 	Country    *string  `json:"country" extensions:"x-nullable" enums:"Scotland,England,Wales,UK,Ireland,USA,Australia,New Zealand,Spain,South Africa,International"`
 	Design     *string  `json:"design" extensions:"x-nullable" enums:"RCT,quasi-experimental,pre-post,longitudinal cohort,survey,qualitative,mixed methods,case study,systematic review,literature review,meta-analysis,monitoring data,policy review,conceptual,practice guidance"`
 	Stage      *string  `json:"stage" extensions:"x-nullable" enums:"early-years,primary,secondary,all"`
@@ -40,39 +40,39 @@ type Study struct {
 	// stated exactly when effect_size is
 	EffectSizeMeasure *string `json:"effect_size_measure" extensions:"x-nullable" example:"Cohen's d"`
 	// 60–150 words
-	Summary     string   `json:"summary" binding:"required" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
-	KeyFindings []string `json:"key_findings" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Summary     string   `json:"summary" binding:"required" extensions:"x-pattern=summary"`
+	KeyFindings []string `json:"key_findings" minLength:"1" extensions:"x-pattern=not-blank"`
 	// slugs of themes that exist (GET /api/v1/themes)
-	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=slug" example:"supporting-vulnerable-families,parenting-support"`
 	// slugs of strands that exist
-	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
+	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=slug" example:"direct-support-for-parents"`
 	// slugs of disadvantage-focus values that exist
-	DisadvantageFocus []string `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
+	DisadvantageFocus []string `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=slug" example:"low-income"`
 	// ids of interventions that exist
-	Interventions []string `json:"interventions" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
-	VerifiedIn    []string `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
+	Interventions []string `json:"interventions" binding:"unique" maxLength:"100" extensions:"x-pattern=slug" example:"triple-p"`
+	VerifiedIn    []string `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=url" example:"https://www.gov.uk/government/publications/parenting-early-intervention-pathfinder"`
 } // @name Study
 
 // Intervention is a named programme, strategy or policy measure that studies evaluate.
 type Intervention struct {
-	ID              string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"triple-p"`
-	Name            string   `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Triple P (Positive Parenting Program)"`
+	ID              string   `json:"id" binding:"required" maxLength:"100" extensions:"x-pattern=slug" example:"triple-p"`
+	Name            string   `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=not-blank" example:"Triple P (Positive Parenting Program)"`
 	Aliases         []string `json:"aliases" example:"Triple P"`
 	Origin          *string  `json:"origin" extensions:"x-nullable"`
 	CountryOfOrigin *string  `json:"country_of_origin" extensions:"x-nullable" enums:"Scotland,England,Wales,UK,Ireland,USA,Australia,New Zealand,Spain,South Africa,International"`
 	// 60–150 words
-	Summary string  `json:"summary" binding:"required" extensions:"x-pattern=^(?:[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*(?:[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+){59,149}[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*)$"`
+	Summary string  `json:"summary" binding:"required" extensions:"x-pattern=summary"`
 	Stage   *string `json:"stage" extensions:"x-nullable" enums:"early-years,primary,secondary,all"`
 	Setting *string `json:"setting" extensions:"x-nullable" enums:"home,school,community,mixed"`
 	// slugs of themes that exist (GET /api/v1/themes)
-	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"supporting-vulnerable-families,parenting-support"`
+	Themes []string `json:"themes" binding:"required,min=1,unique" maxLength:"100" extensions:"x-pattern=slug" example:"supporting-vulnerable-families,parenting-support"`
 	// slugs of strands that exist
-	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"direct-support-for-parents"`
+	Strands []string `json:"strands" binding:"unique" maxLength:"100" extensions:"x-pattern=slug" example:"direct-support-for-parents"`
 	// slugs of disadvantage-focus values that exist
-	DisadvantageFocus []string   `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
+	DisadvantageFocus []string   `json:"disadvantage_focus" binding:"unique" maxLength:"100" extensions:"x-pattern=slug" example:"low-income"`
 	Evidence          []Evidence `json:"evidence"`
-	URL               *string    `json:"url" extensions:"x-nullable,x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://www.triplep.net/"`
-	VerifiedIn        []string   `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=^https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#](?:[^\\x00-\\x20\\x7F%]|%[0-9A-Fa-f]{2})*)?$" example:"https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"`
+	URL               *string    `json:"url" extensions:"x-nullable,x-pattern=url" example:"https://www.triplep.net/"`
+	VerifiedIn        []string   `json:"verified_in" binding:"required,min=1" extensions:"x-pattern=url" example:"https://pmc.ncbi.nlm.nih.gov/articles/PMC3316149"`
 } // @name Intervention
 
 // Evidence is one finding about an intervention, in the curators' own words. StudyID links
@@ -82,14 +82,14 @@ type Intervention struct {
 // says whether it was published inside the review's 2008–2014 window, before or after it
 // (EvidenceWindows); items outside it are context only.
 type Evidence struct {
-	Finding string `json:"finding" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Finding string `json:"finding" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
 	// the id of a study that exists
-	StudyID *string `json:"study_id" extensions:"x-nullable,x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" maxLength:"100" example:"lindsay-2011"`
+	StudyID *string `json:"study_id" extensions:"x-nullable,x-pattern=slug" maxLength:"100" example:"lindsay-2011"`
 	Kind    string  `json:"kind" binding:"required" enums:"impact,process,review,description"`
 	// stated (not null) exactly when kind is impact
 	Result *string `json:"result" extensions:"x-nullable" enums:"positive,mixed,no-effect,negative,not-reported"`
 	// only with a result other than not-reported
-	ResultFact *string `json:"result_fact" extensions:"x-nullable,x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" minLength:"1"`
+	ResultFact *string `json:"result_fact" extensions:"x-nullable,x-pattern=not-blank" minLength:"1"`
 	Window     string  `json:"window" binding:"required" enums:"in,before,after"`
 } // @name Evidence
 
@@ -97,9 +97,9 @@ type Evidence struct {
 // ours: their names could not be recovered from the review, and Note says so.
 type Theme struct {
 	// the path's slug, on a write
-	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"engaging-with-fathers"`
-	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Engaging with Fathers"`
-	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=slug" example:"engaging-with-fathers"`
+	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=not-blank" example:"Engaging with Fathers"`
+	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
 	Provisional bool    `json:"provisional"`
 	Note        *string `json:"note" extensions:"x-nullable"`
 	SourceURL   *string `json:"source_url" extensions:"x-nullable"`
@@ -109,9 +109,9 @@ type Theme struct {
 // are provisional: the source page's list is lost, so the labels are built from its wording.
 type Strand struct {
 	// the path's slug, on a write
-	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"information-for-parents"`
-	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Information for parents"`
-	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Slug        string  `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=slug" example:"information-for-parents"`
+	Name        string  `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=not-blank" example:"Information for parents"`
+	Description string  `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
 	Provisional bool    `json:"provisional"`
 	Note        *string `json:"note" extensions:"x-nullable"`
 } // @name Strand
@@ -119,9 +119,9 @@ type Strand struct {
 // DisadvantageFocus is a disadvantaged group a record concerns.
 type DisadvantageFocus struct {
 	// the path's slug, on a write
-	Slug        string `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=^[a-z0-9]+(-[a-z0-9]+)*$" example:"low-income"`
-	Name        string `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]" example:"Low income"`
-	Description string `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=[^\\t\\n\\v\\f\\r\\x20\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]"`
+	Slug        string `json:"slug" binding:"required" maxLength:"100" extensions:"x-pattern=slug" example:"low-income"`
+	Name        string `json:"name" binding:"required" minLength:"1" extensions:"x-pattern=not-blank" example:"Low income"`
+	Description string `json:"description" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
 } // @name DisadvantageFocus
 
 // Dataset is the whole evidence base in one document: the embedded seed, the file a

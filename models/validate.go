@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	slugPattern = regexp.MustCompile(slugRule)
 	doiPattern  = regexp.MustCompile(`^10\.\d{4,9}/\S+$`)
 )
 

@@ -5,10 +5,12 @@
 #
 #   scripts/loadtest.sh [STUDIES] [DURATION]
 #
-# KB_BEFORE=path/to/evidence-kb measures that binary (an earlier release) side by side:
-# each endpoint is measured on both servers in turn, twice, on the same dataset, and the
-# table gives both figures and their ratio. Extra server flags (e.g. -query-slots 2) come
-# from KB_LOADTEST_FLAGS and apply to both.
+# ROUNDS (default 2) interleaved rounds: in each, the trivial handler and then every
+# endpoint on every server, in turn. The table gives each measurement and its ratio to the
+# trivial handler of the same round; the summary, per endpoint and server, the median of
+# those ratios. KB_BEFORE=path/to/evidence-kb measures that binary (an earlier release)
+# side by side on the same dataset, and the summary adds now / before (best round of each).
+# Extra server flags (e.g. -query-slots 2) come from KB_LOADTEST_FLAGS and apply to both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 studies="${1:-100000}"
@@ -43,6 +45,9 @@ curl -sf "http://127.0.0.1:8090$list" > "$work/page.json"
 "$work/trivial" -addr 127.0.0.1:8091 -page "$work/page.json" 2>/dev/null &
 for _ in $(seq 1 50); do curl -sf http://127.0.0.1:8091/page >/dev/null && break; sleep 0.2; done
 
+detail="/api/v1/studies/$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$work/page.json" | head -n1)"
+search2='/api/v1/studies?q=father*%20OR%20literacy'
+
 # wrk URL: requests/s, p50 and p99 (and non-2xx answers, if any)
 measure() {
   wrk -t2 -c32 -d"${duration}s" --latency "$1" > "$work/wrk.txt"
@@ -53,32 +58,40 @@ measure() {
     END { printf "%s %s %s%s", rps, p50, p99, (bad ? " non-2xx:" bad : "") }' "$work/wrk.txt"
 }
 
-if [ -z "${KB_BEFORE:-}" ]; then
-  printf '%-22s %12s %10s %10s\n' "endpoint" "requests/s" "p50" "p99"
-  for e in "trivial-gin http://127.0.0.1:8091/page" "filtered-list http://127.0.0.1:8090$list" \
-    "search http://127.0.0.1:8090$search" "facets http://127.0.0.1:8090$facets" "evidence-map http://127.0.0.1:8090$gapmap"; do
+servers="now:8090"
+[ -n "${KB_BEFORE:-}" ] && servers="before:8092 $servers"
+endpoints=("get-by-id $detail" "filtered-list $list" "search $search" "search-or $search2" "facets $facets" "evidence-map $gapmap")
+printf '%-6s %-14s %-7s %12s %10s %10s %8s\n' "round" "endpoint" "server" "requests/s" "p50" "p99" "/ gin"
+: > "$work/results"
+for round in $(seq 1 "${ROUNDS:-2}"); do
+  read -r gin p50 p99 bad <<<"$(measure http://127.0.0.1:8091/page)"
+  printf '%-6s %-14s %-7s %12s %10s %10s %8s %s\n' "$round" "trivial-gin" "" "$gin" "$p50" "$p99" "" "${bad:-}"
+  for e in "${endpoints[@]}"; do
     set -- $e
-    read -r rps p50 p99 bad <<<"$(measure "$2")"
-    printf '%-22s %12s %10s %10s %s\n' "$1" "$rps" "$p50" "$p99" "${bad:-}"
-    echo "$rps" > "$work/$1.rps"
-  done
-  ratio=$(awk -v a="$(cat "$work/filtered-list.rps")" -v b="$(cat "$work/trivial-gin.rps")" 'BEGIN { printf "%.2f", a / b }')
-  echo "filtered list / trivial handler throughput: $ratio (target >= 0.25)"
-  exit 0
-fi
-
-printf '%-14s %-7s %12s %10s %10s\n' "endpoint" "server" "requests/s" "p50" "p99"
-read -r rps p50 p99 bad <<<"$(measure http://127.0.0.1:8091/page)"
-printf '%-14s %-7s %12s %10s %10s %s\n' "trivial-gin" "" "$rps" "$p50" "$p99" "${bad:-}"
-for e in "filtered-list $list" "search $search" "facets $facets" "evidence-map $gapmap"; do
-  set -- $e
-  declare -A best=()
-  for round in 1 2; do
-    for server in before:8092 now:8090; do
+    for server in $servers; do
       read -r rps p50 p99 bad <<<"$(measure "http://127.0.0.1:${server#*:}$2")"
-      printf '%-14s %-7s %12s %10s %10s %s\n' "$1" "${server%:*}" "$rps" "$p50" "$p99" "${bad:-}"
-      best[${server%:*}]=$(awk -v a="$rps" -v b="${best[${server%:*}]:-0}" 'BEGIN { print (a > b ? a : b) }')
+      ratio=$(awk -v a="$rps" -v b="$gin" 'BEGIN { printf "%.3f", a / b }')
+      printf '%-6s %-14s %-7s %12s %10s %10s %8s %s\n' "$round" "$1" "${server%:*}" "$rps" "$p50" "$p99" "$ratio" "${bad:-}"
+      echo "$1 ${server%:*} $rps $ratio" >> "$work/results"
     done
   done
-  awk -v e="$1" -v n="${best[now]}" -v b="${best[before]}" 'BEGIN { printf "%-14s now / before (best of two): %.2fx\n", e, n / b }'
+done
+
+echo
+echo "summary: median ratio to the trivial Gin handler over ${ROUNDS:-2} rounds (and now / before, best round of each)"
+for e in "${endpoints[@]}"; do
+  set -- $e
+  awk -v e="$1" '
+    $1 == e { n[$2]++; r[$2, n[$2]] = $4; if ($3 > best[$2]) best[$2] = $3 }
+    END {
+      line = sprintf("%-14s", e)
+      for (s in n) {
+        k = n[s]; for (i = 1; i <= k; i++) v[i] = r[s, i]
+        for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+        med = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+        line = line sprintf("  %s %.3fx", s, med)
+      }
+      if (best["before"] > 0) line = line sprintf("  now/before %.2fx", best["now"] / best["before"])
+      print line
+    }' "$work/results"
 done

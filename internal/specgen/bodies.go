@@ -1,17 +1,21 @@
 package specgen
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // Request bodies: how the API reads them, which swag cannot say. The records' own rules
 // are in the models' struct tags; these are the ones no tag can carry.
 
-// promotePatterns makes each x-pattern extension the schema's pattern (an array's, its
-// items'): swag has no struct tag for a pattern, so the models state theirs as one.
-func promotePatterns(doc *openapi3.T) {
+// promotePatterns makes each x-pattern extension, which names one of models.Patterns, the
+// schema's pattern (an array's, its items'): swag has no struct tag for a pattern, so the
+// models name theirs in one.
+func promotePatterns(doc *openapi3.T) error {
+	var unknown []string
 	seen := map[*openapi3.Schema]bool{}
 	var visit func(s *openapi3.Schema)
 	visit = func(s *openapi3.Schema) {
@@ -19,12 +23,14 @@ func promotePatterns(doc *openapi3.T) {
 			return
 		}
 		seen[s] = true
-		if p, ok := s.Extensions["x-pattern"].(string); ok {
+		if name, ok := s.Extensions["x-pattern"].(string); ok {
 			target := s
 			if s.Type.Is(openapi3.TypeArray) && s.Items != nil {
 				target = s.Items.Value
 			}
-			target.Pattern = p
+			if target.Pattern, ok = models.Patterns[name]; !ok {
+				unknown = append(unknown, name)
+			}
 			delete(s.Extensions, "x-pattern")
 			if len(s.Extensions) == 0 {
 				s.Extensions = nil
@@ -45,6 +51,10 @@ func promotePatterns(doc *openapi3.T) {
 	for _, s := range doc.Components.Schemas {
 		visit(s.Value)
 	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("x-pattern names no pattern of models.Patterns: %v", unknown)
+	}
+	return nil
 }
 
 // closeBodies closes the schemas of JSON request bodies and of the objects they hold: the

@@ -107,7 +107,9 @@ func Convert(swagger2 []byte) ([]byte, error) {
 	}
 	addEdgeResponses(doc3)
 	addPathPatterns(doc3)
-	promotePatterns(doc3)
+	if err := promotePatterns(doc3); err != nil {
+		return nil, err
+	}
 	closeBodies(doc3)
 	patchBodies(doc3)
 	sparseItems(doc3)
