@@ -98,10 +98,12 @@ func (s *Site) interventionPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "intervention", interventionView{
+	v := interventionView{
 		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", httpio.APIPath("/interventions/"+url.PathEscape(d.Intervention.ID))),
 		Card:   newCard(d, cat.EvidenceSummary(&d.Intervention)),
-	})
+	}
+	v.Canonical, v.MarkdownURL = recordURLs(c, interventionPath(d.Intervention.ID))
+	s.render(c, http.StatusOK, "intervention", v)
 }
 
 type studiesView struct {
@@ -180,6 +182,7 @@ type studyView struct {
 	*catalog.StudyRecord
 	Citation string
 	Exports  []exportLink
+	Cite     citationHead // the citation_* tags and JSON-LD of the head
 }
 
 // studyReferenceFormats are the citation downloads of one study.
@@ -205,6 +208,11 @@ func (s *Site) studyPage(c *gin.Context) {
 	}
 	api := httpio.APIPath("/studies/" + url.PathEscape(d.Study.ID))
 	v := studyView{layout: s.layout(c, cat.Version(), d.Study.Title, "", api), StudyRecord: d, Citation: citation}
+	v.Canonical, v.MarkdownURL = recordURLs(c, studyPath(d.Study.ID))
+	if v.Cite, err = newCitationHead(d, v.Canonical); err != nil {
+		s.webFail(c, err)
+		return
+	}
 	for _, e := range studyReferenceFormats {
 		v.Exports = append(v.Exports, exportLink{Label: e.label, URL: api + "?format=" + e.format})
 	}

@@ -59,9 +59,16 @@ var unsafeMark = regexp.MustCompile(`ZgotmplZ`)
 var spokenAttrs = []string{"aria-label", "title", "alt", "placeholder"}
 
 // readable is what a person reads of a page, by eye or by screen reader: its text and the
-// words of its labels and titles.
+// words of its labels and titles. A script's text is for programs (the JSON-LD of a study
+// page, which citation_test.go reads as JSON), not read.
 func readable(doc *html.Node) string {
-	parts := []string{text(doc)}
+	var b strings.Builder
+	for n := range doc.Descendants() {
+		if n.Type == html.TextNode && (n.Parent == nil || n.Parent.DataAtom != atom.Script && n.Parent.DataAtom != atom.Style) {
+			b.WriteString(n.Data)
+		}
+	}
+	parts := []string{words(b.String())}
 	for n := range doc.Descendants() {
 		for _, name := range spokenAttrs {
 			if v := attr(n, name); v != "" {

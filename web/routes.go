@@ -3,6 +3,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,13 +29,15 @@ func (s *Site) routes() []edge.Route {
 	}
 	return []edge.Route{
 		page("/", s.finderPage, edge.List),
-		page("/interventions/:id", s.interventionPage, edge.Cheap),
+		page("/interventions/:id", withTwin(s.interventionPage, s.interventionMarkdown), edge.Cheap),
 		page("/studies", s.studiesPage, edge.List),
-		page("/studies/:id", s.studyPage, edge.Cheap),
+		page("/studies/:id", withTwin(s.studyPage, s.studyMarkdown), edge.Cheap),
 		page("/evidence-map", s.mapPage, edge.Query),
 		page("/about", s.aboutPage, edge.Cheap),
 		page("/problems", s.problemsPage, edge.Cheap),
 		page("/problems/:slug", s.problemsPage, edge.Cheap),
+		page(unapiPath, s.unapi, edge.Cheap),  // reference managers: unapi.go
+		page(llmsPath, s.llmsTxt, edge.Cheap), // AI assistants: markdown.go
 		{Method: http.MethodGet, Path: staticPath, Handlers: []gin.HandlerFunc{s.staticAsset}, Cost: edge.Cheap},
 	}
 }
@@ -42,12 +45,25 @@ func (s *Site) routes() []edge.Route {
 // staticPath is the route of the stylesheets, scripts and images.
 const staticPath = "/static/*name"
 
+// llmsPath is the guide for AI assistants and agents, at the site's root.
+const llmsPath = "/llms.txt"
+
+// forPrograms tells a request for what programs read (assets, /unapi, /llms.txt, a
+// Markdown twin) from one for a page: those are refused with a problem, not a page.
+func forPrograms(c *gin.Context) bool {
+	switch c.FullPath() {
+	case "", staticPath, unapiPath, llmsPath:
+		return true
+	}
+	return strings.HasSuffix(c.Request.URL.Path, markdownSuffix)
+}
+
 // refuse answers a request the server will not serve now: for a page, a page (429 when
 // the reader's address has asked for too much, a school network sharing one; 503 when
 // the server is too busy), with Retry-After set; for anything else (an asset, a path no
 // page has), a problem document.
 func (s *Site) refuse(c *gin.Context, status int, detail string) {
-	if c.FullPath() == "" || c.FullPath() == staticPath {
+	if forPrograms(c) {
 		httpio.WriteProblem(c, status, detail, nil)
 		return
 	}

@@ -177,8 +177,9 @@ type Snapshots interface {
 
 // Site serves the pages.
 type Site struct {
-	src Snapshots
-	log *slog.Logger
+	src  Snapshots
+	log  *slog.Logger
+	keys keyCache // the citation keys /unapi writes with
 }
 
 // New builds the site over a source of snapshots.
@@ -252,6 +253,10 @@ type layout struct {
 	DataURL string // the same content as JSON, for "view as data"
 	Version string // the dataset version, so a reader can cite what they saw
 	PageURL string // this page's full address, for printouts
+	// Canonical is a record page's one address (no query), for <link rel="canonical">, and
+	// MarkdownURL its Markdown twin (see markdown.go); both are empty on other pages.
+	Canonical   string
+	MarkdownURL string
 }
 
 func (s *Site) layout(c *gin.Context, version, title, section, dataURL string) layout {
