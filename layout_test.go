@@ -45,6 +45,7 @@ var layout = map[string]packageRule{
 	"internal/httpio":              {ours: []string{"models"}, neverReaches: []string{"gorm.io/", "database/sql"}},
 	"internal/edge":                {ours: []string{"models", "internal/httpio"}, neverReaches: []string{"gorm.io/"}},
 	"api":                          {ours: []string{"models", "catalog", "store", "export", "internal/httpio", "internal/edge"}, testOurs: []string{"internal/synth"}},
+	"agent":                        {ours: []string{"models", "catalog", "export", "internal/httpio", "internal/edge"}, testOurs: []string{"api", "store", "internal/synth"}, neverReaches: []string{"gorm.io/"}},
 	"web":                          {ours: []string{"models", "catalog", "export", "internal/httpio", "internal/edge"}, testOurs: []string{"api", "store"}, neverReaches: []string{"gorm.io/"}},
 	"internal/synth":               {ours: []string{"models"}, neverReaches: []string{"gorm.io/", "github.com/gin-gonic/"}},
 	"internal/specgen":             {ours: []string{"export", "models"}, neverReaches: []string{"gorm.io/"}},
@@ -54,7 +55,7 @@ var layout = map[string]packageRule{
 	"internal/cmd/abuse":           {},
 	"internal/cmd/writelatency":    {},
 	"internal/apitest":             {ours: []string{"models", "store", "api", "web", "internal/httpio", "internal/edge", "store/storetest"}},
-	"":                             {ours: []string{"models", "store", "api", "web", "internal/edge", "internal/synth"}, testOurs: []string{"internal/specgen"}},
+	"":                             {ours: []string{"models", "store", "api", "web", "agent", "internal/edge", "internal/synth"}, testOurs: []string{"internal/specgen"}},
 }
 
 // directOnly are outside packages that one package of ours (and its subpackages) alone

@@ -42,6 +42,7 @@ import (
 
 	"github.com/peterbourgon/ff/v3"
 
+	"github.com/evidence-kb/parental-engagement/agent"
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
@@ -96,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return token(ctx, args[1:], stdout, stderr)
 		case "import":
 			return importDataset(ctx, args[1:], stdout, stderr)
+		case "mcp":
+			return mcpCommand(ctx, args[1:], stdout, stderr)
 		}
 	}
 	cfg, err := parseServeFlags(args, stderr)
@@ -118,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		return err
 	}
-	srv, err := edge.New(cfg.edge, jsonAPI, web.Routes(st, log))
+	srv, err := edge.New(cfg.edge, jsonAPI, agent.Routes(st, agent.Options{Logger: log}), web.Routes(st, log))
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ import (
 //	@Description	**Stage rule**: a programme for all stages is a programme for each stage, so `stage:early-years`, `stage:primary` and `stage:secondary` also match interventions whose `stage` is `all` (in filters and in the facet counts beside them, which therefore need not add up to the total). `stage:all` matches only those for all stages; `stage:!primary` excludes them. Studies' `stage` (and `study.stage`) keeps the plain rule.
 //	@Description	Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary, Triple P and other programmes for all stages included); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
 //	@Description
+//	@Description	**Did you mean**: as on the studies list, a word of `q` that matches nothing (`q=Incedible Years`) gets a correction beside the results, `did_you_mean` `{"q": "Incredible Years", "total": 4}`, when the corrected search finds interventions with the same `filter`; otherwise `did_you_mean` is null. The results are always those of `q` as sent.
+//	@Description
 //	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
 //	@Tags			interventions
 //	@Produce		json
@@ -29,7 +31,7 @@ import (
 //	@Produce		application/x-ndjson
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(disadvantage:low-income,stage:primary)
-//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
+//	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar, synonyms (EAL, SEND, FSM, …), highlights and did_you_mean. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
 //	@Param			sort		query		string	false	"Sort keys: name, study_count, id, relevance (with q); '-' for descending. Default: name, or relevance when searching"	example(-study_count,name)
 //	@Param			page		query		int		false	"Page number; a page past the last is refused (400)"	minimum(1)	maximum(10000000)	default(1)	example(1)
 //	@Param			per_page	query		int		false	"Records per page"	minimum(1)	maximum(100)	default(20)	example(20)
@@ -41,7 +43,7 @@ import (
 //	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus"	example(studies)
 //	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention"	Enums(json, csv, ndjson)	default(json)	example(csv)
 //	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, for Excel"	default(false)	example(false)
-//	@Success		200			{object}	InterventionList	"A page of interventions (JSON), or an export of every matching intervention"
+//	@Success		200			{object}	InterventionList	"A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), or an export of every matching intervention"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"

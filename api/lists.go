@@ -57,7 +57,11 @@ func serveList[R any, I listItem](s *Server, c *gin.Context, relations []string,
 		}
 	}
 	meta, links := pageMeta(c, r, page.Total, page.NextCursor, s.snapshot(c).Version())
-	if err := writeList(c, s.records.forSnapshot(s.snapshot(c), s.store.Catalog()), r, items, meta, links, page.Facets); err != nil {
+	var dym *DidYouMean
+	if d := page.DidYouMean; d != nil {
+		dym = &DidYouMean{Q: d.Query, Total: d.Total}
+	}
+	if err := writeList(c, s.records.forSnapshot(s.snapshot(c), s.store.Catalog()), r, items, meta, links, dym, page.Facets); err != nil {
 		s.fail(c, err)
 	}
 }
@@ -221,9 +225,9 @@ func pagedRequest(paging catalog.Paging) listRequest {
 
 // writeList answers a list, keeping only the requested fields of each item when asked
 // (sparse fieldsets). The body is assembled from each record's memoized encoding, since
-// encoding long summaries anew is most of what a list page costs. It writes nothing when
-// it fails.
-func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, facets []models.Facet) error {
+// encoding long summaries anew is most of what a list page costs. did_you_mean is always
+// there, null without a suggestion. It writes nothing when it fails.
+func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, dym *DidYouMean, facets []models.Facet) error {
 	encoded := make([][]byte, len(data))
 	for i, item := range data {
 		b, err := encodeItem(cache, item)
@@ -254,7 +258,7 @@ func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data
 	for _, part := range []struct {
 		name  string
 		value any
-	}{{"links", links}, {"meta", meta}, {"facets", facets}} {
+	}{{"links", links}, {"meta", meta}, {"did_you_mean", dym}, {"facets", facets}} {
 		if part.name == "facets" && facets == nil {
 			continue
 		}

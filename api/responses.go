@@ -54,11 +54,22 @@ type StudyIncluded struct {
 
 // StudyList is a page of studies.
 type StudyList struct {
-	Data   []StudyItem    `json:"data" binding:"required"`
-	Meta   ListMeta       `json:"meta" binding:"required"`
-	Links  Links          `json:"links" binding:"required"`
-	Facets []models.Facet `json:"facets,omitempty"`
+	Data       []StudyItem    `json:"data" binding:"required"`
+	Meta       ListMeta       `json:"meta" binding:"required"`
+	Links      Links          `json:"links" binding:"required"`
+	DidYouMean *DidYouMean    `json:"did_you_mean" binding:"required" extensions:"x-nullable"` // null unless a word of q matched nothing and a correction finds records
+	Facets     []models.Facet `json:"facets,omitempty"`
 } // @name StudyList
+
+// DidYouMean is a correction of the search offered beside the results, never in their
+// place: q with each word that matched nothing replaced by the closest word the evidence
+// base knows (Damerau–Levenshtein distance, bounded by the word's length), the rest of q
+// kept as sent. total is how many records the corrected search finds with the same filter;
+// a correction is offered only when it finds some.
+type DidYouMean struct {
+	Q     string `json:"q" binding:"required" example:"Triple P"` // the corrected search, to send as q
+	Total int    `json:"total" binding:"required" example:"4"`    // records it finds, with the same filter
+} // @name DidYouMean
 
 // InterventionItem is an intervention in a list, with its computed evidence summary.
 type InterventionItem struct {
@@ -107,10 +118,11 @@ type InterventionIncluded struct {
 
 // InterventionList is a page of interventions.
 type InterventionList struct {
-	Data   []InterventionItem `json:"data" binding:"required"`
-	Meta   ListMeta           `json:"meta" binding:"required"`
-	Links  Links              `json:"links" binding:"required"`
-	Facets []models.Facet     `json:"facets,omitempty"`
+	Data       []InterventionItem `json:"data" binding:"required"`
+	Meta       ListMeta           `json:"meta" binding:"required"`
+	Links      Links              `json:"links" binding:"required"`
+	DidYouMean *DidYouMean        `json:"did_you_mean" binding:"required" extensions:"x-nullable"` // null unless a word of q matched nothing and a correction finds records
+	Facets     []models.Facet     `json:"facets,omitempty"`
 } // @name InterventionList
 
 // VersionMeta carries the dataset version of a response.

@@ -30,22 +30,24 @@ const maxIncremental = 256
 // headroom, builds the next snapshot afresh instead.
 func (cat *Catalog) Apply(ch Change, version string) *Catalog {
 	next := &Catalog{version: version, vocab: cat.vocab, themeIdx: cat.themeIdx,
-		studyRecs: slices.Clone(cat.studyRecs), ivRecs: slices.Clone(cat.ivRecs)}
-	studyTouched := put(&next.studyRecs, cat.studies, ch.PutStudies, func(s *models.Study) string { return s.ID })
-	studyTouched = append(studyTouched, remove(cat.studies, next.studyRecs, ch.DeleteStudies)...)
-	ivTouched := put(&next.ivRecs, cat.interventions, ch.PutInterventions, func(iv *models.Intervention) string { return iv.ID })
-	ivTouched = append(ivTouched, remove(cat.interventions, next.ivRecs, ch.DeleteInterventions)...)
+		lex: cat.lex} // shared: the words this write adds are the text indexes' added lists (suggest.go)
+	studyRecs, ivRecs := cat.studyRecs.edit(), cat.ivRecs.edit()
+	studyTouched := put(studyRecs, cat.studies, ch.PutStudies, func(s *models.Study) string { return s.ID })
+	studyTouched = append(studyTouched, remove(cat.studies, studyRecs, ch.DeleteStudies)...)
+	ivTouched := put(ivRecs, cat.interventions, ch.PutInterventions, func(iv *models.Intervention) string { return iv.ID })
+	ivTouched = append(ivTouched, remove(cat.interventions, ivRecs, ch.DeleteInterventions)...)
+	next.studyRecs, next.ivRecs = studyRecs.done(), ivRecs.done()
 
 	studyTouched, ivTouched = uniqueSorted(studyTouched), uniqueSorted(ivTouched)
 	if len(studyTouched)+len(ivTouched) > maxIncremental ||
-		len(next.studyRecs) > cat.studies.capacity || len(next.ivRecs) > cat.interventions.capacity ||
+		next.studyRecs.len() > cat.studies.capacity || next.ivRecs.len() > cat.interventions.capacity ||
 		!cat.studies.text.room(len(studyTouched)) || !cat.interventions.text.room(len(ivTouched)) {
 		return New(next.records(), version)
 	}
 	// a study's links can change an intervention's study count, not its text
 	ivCounted := uniqueSorted(append(slices.Clone(ivTouched), next.relink(cat, studyTouched, ivTouched)...))
-	next.studies = cat.studies.apply(cat, next, studyTouched, studyTouched, len(next.studyRecs))
-	next.interventions = cat.interventions.apply(cat, next, ivCounted, ivTouched, len(next.ivRecs))
+	next.studies = cat.studies.apply(cat, next, studyTouched, studyTouched, next.studyRecs.len())
+	next.interventions = cat.interventions.apply(cat, next, ivCounted, ivTouched, next.ivRecs.len())
 	next.studies.fields["intervention"].rel.target = next.interventions
 	next.interventions.fields["study"].rel.target = next.studies
 	next.dataset = sync.OnceValue(next.liveDataset)
@@ -63,12 +65,12 @@ func (cat *Catalog) WithVocabulary(v *models.Dataset, version string) *Catalog {
 // records is every live record of cat, in no particular order, for a fresh build.
 func (cat *Catalog) records() *models.Dataset {
 	d := &models.Dataset{FormatVersion: cat.vocab.FormatVersion, Themes: cat.vocab.Themes, Strands: cat.vocab.Strands, Disadvantages: cat.vocab.Disadvantages}
-	for _, s := range cat.studyRecs {
+	for _, s := range cat.studyRecs.all() {
 		if s != nil {
 			d.Studies = append(d.Studies, *s)
 		}
 	}
-	for _, iv := range cat.ivRecs {
+	for _, iv := range cat.ivRecs.all() {
 		if iv != nil {
 			d.Interventions = append(d.Interventions, *iv)
 		}
@@ -78,31 +80,31 @@ func (cat *Catalog) records() *models.Dataset {
 
 // put stores each record at its ordinal in recs, appending the new ones, and returns the
 // ordinals it touched.
-func put[T any](recs *[]*T, c *collection, records []T, id func(*T) string) []int {
+func put[T any](recs *vecEdit[*T], c *collection, records []T, id func(*T) string) []int {
 	var touched []int
 	appended := map[string]int{}
 	for i := range records {
 		r := &records[i]
-		o, ok := c.byID[id(r)]
+		o, ok := c.byID.get(id(r))
 		if !ok {
 			if o, ok = appended[id(r)]; !ok {
-				o = len(*recs)
-				*recs = append(*recs, nil)
+				o = recs.len()
+				recs.push(nil)
 				appended[id(r)] = o
 			}
 		}
-		(*recs)[o] = r
+		recs.set(o, r)
 		touched = append(touched, o)
 	}
 	return touched
 }
 
 // remove empties the ordinals of the deleted ids; an id that is not there is ignored.
-func remove[T any](c *collection, recs []*T, ids []string) []int {
+func remove[T any](c *collection, recs *vecEdit[*T], ids []string) []int {
 	var touched []int
 	for _, id := range ids {
-		if o, ok := c.byID[id]; ok {
-			recs[o] = nil
+		if o, ok := c.byID.get(id); ok {
+			recs.set(o, nil)
 			touched = append(touched, o)
 		}
 	}
@@ -119,11 +121,11 @@ func uniqueSorted(s []int) []int {
 // returns the interventions whose list of studies changed (their study_count did).
 func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 	ivOrd := func(id string) (int32, bool) {
-		if o, ok := prev.interventions.byID[id]; ok {
-			return int32(o), cat.ivRecs[o] != nil
+		if o, ok := prev.interventions.byID.get(id); ok {
+			return int32(o), cat.ivRecs.at(o) != nil
 		}
-		for o := len(prev.ivRecs); o < len(cat.ivRecs); o++ {
-			if cat.ivRecs[o].ID == id {
+		for o := prev.ivRecs.len(); o < cat.ivRecs.len(); o++ {
+			if cat.ivRecs.at(o).ID == id {
 				return int32(o), true
 			}
 		}
@@ -137,19 +139,19 @@ func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 		affected[s] = true
 	}
 	for _, iv := range ivTouched {
-		if iv < len(prev.ivStudies) {
-			for _, s := range prev.ivStudies[iv] {
+		if iv < prev.ivStudies.len() {
+			for _, s := range prev.ivStudies.at(iv) {
 				affected[int(s)] = true
 			}
 		}
-		if rec := cat.ivRecs[iv]; rec != nil {
+		if rec := cat.ivRecs.at(iv); rec != nil {
 			for _, e := range rec.Evidence {
 				if e.StudyID != nil {
-					if s, ok := prev.studies.byID[*e.StudyID]; ok {
+					if s, ok := prev.studies.byID.get(*e.StudyID); ok {
 						affected[s] = true
 					} else {
-						for o := len(prev.studyRecs); o < len(cat.studyRecs); o++ {
-							if cat.studyRecs[o] != nil && cat.studyRecs[o].ID == *e.StudyID {
+						for o := prev.studyRecs.len(); o < cat.studyRecs.len(); o++ {
+							if cat.studyRecs.at(o) != nil && cat.studyRecs.at(o).ID == *e.StudyID {
 								affected[o] = true
 							}
 						}
@@ -158,16 +160,14 @@ func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 			}
 		}
 	}
-	// the link lists are shared with prev until one of them changes
-	cat.studyIvs, cat.ivStudies = prev.studyIvs, prev.ivStudies
-	if len(cat.studyRecs) > len(prev.studyIvs) || len(cat.ivRecs) > len(prev.ivStudies) {
-		cat.copyLinks(prev)
-	}
-	copied := len(cat.studyIvs) != len(prev.studyIvs) || len(cat.ivStudies) != len(prev.ivStudies)
+	// the link lists are shared with prev, but for the chunks that change
+	studyIvs, ivStudies := prev.studyIvs.edit(), prev.ivStudies.edit()
+	studyIvs.grow(cat.studyRecs.len(), nil)
+	ivStudies.grow(cat.ivRecs.len(), nil)
 	changedIvs := map[int32]bool{}
 	for s := range affected {
 		var links []int32
-		if rec := cat.studyRecs[s]; rec != nil {
+		if rec := cat.studyRecs.at(s); rec != nil {
 			for _, id := range rec.Interventions {
 				if o, ok := ivOrd(id); ok {
 					links = appendUnique(links, o)
@@ -180,11 +180,11 @@ func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 				candidates = append(candidates, int32(iv))
 			}
 			for _, iv := range candidates {
-				if cites(cat.ivRecs[iv], rec.ID) && !slices.Contains(citing, iv) {
+				if cites(cat.ivRecs.at(int(iv)), rec.ID) && !slices.Contains(citing, iv) {
 					citing = append(citing, iv)
 				}
 			}
-			slices.SortFunc(citing, func(a, b int32) int { return strings.Compare(cat.ivRecs[a].ID, cat.ivRecs[b].ID) })
+			slices.SortFunc(citing, func(a, b int32) int { return strings.Compare(cat.ivRecs.at(int(a)).ID, cat.ivRecs.at(int(b)).ID) })
 			for _, iv := range citing {
 				links = appendUnique(links, iv)
 			}
@@ -193,11 +193,7 @@ func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 		if slices.Equal(before, links) {
 			continue
 		}
-		if !copied {
-			cat.copyLinks(prev)
-			copied = true
-		}
-		cat.studyIvs[s] = links
+		studyIvs.set(s, links)
 		for _, iv := range before {
 			changedIvs[iv] = true
 		}
@@ -207,29 +203,24 @@ func (cat *Catalog) relink(prev *Catalog, studyTouched, ivTouched []int) []int {
 	}
 	var out []int
 	for iv := range changedIvs {
-		list := slices.DeleteFunc(slices.Clone(cat.ivStudies[iv]), func(s int32) bool { return affected[int(s)] })
+		list := slices.DeleteFunc(slices.Clone(ivStudies.at(int(iv))), func(s int32) bool { return affected[int(s)] })
 		for s := range affected {
-			if slices.Contains(cat.studyIvs[s], iv) {
+			if slices.Contains(studyIvs.at(s), iv) {
 				list = append(list, int32(s))
 			}
 		}
-		slices.SortFunc(list, func(a, b int32) int { return strings.Compare(cat.studyRecs[a].ID, cat.studyRecs[b].ID) })
-		cat.ivStudies[iv] = list
+		slices.SortFunc(list, func(a, b int32) int { return strings.Compare(cat.studyRecs.at(int(a)).ID, cat.studyRecs.at(int(b)).ID) })
+		ivStudies.set(int(iv), list)
 		out = append(out, int(iv))
 	}
+	cat.studyIvs, cat.ivStudies = studyIvs.done(), ivStudies.done()
 	return out
-}
-
-// copyLinks gives cat, built from prev, link lists of its own, long enough for its records.
-func (cat *Catalog) copyLinks(prev *Catalog) {
-	cat.studyIvs = grow(slices.Clone(prev.studyIvs), len(cat.studyRecs), nil)
-	cat.ivStudies = grow(slices.Clone(prev.ivStudies), len(cat.ivRecs), nil)
 }
 
 // studyIvsAt is a study's interventions, or none for an ordinal past the end.
 func (cat *Catalog) studyIvsAt(s int) []int32 {
-	if s < len(cat.studyIvs) {
-		return cat.studyIvs[s]
+	if s < cat.studyIvs.len() {
+		return cat.studyIvs.at(s)
 	}
 	return nil
 }
@@ -242,36 +233,31 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 	nc.n = n
 	nc.fields = make(map[string]*field, len(c.fields))
 	nc.sorts = make(map[string]*sortKey, len(c.sorts))
-	nc.live = c.live.clone()
-	if n > c.n {
-		nc.ids = append(slices.Clone(c.ids), make([]string, n-c.n)...)
-	}
-	byIDChanged := false
+	ids, byID := c.ids.edit(), c.byID.edit()
+	ids.grow(n, "")
+	liveCopied := false
 	for _, o := range rewritten {
 		has := c.schema.record(next, o)
-		if has {
-			nc.live.set(o)
-		} else {
-			nc.live.clear(o)
-		}
-		if o >= c.n { // appended: a new id takes its place in id order
-			nc.ids[o] = c.schema.idOf(next, o)
-			if !byIDChanged {
-				nc.byID, byIDChanged = cloneMap(c.byID), true
+		if has != c.live.has(o) { // a record came or went: the set of live ones is copied
+			if !liveCopied {
+				nc.live, liveCopied = c.live.clone(), true
 			}
-			nc.byID[nc.ids[o]] = o
-			at, _ := slices.BinarySearchFunc(nc.byRank, nc.ids[o], func(r int32, id string) int { return strings.Compare(nc.ids[r], id) })
-			nc.byRank = slices.Insert(slices.Clone(nc.byRank), at, int32(o))
+			if has {
+				nc.live.set(o)
+			} else {
+				nc.live.clear(o)
+			}
+		}
+		if o >= c.n { // appended: a new id, which takes its place in id order
+			id := c.schema.idOf(next, o)
+			ids.set(o, id)
+			byID.put(id, o)
+			nc.byRank = nc.byRank.insert(nc.byRank.search(func(x int32) bool { return ids.at(int(x)) > id }), int32(o))
 		} else if !has {
-			if !byIDChanged {
-				nc.byID, byIDChanged = cloneMap(c.byID), true
-			}
-			delete(nc.byID, nc.ids[o])
+			byID.delete(ids.at(o))
 		}
 	}
-	if n > c.n {
-		nc.rank = ranks(nc.byRank, n)
-	}
+	nc.ids, nc.byID = ids.done(), byID.done()
 	specs := nc.specs()
 	for _, sp := range specs {
 		f := c.fields[sp.name]
@@ -321,7 +307,7 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 				return sp.num(next, o)
 			}, sameNumber)}
 		} else {
-			nc.sorts[sp.name] = &sortKey{texts: applyColumn(k.texts, touched, n, "", func(o int) string {
+			nc.sorts[sp.name] = &sortKey{text: true, texts: applyColumn(k.texts, touched, n, "", func(o int) string {
 				if !c.schema.record(next, o) {
 					return ""
 				}
@@ -329,8 +315,11 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 			}, func(a, b string) bool { return a == b })}
 		}
 	}
-	nc.text = c.text.apply(rewritten, n, nc.live, func(o, f int) string { return c.schema.text.read(next, o, f) })
-	nc.perms = c.perms.apply(&nc, touched)
+	// the text index keeps its reader: it must hold the new catalogue only, not c (which
+	// would keep every earlier snapshot alive, one behind another)
+	schema := c.schema
+	nc.text = c.text.apply(rewritten, n, nc.live, func(o, f int) string { return schema.text.read(next, o, f) })
+	nc.perms = c.perms.apply(c, &nc, touched)
 	return &nc
 }
 
@@ -339,24 +328,18 @@ var nan = math.NaN()
 func sameNumber(a, b float64) bool { return a == b || a != a && b != b }
 
 // applyColumn returns values with the touched ordinals read afresh and room for n: the
-// same slice when nothing changed, a copy otherwise.
-func applyColumn[T any](values []T, touched []int, n int, zero T, read func(o int) T, same func(a, b T) bool) []T {
-	out := values
-	copied := false
+// same vec when nothing changed, one with the changed chunks copied otherwise.
+func applyColumn[T any](values vec[T], touched []int, n int, zero T, read func(o int) T, same func(a, b T) bool) vec[T] {
+	e := values.edit()
+	e.grow(n, zero)
 	for _, o := range touched {
 		v := read(o)
-		if o < len(values) && same(values[o], v) {
+		if o < values.len() && same(values.at(o), v) {
 			continue
 		}
-		if !copied {
-			out, copied = grow(slices.Clone(values), n, zero), true
-		}
-		out[o] = v
+		e.set(o, v)
 	}
-	if !copied && len(out) < n {
-		out = grow(slices.Clone(values), n, zero)
-	}
-	return out
+	return e.done()
 }
 
 func grow[T any](s []T, n int, zero T) []T {
@@ -369,9 +352,9 @@ func grow[T any](s []T, n int, zero T) []T {
 // idOf is the id of the record at ordinal o of cat.
 func (s *schema) idOf(cat *Catalog, o int) string {
 	if s == studySchema {
-		return cat.studyRecs[o].ID
+		return cat.studyRecs.at(o).ID
 	}
-	return cat.ivRecs[o].ID
+	return cat.ivRecs.at(o).ID
 }
 
 // apply returns the tag index with the touched ordinals' values changed from before to
@@ -415,43 +398,55 @@ func (t *tagIndex) apply(touched []int, capacity int, before, after func(o int) 
 // apply returns the column with the touched ordinals' values read afresh, and the
 // facet's tag index (nil when the field has none) to match.
 func (c *numColumn) apply(touched []int, n, capacity int, tags *tagIndex, value func(o int) float64) (*numColumn, *tagIndex) {
-	nc := &numColumn{values: applyColumn(c.values, touched, n, nan, value, sameNumber)}
-	changed := map[int32]bool{}
-	var facetTouched []int
-	for _, o := range touched {
-		old := nan
-		if o < len(c.values) {
-			old = c.values[o]
+	nc := &numColumn{values: applyColumn(c.values, touched, n, nan, value, sameNumber), sorted: c.sorted}
+	old := func(o int) float64 {
+		if o < c.values.len() {
+			return c.values.at(o)
 		}
-		if !sameNumber(nc.values[o], old) {
-			changed[int32(o)] = true
-			facetTouched = append(facetTouched, o)
+		return nan
+	}
+	var changed []int
+	for _, o := range touched {
+		if !sameNumber(nc.values.at(o), old(o)) {
+			changed = append(changed, o)
 		}
 	}
 	if len(changed) == 0 {
-		nc.sorted = c.sorted
 		return nc, tags
 	}
-	nc.sorted = slices.DeleteFunc(slices.Clone(c.sorted), func(o int32) bool { return changed[o] })
-	for o := range changed {
-		v := nc.values[o]
+	// sorted by value, then ordinal: out go the changed records from where their old
+	// values put them, in they go where their new ones do
+	byValue := func(values func(o int) float64) func(a, b int32) int {
+		return func(a, b int32) int {
+			if c := cmp.Compare(values(int(a)), values(int(b))); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		}
+	}
+	was := byValue(old)
+	for _, o := range changed {
+		if v := old(o); v == v {
+			nc.sorted = removeOrdinal(nc.sorted, int32(o), was)
+		}
+	}
+	for _, o := range changed {
+		v := nc.values.at(o)
 		if v != v {
 			continue
 		}
-		at := sortSearch(nc.sorted, func(x int32) bool { return nc.values[x] > v || nc.values[x] == v && x > o })
-		nc.sorted = slices.Insert(nc.sorted, at, o)
+		at := nc.sorted.search(func(x int32) bool {
+			xv := nc.values.at(int(x))
+			return xv > v || xv == v && x > int32(o)
+		})
+		nc.sorted = nc.sorted.insert(at, int32(o))
 	}
 	if tags == nil {
 		return nc, nil
 	}
-	nt := tags.apply(facetTouched, capacity,
-		func(o int) []string {
-			if o < len(c.values) {
-				return numberTag(c.values[o])
-			}
-			return nil
-		},
-		func(o int) []string { return numberTag(nc.values[o]) })
+	nt := tags.apply(changed, capacity,
+		func(o int) []string { return numberTag(old(o)) },
+		func(o int) []string { return numberTag(nc.values.at(o)) })
 	// a new value joins the facet in numeric order, as a fresh build would place it
 	if len(nt.order) != len(tags.order) {
 		slices.SortFunc(nt.order, func(a, b string) int {
@@ -463,45 +458,26 @@ func (c *numColumn) apply(touched []int, n, capacity int, tags *tagIndex, value 
 	return nc, nt
 }
 
-func sortSearch(s []int32, after func(int32) bool) int {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if !after(s[m]) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}
-
-// applyKeys returns the key map with the touched ordinals' keys read afresh; the map is
-// copied only when some key changes.
-func applyKeys(keys map[string][]int32, touched []int, values func(cat *Catalog, o int) []string, prev, next *Catalog) map[string][]int32 {
-	out, copied := keys, false
-	writable := func() map[string][]int32 {
-		if !copied {
-			out, copied = cloneMap(keys), true
-		}
-		return out
-	}
+// applyKeys returns the key map with the touched ordinals' keys read afresh; only the
+// shards whose keys change are copied.
+func applyKeys(keys pmap[[]int32], touched []int, values func(cat *Catalog, o int) []string, prev, next *Catalog) pmap[[]int32] {
+	e := keys.edit()
 	for _, o := range touched {
 		before, after := values(prev, o), values(next, o)
 		for _, k := range before {
 			if !slices.Contains(after, k) {
-				m := writable()
-				if m[k] = slices.DeleteFunc(slices.Clone(m[k]), func(x int32) bool { return x == int32(o) }); len(m[k]) == 0 {
-					delete(m, k)
+				if list := slices.DeleteFunc(slices.Clone(e.p.at(k)), func(x int32) bool { return x == int32(o) }); len(list) > 0 {
+					e.put(k, list)
+				} else {
+					e.delete(k)
 				}
 			}
 		}
 		for _, k := range after {
 			if !slices.Contains(before, k) {
-				m := writable()
-				m[k] = append(slices.Clone(m[k]), int32(o))
+				e.put(k, append(slices.Clone(e.p.at(k)), int32(o)))
 			}
 		}
 	}
-	return out
+	return e.done()
 }

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
+	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -39,6 +42,56 @@ func TestApplyMatchesFreshBuild(t *testing.T) {
 }
 
 // A change larger than the incremental limit is built afresh, with the same answers.
+// The same at a few thousand studies, so the records, orders and maps a snapshot keeps span
+// several of the chunks and shards a write copies (persist.go): what a write changes in
+// one chunk must show in every query, and a record must move between chunks of an order.
+func TestApplyMatchesFreshBuildAcrossChunks(t *testing.T) {
+	seed, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := synth.Generate(seed, 3000, 5)
+	truth := newRecords(base)
+	cat := catalog.New(base, "v0")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for step := 1; step <= 40; step++ {
+		ask(t, cat)
+		ch := truth.randomChange(rng, step)
+		version := fmt.Sprintf("v%d", step)
+		cat = cat.Apply(ch, version)
+		if step%4 != 0 && step != 40 {
+			continue // a fresh build of 3,000 each step would be most of the test's time
+		}
+		fresh := catalog.New(truth.dataset(base), version)
+		if got, want := ask(t, cat), ask(t, fresh); got != want {
+			t.Fatalf("step %d (%s): incremental and fresh answers differ:\n%s", step, describe(ch), firstDiff(got, want))
+		}
+	}
+}
+
+// A snapshot holds nothing of the one it was derived from that the older one does not
+// share with it: once no reader holds the older snapshot, it is garbage. (A snapshot that
+// kept its predecessor kept every earlier one, one behind another: the heap grew with
+// every write by the copies each write made.)
+func TestApplyLetsGoOfThePreviousSnapshot(t *testing.T) {
+	cat := mustCatalog(t)
+	d := cat.Dataset()
+	s := d.Studies[0]
+	s.Title = "A wholly new title about weak pointers"
+	first := cat.Apply(catalog.Change{PutStudies: []models.Study{s}}, "v1")
+	gone := weak.Make(first)
+	s.Title = "Another new title about weak pointers"
+	second := first.Apply(catalog.Change{PutStudies: []models.Study{s}}, "v2")
+	first = nil
+	runtime.GC()
+	if gone.Value() != nil {
+		t.Error("the snapshot a write was derived from is still reachable from the next one")
+	}
+	if p, err := second.Studies(catalog.Query{Search: "another weak pointers"}); err != nil || p.Total != 1 {
+		t.Fatalf("the latest snapshot lost its write: %v, %v", p, err)
+	}
+}
+
 func TestApplyLargeChange(t *testing.T) {
 	base, err := models.ParseDataset(store.EmbeddedDataset())
 	if err != nil {

@@ -129,6 +129,31 @@ func BenchmarkApplyOneStudy(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyNewStudy is a curator's new study at 100,000 studies: the next snapshot
+// with the study appended (a new ordinal, a new id in the id index, a new document in the
+// search index), after a first list query has cached an order to keep up to date. Its cost
+// must not grow with the evidence base: only the chunks and shards the study lands in are
+// copied.
+func BenchmarkApplyNewStudy(b *testing.B) {
+	cat := benchmarkStore(b)
+	template := cat.Dataset().Studies[0]
+	if _, err := cat.Studies(catalog.Query{Sort: "title"}); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		s := template
+		s.ID = fmt.Sprintf("bench-new-%d", i)
+		s.DOI = nil
+		s.Title = fmt.Sprintf("New study zebranew%dx", i)
+		cat = cat.Apply(catalog.Change{PutStudies: []models.Study{s}}, fmt.Sprintf("n%d", i))
+		i++
+	}
+	if p, err := cat.Studies(catalog.Query{Search: fmt.Sprintf("zebranew%dx", i-1)}); err != nil || p.Total != 1 {
+		b.Fatalf("the last new study is not found: %v, %v", p, err)
+	}
+}
+
 // The costliest list requests an abusive client can send: a disjunctive facet over many
 // clauses, each with many values, and a multi-key sort that is not kept whole.
 func BenchmarkDisjunctiveFacetsManyValues(b *testing.B) {

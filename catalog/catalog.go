@@ -26,16 +26,17 @@ type Catalog struct {
 	version string
 	vocab   *models.Dataset // themes, strands and disadvantages; no records
 	// records by ordinal; nil where the record was deleted
-	studyRecs []*models.Study
-	ivRecs    []*models.Intervention
+	studyRecs vec[*models.Study]
+	ivRecs    vec[*models.Intervention]
 	// the study–intervention relation, by ordinal: a study's own list plus the
 	// interventions whose evidence cites it, and its reverse
-	studyIvs      [][]int32
-	ivStudies     [][]int32
+	studyIvs      vec[[]int32]
+	ivStudies     vec[[]int32]
 	studies       *collection
 	interventions *collection
 	themeIdx      map[string]int
 	dataset       func() *models.Dataset // the live records as a dataset, built on first use
+	lex           *lazyLexicon           // the words did-you-mean corrects to, built on first use (suggest.go)
 }
 
 // New builds a snapshot of d. It takes d's records as its own: the caller must not
@@ -60,56 +61,60 @@ func New(d *models.Dataset, version string) *Catalog {
 // as it is (nil: derive everything from the records).
 func assemble(vocab *models.Dataset, studies []models.Study, ivs []models.Intervention, version string, preStudies, preIvs *prebuilt) *Catalog {
 	cat := &Catalog{version: version, vocab: vocab}
-	cat.studyRecs = make([]*models.Study, len(studies))
+	studyRecs := make([]*models.Study, len(studies))
 	for i := range studies {
-		cat.studyRecs[i] = &studies[i]
+		studyRecs[i] = &studies[i]
 	}
-	cat.ivRecs = make([]*models.Intervention, len(ivs))
+	ivRecs := make([]*models.Intervention, len(ivs))
 	for i := range ivs {
-		cat.ivRecs[i] = &ivs[i]
+		ivRecs[i] = &ivs[i]
 	}
+	cat.studyRecs, cat.ivRecs = vecOf(studyRecs), vecOf(ivRecs)
 	cat.themeIdx = map[string]int{}
 	for i, t := range vocab.Themes {
 		cat.themeIdx[t.Slug] = i
 	}
 	cat.linkAll()
-	cat.studies = buildCollection(cat, studySchema, len(studies), func(o int) string { return cat.studyRecs[o].ID }, preStudies)
-	cat.interventions = buildCollection(cat, interventionSchema, len(ivs), func(o int) string { return cat.ivRecs[o].ID }, preIvs)
+	cat.studies = buildCollection(cat, studySchema, len(studies), func(o int) string { return cat.studyRecs.at(o).ID }, preStudies)
+	cat.interventions = buildCollection(cat, interventionSchema, len(ivs), func(o int) string { return cat.ivRecs.at(o).ID }, preIvs)
 	cat.studies.fields["intervention"].rel.target = cat.interventions
 	cat.interventions.fields["study"].rel.target = cat.studies
 	cat.dataset = sync.OnceValue(cat.liveDataset)
+	cat.lex = &lazyLexicon{}
 	return cat
 }
 
 // linkAll computes the study–intervention relation from every record.
 func (cat *Catalog) linkAll() {
-	ivOrd := make(map[string]int32, len(cat.ivRecs))
-	for i, iv := range cat.ivRecs {
+	studyRecs, ivRecs := cat.studyRecs.flat(), cat.ivRecs.flat()
+	ivOrd := make(map[string]int32, len(ivRecs))
+	for i, iv := range ivRecs {
 		ivOrd[iv.ID] = int32(i)
 	}
 	// studies are in id order: found by binary search, with no map of 100,000 ids to build
 	studyOrd := func(id string) (int32, bool) {
-		o, found := slices.BinarySearchFunc(cat.studyRecs, id, func(s *models.Study, id string) int { return strings.Compare(s.ID, id) })
+		o, found := slices.BinarySearchFunc(studyRecs, id, func(s *models.Study, id string) int { return strings.Compare(s.ID, id) })
 		return int32(o), found
 	}
-	cat.studyIvs = make([][]int32, len(cat.studyRecs))
-	for i, s := range cat.studyRecs {
+	studyIvs := make([][]int32, len(studyRecs))
+	for i, s := range studyRecs {
 		for _, id := range s.Interventions {
 			if o, ok := ivOrd[id]; ok {
-				cat.studyIvs[i] = appendUnique(cat.studyIvs[i], o)
+				studyIvs[i] = appendUnique(studyIvs[i], o)
 			}
 		}
 	}
-	for j, iv := range cat.ivRecs {
+	for j, iv := range ivRecs {
 		for _, e := range iv.Evidence {
 			if e.StudyID != nil {
 				if o, ok := studyOrd(*e.StudyID); ok {
-					cat.studyIvs[o] = appendUnique(cat.studyIvs[o], int32(j))
+					studyIvs[o] = appendUnique(studyIvs[o], int32(j))
 				}
 			}
 		}
 	}
-	cat.ivStudies = reverseLinks(cat.studyIvs, len(cat.ivRecs))
+	cat.studyIvs = vecOf(studyIvs)
+	cat.ivStudies = vecOf(reverseLinks(studyIvs, len(ivRecs)))
 }
 
 // reverseLinks turns per-source target lists into per-target source lists, in source order.
@@ -139,15 +144,11 @@ func (cat *Catalog) Dataset() *models.Dataset { return cat.dataset() }
 func (cat *Catalog) liveDataset() *models.Dataset {
 	d := &models.Dataset{FormatVersion: cat.vocab.FormatVersion, Themes: cat.vocab.Themes, Strands: cat.vocab.Strands,
 		Disadvantages: cat.vocab.Disadvantages, Studies: []models.Study{}, Interventions: []models.Intervention{}}
-	for _, o := range cat.studies.byRank {
-		if s := cat.studyRecs[o]; s != nil {
-			d.Studies = append(d.Studies, *s)
-		}
+	for o := range cat.studies.idOrder() {
+		d.Studies = append(d.Studies, *cat.studyRecs.at(int(o)))
 	}
-	for _, o := range cat.interventions.byRank {
-		if iv := cat.ivRecs[o]; iv != nil {
-			d.Interventions = append(d.Interventions, *iv)
-		}
+	for o := range cat.interventions.idOrder() {
+		d.Interventions = append(d.Interventions, *cat.ivRecs.at(int(o)))
 	}
 	return d
 }
@@ -159,38 +160,38 @@ var (
 	studySchema = &schema{
 		kind: "study", plural: "studies",
 		fields: []fieldSpec{
-			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.studyRecs[o].Themes }),
-			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.studyRecs[o].Strands }),
-			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.studyRecs[o].DisadvantageFocus }),
-			closedTag("design", models.Designs, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Design) }),
-			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Stage) }),
-			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].Country) }),
+			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.studyRecs.at(o).Themes }),
+			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.studyRecs.at(o).Strands }),
+			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.studyRecs.at(o).DisadvantageFocus }),
+			closedTag("design", models.Designs, func(cat *Catalog, o int) []string { return opt(cat.studyRecs.at(o).Design) }),
+			closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.studyRecs.at(o).Stage) }),
+			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.studyRecs.at(o).Country) }),
 			{name: "type", kind: kindTag, facet: true, vocabulary: staticVocab("type", models.PublicationTypes),
-				strs: func(cat *Catalog, o int) []string { return []string{cat.studyRecs[o].Type} }},
-			{name: "year", kind: kindNumber, facet: true, num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs[o].Year) }},
-			{name: "sample_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
-			{name: "effect_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
-			flag("has_doi", func(cat *Catalog, o int) bool { return cat.studyRecs[o].DOI != nil }),
-			flag("has_url", func(cat *Catalog, o int) bool { return cat.studyRecs[o].URL != nil }),
-			flag("has_sample_size", func(cat *Catalog, o int) bool { return cat.studyRecs[o].SampleSize != nil }),
-			flag("has_effect_size", func(cat *Catalog, o int) bool { return cat.studyRecs[o].EffectSize != nil }),
-			{name: "author", kind: kindKey, strs: func(cat *Catalog, o int) []string { return authorKeys(cat.studyRecs[o].Authors) }},
-			{name: "doi", kind: kindKey, strs: func(cat *Catalog, o int) []string { return opt(cat.studyRecs[o].DOI) }},
-			{name: "intervention", kind: kindRelation, links: func(cat *Catalog) [][]int32 { return cat.studyIvs }},
+				strs: func(cat *Catalog, o int) []string { return []string{cat.studyRecs.at(o).Type} }},
+			{name: "year", kind: kindNumber, facet: true, num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs.at(o).Year) }},
+			{name: "sample_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs.at(o).SampleSize) }},
+			{name: "effect_size", kind: kindNumber, nullable: true, num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs.at(o).EffectSize) }},
+			flag("has_doi", func(cat *Catalog, o int) bool { return cat.studyRecs.at(o).DOI != nil }),
+			flag("has_url", func(cat *Catalog, o int) bool { return cat.studyRecs.at(o).URL != nil }),
+			flag("has_sample_size", func(cat *Catalog, o int) bool { return cat.studyRecs.at(o).SampleSize != nil }),
+			flag("has_effect_size", func(cat *Catalog, o int) bool { return cat.studyRecs.at(o).EffectSize != nil }),
+			{name: "author", kind: kindKey, strs: func(cat *Catalog, o int) []string { return authorKeys(cat.studyRecs.at(o).Authors) }},
+			{name: "doi", kind: kindKey, strs: func(cat *Catalog, o int) []string { return opt(cat.studyRecs.at(o).DOI) }},
+			{name: "intervention", kind: kindRelation, links: func(cat *Catalog) vec[[]int32] { return cat.studyIvs }},
 		},
 		sorts: []orderSpec{
-			{name: "year", num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs[o].Year) }},
-			{name: "sample_size", num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs[o].SampleSize) }},
-			{name: "effect_size", num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs[o].EffectSize) }},
-			{name: "title", text: func(cat *Catalog, o int) string { return cat.studyRecs[o].Title }},
-			{name: "author", text: func(cat *Catalog, o int) string { return firstOr(cat.studyRecs[o].Authors) }},
-			{name: "id", text: func(cat *Catalog, o int) string { return cat.studyRecs[o].ID }},
+			{name: "year", num: func(cat *Catalog, o int) float64 { return float64(cat.studyRecs.at(o).Year) }},
+			{name: "sample_size", num: func(cat *Catalog, o int) float64 { return optNumber(cat.studyRecs.at(o).SampleSize) }},
+			{name: "effect_size", num: func(cat *Catalog, o int) float64 { return optFloat(cat.studyRecs.at(o).EffectSize) }},
+			{name: "title", text: func(cat *Catalog, o int) string { return cat.studyRecs.at(o).Title }},
+			{name: "author", text: func(cat *Catalog, o int) string { return firstOr(cat.studyRecs.at(o).Authors) }},
+			{name: "id", text: func(cat *Catalog, o int) string { return cat.studyRecs.at(o).ID }},
 		},
 		text: textSpec{
 			fields:  []string{"title", "authors", "summary", "key_findings"},
 			weights: []float64{3, 2, 1, 1},
 			read: func(cat *Catalog, o, f int) string {
-				s := cat.studyRecs[o]
+				s := cat.studyRecs.at(o)
 				switch f {
 				case 0:
 					return s.Title
@@ -206,28 +207,28 @@ var (
 	interventionSchema = &schema{
 		kind: "intervention", plural: "interventions",
 		fields: []fieldSpec{
-			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Themes }),
-			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.ivRecs[o].Strands }),
-			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.ivRecs[o].DisadvantageFocus }),
-			forAllStages(closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Stage) })),
-			closedTag("setting", models.Settings, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].Setting) }),
-			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.ivRecs[o].CountryOfOrigin) }),
+			vocabTag("theme", func(cat *Catalog, o int) []string { return cat.ivRecs.at(o).Themes }),
+			vocabTag("strand", func(cat *Catalog, o int) []string { return cat.ivRecs.at(o).Strands }),
+			vocabTag("disadvantage", func(cat *Catalog, o int) []string { return cat.ivRecs.at(o).DisadvantageFocus }),
+			forAllStages(closedTag("stage", models.Stages, func(cat *Catalog, o int) []string { return opt(cat.ivRecs.at(o).Stage) })),
+			closedTag("setting", models.Settings, func(cat *Catalog, o int) []string { return opt(cat.ivRecs.at(o).Setting) }),
+			closedTag("country", models.Countries, func(cat *Catalog, o int) []string { return opt(cat.ivRecs.at(o).CountryOfOrigin) }),
 			evidenceTag("evidence_kind", models.EvidenceKinds, func(e models.Evidence) *string { return &e.Kind }),
 			evidenceTag("evidence_result", models.EvidenceResults, func(e models.Evidence) *string { return e.Result }),
 			evidenceTag("evidence_window", models.EvidenceWindows, func(e models.Evidence) *string { return &e.Window }),
-			{name: "study", kind: kindRelation, links: func(cat *Catalog) [][]int32 { return cat.ivStudies }},
+			{name: "study", kind: kindRelation, links: func(cat *Catalog) vec[[]int32] { return cat.ivStudies }},
 			{name: "study_count", kind: kindNumber, num: studyCount},
 		},
 		sorts: []orderSpec{
-			{name: "name", text: func(cat *Catalog, o int) string { return cat.ivRecs[o].Name }},
-			{name: "id", text: func(cat *Catalog, o int) string { return cat.ivRecs[o].ID }},
+			{name: "name", text: func(cat *Catalog, o int) string { return cat.ivRecs.at(o).Name }},
+			{name: "id", text: func(cat *Catalog, o int) string { return cat.ivRecs.at(o).ID }},
 			{name: "study_count", num: studyCount},
 		},
 		text: textSpec{
 			fields:  []string{"name", "aliases", "summary", "evidence"},
 			weights: []float64{3, 2, 1, 1},
 			read: func(cat *Catalog, o, f int) string {
-				iv := cat.ivRecs[o]
+				iv := cat.ivRecs.at(o)
 				switch f {
 				case 0:
 					return iv.Name
@@ -246,7 +247,7 @@ var (
 	}
 )
 
-func studyCount(cat *Catalog, o int) float64 { return float64(len(cat.ivStudies[o])) }
+func studyCount(cat *Catalog, o int) float64 { return float64(len(cat.ivStudies.at(o))) }
 
 // vocabTag is a tag from one of the dataset's own vocabularies (themes, strands,
 // disadvantages), labelled with their names.
@@ -276,7 +277,7 @@ func evidenceTag(name string, values []string, value func(e models.Evidence) *st
 	return fieldSpec{name: name, kind: kindTag, facet: true, vocabulary: staticVocab(name, values),
 		strs: func(cat *Catalog, o int) []string {
 			var out []string
-			for _, e := range cat.ivRecs[o].Evidence {
+			for _, e := range cat.ivRecs.at(o).Evidence {
 				if v := value(e); v != nil && !slices.Contains(out, *v) {
 					out = append(out, *v)
 				}

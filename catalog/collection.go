@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"iter"
 	"maps"
 	"math"
 	"runtime"
@@ -23,10 +24,9 @@ type collection struct {
 	n        int    // ordinals in use, live or dead
 	capacity int    // the size of every bitmap, in records: room to append without reallocating
 	live     bitmap // ordinals that hold a record
-	ids      []string
-	byID     map[string]int // live records only
-	byRank   []int32        // every ordinal, in id order
-	rank     []int32        // rank[o] is o's index in byRank: ties in any sort break by id
+	ids      vec[string]
+	byID     pmap[int]  // live records only
+	byRank   seq[int32] // every ordinal, in id order
 	fields   map[string]*field
 	names    []string // filterable field names, for error messages
 	sorts    map[string]*sortKey
@@ -53,7 +53,7 @@ type fieldSpec struct {
 	strs       func(cat *Catalog, o int) []string               // tags and keys
 	num        func(cat *Catalog, o int) float64                // numbers; NaN is null
 	flag       func(cat *Catalog, o int) bool                   // booleans
-	links      func(cat *Catalog) [][]int32                     // relations: targets per record
+	links      func(cat *Catalog) vec[[]int32]                  // relations: targets per record
 	// implies widens a tag value in filters and facet counts: records carrying any of the
 	// listed values match it too (an intervention for all stages matches stage:primary).
 	implies map[string][]string
@@ -91,8 +91,8 @@ type field struct {
 	tags   *tagIndex
 	num    *numColumn
 	rel    *relation
-	keys   map[string][]int32 // kindKey: lower-cased value → records
-	labels map[string]string  // value → display label, for facets
+	keys   pmap[[]int32]     // kindKey: lower-cased value → records
+	labels map[string]string // value → display label, for facets
 }
 
 // headroom is how many records a collection of n can take in before it is built afresh.
@@ -101,9 +101,9 @@ func headroom(n int) int { return max(64, n/8) }
 // record reports whether ordinal o of cat holds a record of this kind.
 func (s *schema) record(cat *Catalog, o int) bool {
 	if s == studySchema {
-		return o < len(cat.studyRecs) && cat.studyRecs[o] != nil
+		return o < cat.studyRecs.len() && cat.studyRecs.at(o) != nil
 	}
-	return o < len(cat.ivRecs) && cat.ivRecs[o] != nil
+	return o < cat.ivRecs.len() && cat.ivRecs.at(o) != nil
 }
 
 // prebuilt is what a catalogue image keeps of a collection beyond its records: the
@@ -118,20 +118,22 @@ type prebuilt struct {
 // not nil) what an image kept.
 func buildCollection(cat *Catalog, s *schema, n int, id func(int) string, pre *prebuilt) *collection {
 	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n),
-		ids: make([]string, n), byID: make(map[string]int, n), fields: map[string]*field{},
-		sorts: map[string]*sortKey{}, perms: &permCache{}}
+		fields: map[string]*field{}, sorts: map[string]*sortKey{}, perms: &permCache{}}
 	c.live = newBitmap(c.capacity)
+	ids := make([]string, n)
+	byID := make(map[string]int, n)
 	for o := 0; o < n; o++ {
-		c.ids[o] = id(o)
-		c.byID[c.ids[o]] = o
+		ids[o] = id(o)
+		byID[ids[o]] = o
 		c.live.set(o)
 	}
-	c.byRank = make([]int32, n)
-	for i := range c.byRank {
-		c.byRank[i] = int32(i)
+	c.ids, c.byID = vecOf(ids), pmapOf(byID)
+	byRank := make([]int32, n)
+	for i := range byRank {
+		byRank[i] = int32(i)
 	}
-	slices.SortFunc(c.byRank, func(a, b int32) int { return strings.Compare(c.ids[a], c.ids[b]) })
-	c.rank = ranks(c.byRank, n)
+	slices.SortFunc(byRank, func(a, b int32) int { return strings.Compare(ids[a], ids[b]) })
+	c.byRank = seqOf(byRank)
 	// the fields and sort keys are independent of one another: built side by side
 	specs := c.specs()
 	fields := make([]*field, len(specs))
@@ -191,7 +193,7 @@ func (c *collection) buildField(cat *Catalog, sp *fieldSpec, pre *prebuilt) *fie
 		f.num = newNumColumn(values)
 		if sp.facet {
 			var distinct []string
-			for _, o := range f.num.sorted {
+			for _, o := range f.num.sorted.from(0) {
 				if v := formatNumber(values[o]); len(distinct) == 0 || distinct[len(distinct)-1] != v {
 					distinct = append(distinct, v)
 				}
@@ -211,15 +213,16 @@ func (c *collection) buildField(cat *Catalog, sp *fieldSpec, pre *prebuilt) *fie
 			break // withKey looks ids up in byID
 		}
 		if pre != nil && pre.keys[f.name] != nil {
-			f.keys = pre.keys[f.name]
+			f.keys = pmapOf(pre.keys[f.name])
 			break
 		}
-		f.keys = map[string][]int32{}
+		keys := map[string][]int32{}
 		for o := 0; o < n; o++ {
 			for _, k := range keyValues(cat, sp, o) {
-				f.keys[k] = append(f.keys[k], int32(o))
+				keys[k] = append(keys[k], int32(o))
 			}
 		}
+		f.keys = pmapOf(keys)
 	case kindRelation:
 		f.rel = &relation{bySource: sp.links(cat)}
 	}
@@ -229,19 +232,21 @@ func (c *collection) buildField(cat *Catalog, sp *fieldSpec, pre *prebuilt) *fie
 // buildSort computes one sort key of the collection's n records.
 func (c *collection) buildSort(cat *Catalog, sp *orderSpec, pre *prebuilt) *sortKey {
 	n := c.n
-	k := &sortKey{}
+	k := &sortKey{text: sp.num == nil}
 	if sp.num != nil {
-		k.nums = make([]float64, n)
-		for o := range k.nums {
-			k.nums[o] = sp.num(cat, o)
+		nums := make([]float64, n)
+		for o := range nums {
+			nums[o] = sp.num(cat, o)
 		}
+		k.nums = vecOf(nums)
 	} else if pre != nil && pre.sortTexts[sp.name] != nil {
-		k.texts = pre.sortTexts[sp.name]
+		k.texts = vecOf(pre.sortTexts[sp.name])
 	} else {
-		k.texts = make([]string, n)
-		for o := range k.texts {
-			k.texts[o] = collationKey(sp.text(cat, o))
+		texts := make([]string, n)
+		for o := range texts {
+			texts[o] = collationKey(sp.text(cat, o))
 		}
+		k.texts = vecOf(texts)
 	}
 	return k
 }
@@ -251,9 +256,9 @@ func (c *collection) buildSort(cat *Catalog, sp *orderSpec, pre *prebuilt) *sort
 func (c *collection) withKey(f *field, v string) []int32 {
 	v = strings.ToLower(v)
 	if f.name != "id" {
-		return f.keys[v]
+		return f.keys.at(v)
 	}
-	if o, ok := c.byID[v]; ok {
+	if o, ok := c.byID.get(v); ok {
 		return []int32{int32(o)}
 	}
 	return nil
@@ -261,7 +266,7 @@ func (c *collection) withKey(f *field, v string) []int32 {
 
 // specs are the schema's fields, after the id every collection has.
 func (c *collection) specs() []*fieldSpec {
-	id := &fieldSpec{name: "id", kind: kindKey, strs: func(_ *Catalog, o int) []string { return []string{c.ids[o]} }}
+	id := &fieldSpec{name: "id", kind: kindKey, strs: func(_ *Catalog, o int) []string { return []string{c.ids.at(o)} }}
 	out := []*fieldSpec{id}
 	for i := range c.schema.fields {
 		out = append(out, &c.schema.fields[i])
@@ -297,12 +302,20 @@ func keyValues(cat *Catalog, sp *fieldSpec, o int) []string {
 	return out
 }
 
-func ranks(byRank []int32, n int) []int32 {
-	rank := make([]int32, n)
-	for i, o := range byRank {
-		rank[o] = int32(i)
+// idOrder yields the live records in id order.
+func (c *collection) idOrder() iter.Seq[int32] {
+	return func(yield func(int32) bool) {
+		for _, o := range c.byRank.from(0) {
+			if c.live.has(int(o)) && !yield(o) {
+				return
+			}
+		}
 	}
-	return rank
+}
+
+// byIDOrder orders two records by id: how ties in any sort are broken.
+func (c *collection) byIDOrder(a, b int32) int {
+	return strings.Compare(c.ids.at(int(a)), c.ids.at(int(b)))
 }
 
 // tagIndex maps each value of a field to the bitmap of records carrying it.
@@ -347,27 +360,27 @@ func (t *tagIndex) add(v string, o, capacity int) {
 // numColumn holds a nullable number per record, and the non-null records sorted by value
 // so that a range is two binary searches.
 type numColumn struct {
-	values []float64 // NaN is null
-	sorted []int32
+	values vec[float64] // NaN is null
+	sorted seq[int32]   // by value, then ordinal
 }
 
 func newNumColumn(values []float64) *numColumn {
-	c := &numColumn{values: values}
+	var sorted []int32
 	for i, v := range values {
 		if !math.IsNaN(v) {
-			c.sorted = append(c.sorted, int32(i))
+			sorted = append(sorted, int32(i))
 		}
 	}
-	sort.SliceStable(c.sorted, func(a, b int) bool { return values[c.sorted[a]] < values[c.sorted[b]] })
-	return c
+	sort.SliceStable(sorted, func(a, b int) bool { return values[sorted[a]] < values[sorted[b]] })
+	return &numColumn{values: vecOf(values), sorted: seqOf(sorted)}
 }
 
 // rangeSet returns the records whose value lies in [lo, hi].
 func (c *numColumn) rangeSet(capacity int, lo, hi float64) bitmap {
 	b := newBitmap(capacity)
-	start := sort.Search(len(c.sorted), func(i int) bool { return c.values[c.sorted[i]] >= lo })
-	for _, o := range c.sorted[start:] {
-		if c.values[o] > hi {
+	start := c.sorted.search(func(o int32) bool { return c.values.at(int(o)) >= lo })
+	for _, o := range c.sorted.from(start) {
+		if c.values.at(int(o)) > hi {
 			break
 		}
 		b.set(int(o))
@@ -377,7 +390,7 @@ func (c *numColumn) rangeSet(capacity int, lo, hi float64) bitmap {
 
 func (c *numColumn) present(capacity int) bitmap {
 	b := newBitmap(capacity)
-	for _, o := range c.sorted {
+	for _, o := range c.sorted.from(0) {
 		b.set(int(o))
 	}
 	return b
@@ -387,17 +400,17 @@ func (c *numColumn) present(capacity int) bitmap {
 // record here, its targets; the target's reverse relation lists, per target, its sources.
 type relation struct {
 	target   *collection
-	bySource [][]int32
+	bySource vec[[]int32]
 }
 
 // byTarget lists, per record of the target collection, the records here linked to it.
-func (r *relation) byTarget() [][]int32 {
+func (r *relation) byTarget() vec[[]int32] {
 	for _, back := range r.target.fields {
 		if back.kind == kindRelation {
 			return back.rel.bySource
 		}
 	}
-	return nil
+	return vec[[]int32]{}
 }
 
 // sources returns the records here linked to any target in targets.
@@ -405,7 +418,7 @@ func (r *relation) sources(capacity int, targets bitmap) bitmap {
 	b := newBitmap(capacity)
 	byTarget := r.byTarget()
 	targets.each(func(t int) bool {
-		for _, s := range byTarget[t] {
+		for _, s := range byTarget.at(t) {
 			b.set(int(s))
 		}
 		return true
@@ -416,17 +429,18 @@ func (r *relation) sources(capacity int, targets bitmap) bitmap {
 // sortKey orders records by one attribute, ascending, with missing values last: a
 // number per record (NaN is missing) or a collation key.
 type sortKey struct {
-	nums  []float64
-	texts []string
+	nums  vec[float64] // for a number; empty for a text
+	texts vec[string]
+	text  bool
 }
 
-func (k *sortKey) present(o int32) bool { return k.nums == nil || !math.IsNaN(k.nums[o]) }
+func (k *sortKey) present(o int32) bool { return k.text || !math.IsNaN(k.nums.at(int(o))) }
 
 func (k *sortKey) compare(a, b int32) int {
-	if k.nums != nil {
-		return cmp.Compare(k.nums[a], k.nums[b])
+	if !k.text {
+		return cmp.Compare(k.nums.at(int(a)), k.nums.at(int(b)))
 	}
-	return strings.Compare(k.texts[a], k.texts[b])
+	return strings.Compare(k.texts.at(int(a)), k.texts.at(int(b)))
 }
 
 // clone copies a map and its slices' headers: a write then replaces entries in the copy.

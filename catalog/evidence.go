@@ -10,8 +10,8 @@ func (cat *Catalog) EvidenceSummary(iv *models.Intervention) models.EvidenceSumm
 
 // study is the live study with id, or nil.
 func (cat *Catalog) study(id string) *models.Study {
-	if o, ok := cat.studies.byID[id]; ok {
-		return cat.studyRecs[o]
+	if o, ok := cat.studies.byID.get(id); ok {
+		return cat.studyRecs.at(o)
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -59,17 +58,17 @@ func (cat *Catalog) WriteImage(w io.Writer, stamp int64) error {
 	e.shortFirst(cat)
 	e.str(cat.version)
 	e.bytes(vocab)
-	e.uint(len(cat.studyRecs))
+	e.uint(cat.studyRecs.len())
 	var sections []int // where each part that a reader decodes on its own starts
-	for i, s := range cat.studyRecs {
+	for i, s := range cat.studyRecs.all() {
 		if i%imageChunk == 0 {
 			sections = append(sections, e.n)
 		}
 		e.study(s)
 	}
 	sections = append(sections, e.n)
-	e.uint(len(cat.ivRecs))
-	for _, iv := range cat.ivRecs {
+	e.uint(cat.ivRecs.len())
+	for _, iv := range cat.ivRecs.all() {
 		e.intervention(iv)
 	}
 	sections = append(sections, e.n)
@@ -391,7 +390,7 @@ func (e *imageEncoder) shortFirst(cat *Catalog) {
 			}
 		}
 	}
-	for _, s := range cat.studyRecs {
+	for _, s := range cat.studyRecs.all() {
 		add(s.ID, s.Type, deref(s.DOI), deref(s.Country), deref(s.Design), deref(s.Stage))
 		add(s.Authors...)
 		add(s.Themes...)
@@ -399,7 +398,7 @@ func (e *imageEncoder) shortFirst(cat *Catalog) {
 		add(s.DisadvantageFocus...)
 		add(s.Interventions...)
 	}
-	for _, iv := range cat.ivRecs {
+	for _, iv := range cat.ivRecs.all() {
 		add(iv.ID, iv.Name, deref(iv.Stage), deref(iv.Setting), deref(iv.CountryOfOrigin))
 		add(iv.Themes...)
 		add(iv.Strands...)
@@ -415,7 +414,7 @@ func (e *imageEncoder) shortFirst(cat *Catalog) {
 func (e *imageEncoder) collection(c *collection) {
 	for _, sp := range c.schema.sorts {
 		if sp.text != nil {
-			e.strs(c.sorts[sp.name].texts)
+			e.strs(c.sorts[sp.name].texts.flat())
 		}
 	}
 	for _, sp := range c.schema.fields {
@@ -423,23 +422,23 @@ func (e *imageEncoder) collection(c *collection) {
 			continue
 		}
 		keys := c.fields[sp.name].keys
-		e.uint(len(keys))
-		for _, k := range slices.Sorted(maps.Keys(keys)) { // the same catalogue, the same bytes
+		e.uint(keys.len())
+		for _, k := range sortedKeys(keys) { // the same catalogue, the same bytes
 			e.str(k)
-			e.int32s(keys[k])
+			e.int32s(keys.at(k))
 		}
 	}
 	t := c.text
 	e.float32s(t.docLen)
 	e.float(t.avgLen)
-	e.uint(len(t.words))
-	for _, w := range t.words {
+	e.uint(t.words.len())
+	for _, w := range t.words.from(0) {
 		e.str(w)
-		e.str(t.stems[w])
+		e.str(t.stems.at(w))
 	}
-	e.uint(len(t.terms))
-	for _, s := range slices.Sorted(maps.Keys(t.terms)) {
-		pl := t.terms[s]
+	e.uint(t.terms.len())
+	for _, s := range sortedKeys(t.terms) {
+		pl := t.terms.at(s)
 		e.str(s)
 		e.int32s(pl.docs)
 		e.float32s(pl.weight)
@@ -447,6 +446,16 @@ func (e *imageEncoder) collection(c *collection) {
 		e.int32s(pl.posAt)
 		e.uint16s(pl.pos)
 	}
+}
+
+// sortedKeys are the keys of m in order: the same catalogue, the same bytes.
+func sortedKeys[V any](m pmap[V]) []string {
+	keys := make([]string, 0, m.len())
+	for k := range m.all() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // writeTable writes the string table: the count, where each string starts in the text
@@ -760,14 +769,15 @@ func (d *imageDecoder) collection(s *schema, n int) *prebuilt {
 	}
 	t.avgLen = d.float()
 	words := d.count()
-	t.words = make([]string, words)
-	t.stems = make(map[string]string, words)
-	for i := range t.words {
-		t.words[i] = d.str()
-		t.stems[t.words[i]] = d.str()
+	wordList := make([]string, words)
+	stems := make(map[string]string, words)
+	for i := range wordList {
+		wordList[i] = d.str()
+		stems[wordList[i]] = d.str()
 	}
+	t.words, t.stems = seqOf(wordList), pmapOf(stems)
 	terms := d.count()
-	t.terms = make(map[string]*postings, terms)
+	termMap := make(map[string]*postings, terms)
 	for range terms {
 		s := d.str()
 		// the documents are not checked one by one, which would read every list: the
@@ -782,8 +792,9 @@ func (d *imageDecoder) collection(s *schema, n int) *prebuilt {
 			d.fail("postings of unequal lengths")
 			break
 		}
-		t.terms[s] = pl
+		termMap[s] = pl
 	}
+	t.terms = pmapOf(termMap)
 	pre.text = t
 	return pre
 }

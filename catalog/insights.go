@@ -226,7 +226,7 @@ func (cat *Catalog) Autocomplete(typed string, limit int) ([]Completion, error) 
 }
 
 // suggest returns the best matches of a prefix search in one collection, by relevance.
-func suggest[T any](c *collection, query, version string, limit int, records []*T, toSuggestion func(T) Completion) ([]Completion, error) {
+func suggest[T any](c *collection, query, version string, limit int, records vec[*T], toSuggestion func(T) Completion) ([]Completion, error) {
 	res, err := c.run(Query{Search: query, PerPage: limit, capPrefixes: true}, relevanceKey, version)
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func suggest[T any](c *collection, query, version string, limit int, records []*
 	res.search.release(c.text)
 	out := make([]Completion, len(res.ordinals))
 	for i, o := range res.ordinals {
-		out[i] = toSuggestion(*records[o])
+		out[i] = toSuggestion(*records.at(int(o)))
 	}
 	return out, nil
 }

@@ -18,11 +18,11 @@ type RecordKind[T any, D Detail[T]] struct {
 	normalize  func(*T)
 	check      func(r *T, rec string, others models.Records) []models.FieldError
 	detail     func(cat *Catalog, id string) (D, error)
-	records    func(cat *Catalog) []*T // by ordinal; nil where deleted
+	records    func(cat *Catalog) vec[*T] // by ordinal; nil where deleted
 	index      func(cat *Catalog) *collection
 	// linked holds, per record, the ordinals of the other kind's records linked with it:
 	// those that may refer to it are among them
-	linked func(cat *Catalog) [][]int32
+	linked func(cat *Catalog) vec[[]int32]
 	change func(ch *Change) (puts *[]T, deletes *[]string)
 	// references lists where r refers to the other kind's record id; without is r with
 	// those references gone
@@ -54,9 +54,9 @@ var (
 		normalize:  (*models.Study).Normalize,
 		check:      (*models.Study).Check,
 		detail:     (*Catalog).Study,
-		records:    func(cat *Catalog) []*models.Study { return cat.studyRecs },
+		records:    func(cat *Catalog) vec[*models.Study] { return cat.studyRecs },
 		index:      func(cat *Catalog) *collection { return cat.studies },
-		linked:     func(cat *Catalog) [][]int32 { return cat.studyIvs },
+		linked:     func(cat *Catalog) vec[[]int32] { return cat.studyIvs },
 		change:     func(ch *Change) (*[]models.Study, *[]string) { return &ch.PutStudies, &ch.DeleteStudies },
 		// a study refers to the interventions it names
 		references: func(s *models.Study, id string) []string {
@@ -77,9 +77,9 @@ var (
 		normalize:  (*models.Intervention).Normalize,
 		check:      (*models.Intervention).Check,
 		detail:     (*Catalog).Intervention,
-		records:    func(cat *Catalog) []*models.Intervention { return cat.ivRecs },
+		records:    func(cat *Catalog) vec[*models.Intervention] { return cat.ivRecs },
 		index:      func(cat *Catalog) *collection { return cat.interventions },
-		linked:     func(cat *Catalog) [][]int32 { return cat.ivStudies },
+		linked:     func(cat *Catalog) vec[[]int32] { return cat.ivStudies },
 		change: func(ch *Change) (*[]models.Intervention, *[]string) {
 			return &ch.PutInterventions, &ch.DeleteInterventions
 		},
@@ -161,11 +161,11 @@ type Link struct {
 // LinksTo lists the references the other kind's records hold to the record id: the
 // evidence items that cite a study, or the studies that name an intervention.
 func (k *RecordKind[T, D]) LinksTo(cat *Catalog, id string) []Link {
-	o, ok := k.index(cat).byID[id]
+	o, ok := k.index(cat).byID.get(id)
 	if !ok {
 		return nil
 	}
-	return k.referrers.linksFrom(cat, k.linked(cat)[o], id)
+	return k.referrers.linksFrom(cat, k.linked(cat).at(o), id)
 }
 
 // Unlinked is a record that lost its references to a deleted one, before and after.
@@ -177,19 +177,19 @@ type Unlinked struct {
 // Unlink makes ch remove every reference the other kind's records hold to the record id,
 // and returns each record it changes.
 func (k *RecordKind[T, D]) Unlink(cat *Catalog, id string, ch *Change) []Unlinked {
-	o, ok := k.index(cat).byID[id]
+	o, ok := k.index(cat).byID.get(id)
 	if !ok {
 		return nil
 	}
-	return k.referrers.unlinkFrom(cat, k.linked(cat)[o], id, ch)
+	return k.referrers.unlinkFrom(cat, k.linked(cat).at(o), id, ch)
 }
 
 func (k *RecordKind[T, D]) linksFrom(cat *Catalog, ords []int32, id string) []Link {
 	var out []Link
 	records := k.records(cat)
 	for _, o := range ords {
-		for _, field := range k.references(records[o], id) {
-			out = append(out, Link{k.Name, k.ID(records[o]), field})
+		for _, field := range k.references(records.at(int(o)), id) {
+			out = append(out, Link{k.Name, k.ID(records.at(int(o))), field})
 		}
 	}
 	return out
@@ -199,7 +199,7 @@ func (k *RecordKind[T, D]) unlinkFrom(cat *Catalog, ords []int32, id string, ch 
 	var out []Unlinked
 	records := k.records(cat)
 	for _, o := range ords {
-		r := records[o]
+		r := records.at(int(o))
 		if len(k.references(r, id)) == 0 {
 			continue
 		}

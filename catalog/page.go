@@ -53,6 +53,8 @@ type Query struct {
 	FacetMode string
 	// capPrefixes: a broad prefix stands for its first words rather than being refused
 	capPrefixes bool
+	// noSuggestion: no did-you-mean (benchmarks measure the search without it)
+	noSuggestion bool
 }
 
 // Paging is one page of an offset-paged list, its numbers checked. Every list pages
@@ -111,12 +113,12 @@ type result struct {
 	nextCursor string
 	facets     []models.Facet
 	search     *searchResult
+	filtered   bitmap // the records the filter matches, before the search
 }
 
 type permutation struct {
 	terms []sortTerm
-	order []int32 // live records in sort order
-	pos   []int32 // pos[record] = its index in order
+	order seq[int32] // live records in sort order
 }
 
 // permCache keeps the canonical sorted orders: each single sort key in each direction, and
@@ -128,37 +130,52 @@ type permCache struct {
 	m  map[string]*permutation
 }
 
-// apply returns the cache for c, the collection after a write: each cached order with
-// the touched records taken out and the live ones put back in their place, so a write
-// costs no full sort.
-func (pc *permCache) apply(c *collection, touched []int) *permCache {
+// apply returns the cache for c, the collection after a write to prev: each cached order
+// with the touched records taken out (found where prev's values put them) and the live
+// ones put back in their place, so a write costs no full sort, and copies only the
+// chunks of each order it changes.
+func (pc *permCache) apply(prev, c *collection, touched []int) *permCache {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	out := &permCache{m: make(map[string]*permutation, len(pc.m))}
-	gone := make(map[int32]bool, len(touched))
-	for _, o := range touched {
-		gone[int32(o)] = true
-	}
 	for key, p := range pc.m {
-		order := slices.DeleteFunc(slices.Clone(p.order), func(o int32) bool { return gone[o] })
-		compare := c.comparator(p.terms, nil)
+		order := p.order
+		was, compare := prev.comparator(p.terms, nil), c.comparator(p.terms, nil)
 		for _, o := range touched {
-			if c.live.has(o) {
-				at := sortSearch(order, func(x int32) bool { return compare(x, int32(o)) > 0 })
-				order = slices.Insert(order, at, int32(o))
+			if prev.live.has(o) {
+				order = removeOrdinal(order, int32(o), was)
 			}
 		}
-		out.m[key] = newPermutation(p.terms, order, c.n)
+		for _, o := range touched {
+			if c.live.has(o) {
+				at := order.search(func(x int32) bool { return compare(x, int32(o)) > 0 })
+				order = order.insert(at, int32(o))
+			}
+		}
+		out.m[key] = &permutation{terms: p.terms, order: order}
 	}
 	return out
 }
 
-func newPermutation(terms []sortTerm, order []int32, n int) *permutation {
-	p := &permutation{terms: terms, order: order, pos: make([]int32, n)}
-	for i, o := range order {
-		p.pos[o] = int32(i)
+// removeOrdinal returns order without o, which is in it, where compare (a total order)
+// puts it.
+func removeOrdinal(order seq[int32], o int32, compare func(a, b int32) int) seq[int32] {
+	at := order.search(func(x int32) bool { return compare(x, o) >= 0 })
+	if at < order.len() && order.at(at) == o {
+		return order.remove(at)
 	}
-	return p
+	for i, x := range order.from(0) { // not where its values put it: cannot happen
+		if x == o {
+			return order.remove(i)
+		}
+	}
+	return order
+}
+
+// position is the index of o in the permutation's order, o being a live record.
+func (p *permutation) position(c *collection, o int32) int {
+	compare := c.comparator(p.terms, nil)
+	return p.order.search(func(x int32) bool { return compare(x, o) >= 0 })
 }
 
 // permutation is the cached order of a canonical sort (see permCache).
@@ -172,7 +189,7 @@ func (c *collection) permutation(terms []sortTerm) *permutation {
 	order := make([]int32, 0, c.live.count())
 	c.live.each(func(o int) bool { order = append(order, int32(o)); return true })
 	slices.SortFunc(order, c.comparator(terms, nil))
-	p := newPermutation(terms, order, c.n)
+	p := &permutation{terms: terms, order: seqOf(order)}
 	if c.perms.m == nil {
 		c.perms.m = map[string]*permutation{}
 	}
@@ -209,7 +226,8 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 	if err != nil {
 		return nil, err
 	}
-	sr, matched, terms, err := c.searchAndOrder(q, c.combine(clauses, sets, ""), defaultSort, q.capPrefixes)
+	filtered := c.combine(clauses, sets, "")
+	sr, matched, terms, err := c.searchAndOrder(q, filtered, defaultSort, q.capPrefixes)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +236,7 @@ func (c *collection) run(q Query, defaultSort, version string) (*result, error) 
 		return nil, err
 	}
 	perPage := paging.PerPage
-	res := &result{total: matched.count(), search: sr}
+	res := &result{total: matched.count(), search: sr, filtered: filtered}
 	queryKey := c.queryKey(q, terms, version)
 
 	var after int32 = -1 // cursor paging: the last record already seen
@@ -338,11 +356,11 @@ func usesRelevance(terms []sortTerm) bool {
 func (c *collection) walkOrder(ctx context.Context, matched bitmap, p *permutation, after int32, skip, limit int) ([]int32, error) {
 	start := 0
 	if after >= 0 {
-		start = int(p.pos[after]) + 1
+		start = p.position(c, after) + 1
 	}
 	out := make([]int32, 0, min(limit, 1024))
-	for i, o := range p.order[start:] {
-		if i%checkEvery == checkEvery-1 {
+	for i, o := range p.order.from(start) {
+		if (i-start)%checkEvery == checkEvery-1 {
 			if err := expired(ctx); err != nil {
 				return nil, err
 			}
@@ -376,34 +394,32 @@ func (c *collection) walkGrouped(ctx context.Context, matched bitmap, terms []so
 	order := first.order
 	start := 0
 	if after >= 0 {
-		start = int(first.pos[after])
-		for start > 0 && same(order[start-1], after) {
+		start = first.position(c, after)
+		for start > 0 && same(order.at(start-1), after) {
 			start--
 		}
 	}
 	out := make([]int32, 0, min(limit, 1024))
-	var run []int32
-	for i, seen := start, 0; i < len(order) && len(out) < limit; {
-		j := i + 1
-		for j < len(order) && same(order[j], order[i]) {
-			j++
-		}
-		if seen += j - i; seen >= checkEvery {
+	var group, run []int32 // a run of records with equal first keys, and its matches
+	seen := 0
+	// take uses up one group: firstGroup is the cursor record's own
+	take := func(firstGroup bool) error {
+		if seen += len(group); seen >= checkEvery {
 			if err := expired(ctx); err != nil {
-				return nil, err
+				return err
 			}
 			seen = 0
 		}
 		run = run[:0]
-		for _, o := range order[i:j] {
-			if matched.has(int(o)) && (after < 0 || i > start || compare(o, after) > 0) {
+		for _, o := range group {
+			if matched.has(int(o)) && (after < 0 || !firstGroup || compare(o, after) > 0) {
 				run = append(run, o)
 			}
 		}
-		i = j
+		group = group[:0]
 		if skip >= len(run) {
 			skip -= len(run)
-			continue
+			return nil
 		}
 		slices.SortFunc(run, compare)
 		for _, o := range run[skip:] {
@@ -413,6 +429,25 @@ func (c *collection) walkGrouped(ctx context.Context, matched bitmap, terms []so
 			}
 		}
 		skip = 0
+		return nil
+	}
+	firstGroup := true
+	for _, o := range order.from(start) {
+		if len(group) > 0 && !same(o, group[0]) {
+			if err := take(firstGroup); err != nil {
+				return nil, err
+			}
+			firstGroup = false
+			if len(out) >= limit {
+				return out, nil
+			}
+		}
+		group = append(group, o)
+	}
+	if len(group) > 0 {
+		if err := take(firstGroup); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -423,7 +458,7 @@ func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sor
 	cmp := c.comparator(terms, scores)
 	relevance := len(terms) == 1 && terms[0].key == relevanceKey && !terms[0].desc
 	if relevance {
-		cmp = byScore(scores, c.rank) // the common case, without the general comparator's loop
+		cmp = byScore(scores, c.byIDOrder) // the common case, without the general comparator's loop
 	}
 	h := &worstFirst{cmp: cmp}
 	k := skip + limit
@@ -471,14 +506,14 @@ func (c *collection) topByScore(ctx context.Context, matched bitmap, terms []sor
 }
 
 // byScore orders by descending score, then by id: what relevance alone means.
-func byScore(scores []float64, rank []int32) func(a, b int32) int {
+func byScore(scores []float64, byID func(a, b int32) int) func(a, b int32) int {
 	return func(a, b int32) int {
 		// the hottest comparison of a search: compare ids only on a tie (cmp.Or would
 		// evaluate both comparisons every time)
 		if c := cmp.Compare(scores[b], scores[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(rank[a], rank[b])
+		return byID(a, b)
 	}
 }
 

@@ -223,7 +223,7 @@ func (c *collection) clauseSet(cl clause) (bitmap, error) {
 		if cl.sub == "" {
 			targets = newBitmap(target.capacity)
 			for _, id := range cl.values {
-				o, ok := target.byID[id]
+				o, ok := target.byID.get(id)
 				if !ok {
 					return nil, models.Invalid(PartFilter, fmt.Sprintf("%s: no %s with id %q", f.name, target.kind, id))
 				}
@@ -405,7 +405,7 @@ func (c *collection) comparator(terms []sortTerm, scores []float64) func(a, b in
 				return r
 			}
 		}
-		return cmp.Compare(c.rank[a], c.rank[b])
+		return c.byIDOrder(a, b)
 	}
 }
 

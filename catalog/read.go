@@ -24,6 +24,10 @@ type Page[T any] struct {
 	Total      int
 	NextCursor string
 	Facets     []models.Facet
+	// DidYouMean is the search with its misspelt words corrected, when a word matched
+	// nothing and the correction finds records (suggest.go); nil otherwise. The page itself
+	// is always the search as asked.
+	DidYouMean *Suggestion
 }
 
 // Study list default order: newest first, then by title.
@@ -34,7 +38,7 @@ const (
 
 // Studies answers a list query over studies.
 func (cat *Catalog) Studies(q Query) (*Page[models.Study], error) {
-	p, err := runPage(cat.studies, q, DefaultStudySort, cat.version, cat.studyRecs)
+	p, err := runPage(cat, cat.studies, q, DefaultStudySort, cat.studyRecs)
 	if err == nil {
 		cat.markProvisionalFacets(p.Facets)
 	}
@@ -43,21 +47,30 @@ func (cat *Catalog) Studies(q Query) (*Page[models.Study], error) {
 
 // Interventions answers a list query over interventions.
 func (cat *Catalog) Interventions(q Query) (*Page[models.Intervention], error) {
-	p, err := runPage(cat.interventions, q, DefaultInterventionSort, cat.version, cat.ivRecs)
+	p, err := runPage(cat, cat.interventions, q, DefaultInterventionSort, cat.ivRecs)
 	if err == nil {
 		cat.markProvisionalFacets(p.Facets)
 	}
 	return p, err
 }
 
-func runPage[T any](c *collection, q Query, defaultSort, version string, records []*T) (*Page[T], error) {
-	res, err := c.run(q, defaultSort, version)
+func runPage[T any](cat *Catalog, c *collection, q Query, defaultSort string, records vec[*T]) (*Page[T], error) {
+	res, err := c.run(q, defaultSort, cat.version)
 	if err != nil {
 		return nil, err
 	}
-	p := &Page[T]{Items: make([]T, len(res.ordinals)), Total: res.total, NextCursor: res.nextCursor, Facets: res.facets}
+	var suggestion *Suggestion
+	if res.search != nil && !q.noSuggestion {
+		if err := expired(q.Context); err != nil {
+			res.search.release(c.text)
+			return nil, err
+		}
+		suggestion = cat.didYouMean(q.Context, c, q.Search, res.filtered)
+	}
+	p := &Page[T]{Items: make([]T, len(res.ordinals)), Total: res.total, NextCursor: res.nextCursor, Facets: res.facets,
+		DidYouMean: suggestion}
 	for i, o := range res.ordinals {
-		p.Items[i] = *records[o]
+		p.Items[i] = *records.at(int(o))
 	}
 	if res.search != nil {
 		p.Matches = make([]Hit, len(res.ordinals))
@@ -110,21 +123,21 @@ func (cat *Catalog) Intervention(id string) (*InterventionRecord, error) {
 }
 
 // find is the record of a collection with the id, and its ordinal.
-func find[T any](c *collection, recs []*T, kind, id string) (int, T, error) {
-	o, ok := c.byID[id]
+func find[T any](c *collection, recs vec[*T], kind, id string) (int, T, error) {
+	o, ok := c.byID.get(id)
 	if !ok {
 		var none T
 		return 0, none, models.NotFound(kind, id)
 	}
-	return o, *recs[o], nil
+	return o, *recs.at(int(o)), nil
 }
 
 // related are the records of another collection that the record at ordinal o links to
 // through field.
-func related[T any](c *collection, field string, o int, recs []*T) []T {
+func related[T any](c *collection, field string, o int, recs vec[*T]) []T {
 	var out []T
-	for _, r := range c.fields[field].rel.bySource[o] {
-		out = append(out, *recs[r])
+	for _, r := range c.fields[field].rel.bySource.at(o) {
+		out = append(out, *recs.at(int(r)))
 	}
 	return out
 }
@@ -223,17 +236,17 @@ func (r catalogRecords) HasDisadvantage(slug string) bool {
 	return ok
 }
 func (r catalogRecords) HasStudy(id string) bool {
-	_, ok := r.cat.studies.byID[id]
+	_, ok := r.cat.studies.byID.get(id)
 	return ok
 }
 func (r catalogRecords) HasIntervention(id string) bool {
-	_, ok := r.cat.interventions.byID[id]
+	_, ok := r.cat.interventions.byID.get(id)
 	return ok
 }
 func (r catalogRecords) DOIOwner(doi string) (string, bool) {
-	for _, o := range r.cat.studies.fields["doi"].keys[strings.ToLower(doi)] {
-		if r.cat.studyRecs[o] != nil {
-			return r.cat.studyRecs[o].ID, true
+	for _, o := range r.cat.studies.fields["doi"].keys.at(strings.ToLower(doi)) {
+		if r.cat.studyRecs.at(int(o)) != nil {
+			return r.cat.studyRecs.at(int(o)).ID, true
 		}
 	}
 	return "", false
@@ -264,8 +277,8 @@ func (cat *Catalog) TagUse(kind, slug string) (studies, interventions int) {
 // StudyCount is how many studies in the review an intervention is linked to, the value
 // sort=study_count orders by; 0 for an unknown id.
 func (cat *Catalog) StudyCount(id string) int {
-	if o, ok := cat.interventions.byID[id]; ok {
-		return len(cat.ivStudies[o])
+	if o, ok := cat.interventions.byID.get(id); ok {
+		return len(cat.ivStudies.at(o))
 	}
 	return 0
 }
@@ -282,14 +295,14 @@ func (cat *Catalog) InterventionsAll(q Query) (iter.Seq[models.Intervention], in
 	return runAll(cat.interventions, q, DefaultInterventionSort, cat.ivRecs)
 }
 
-func runAll[T any](c *collection, q Query, defaultSort string, records []*T) (iter.Seq[T], int, error) {
+func runAll[T any](c *collection, q Query, defaultSort string, records vec[*T]) (iter.Seq[T], int, error) {
 	ords, err := c.all(q, defaultSort)
 	if err != nil {
 		return nil, 0, err
 	}
 	return func(yield func(T) bool) {
 		for _, o := range ords {
-			if !yield(*records[o]) {
+			if !yield(*records.at(int(o))) {
 				return
 			}
 		}

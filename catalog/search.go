@@ -47,18 +47,19 @@ type textIndex struct {
 	fields    []string
 	weights   []float64
 	text      func(o, field int) string // the record at ordinal o, for highlights
-	terms     map[string]*postings
-	words     []string          // every indexed word before stemming, sorted: prefixes match words
-	stems     map[string]string // word → stem for every indexed word: stemming is the slow part
+	terms     pmap[*postings]
+	words     seq[string]  // every indexed word before stemming, sorted: prefixes match words
+	added     []string     // the words writes added to words since the full build (did-you-mean reads them beside its lexicon)
+	stems     pmap[string] // word → stem for every indexed word: stemming is the slow part
 	scorePool *sync.Pool
 	ordPool   *sync.Pool
 	docLen    []float32
 	avgLen    float64
-	ordOf     []int32 // the record ordinal of each document
-	docOf     []int32 // the current document of each ordinal; -1 for none
-	current   bitmap  // documents that are some record's current text
-	live      int     // how many documents are current
-	identity  bool    // documents are ordinals and all are current: no write since the build
+	ordOf     []int32    // the record ordinal of each document
+	docOf     vec[int32] // the current document of each ordinal; -1 for none
+	current   bitmap     // documents that are some record's current text
+	live      int        // how many documents are current
+	identity  bool       // documents are ordinals and all are current: no write since the build
 }
 
 // postings lists the documents a term stands in, in document order, with the term's BM25
@@ -171,7 +172,7 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 			p := part{terms: map[string]*postings{}, stems: map[string]string{}}
 			doc := newDocTerms()
 			for d := lo; d < hi; d++ {
-				length := t.tokens(d, doc, p.stems, nil)
+				length := t.tokens(d, doc, memo(p.stems))
 				t.docLen[d] = length
 				p.total += float64(length)
 				for _, o := range doc.terms {
@@ -188,29 +189,31 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 	}
 	wg.Wait()
 	var total float64
+	terms, stems := map[string]*postings{}, map[string]string{}
 	for _, p := range parts {
 		total += p.total
-		maps.Copy(t.stems, p.stems)
+		maps.Copy(stems, p.stems)
 		for s := range p.terms {
-			if t.terms[s] == nil {
+			if terms[s] == nil {
 				var pls []*postings
 				for _, q := range parts { // in record order: documents stay in order
 					if pl := q.terms[s]; pl != nil {
 						pls = append(pls, pl)
 					}
 				}
-				t.terms[s] = joinPostings(pls)
+				terms[s] = joinPostings(pls)
 			}
 		}
 	}
 	if n > 0 {
 		t.avgLen = total / float64(n)
 	}
-	for _, pl := range t.terms {
+	for _, pl := range terms {
 		for i, d := range pl.docs {
 			pl.weight[i] = t.bm25(pl.weight[i], t.docLen[d])
 		}
 	}
+	t.terms, t.stems = pmapOf(terms), pmapOf(stems)
 	t.sortWords()
 	return t
 }
@@ -218,28 +221,42 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 // newTextIndex is an index of n records, each its own document, with no terms yet.
 func newTextIndex(n, capacity int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
 	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
-		terms: map[string]*postings{}, stems: map[string]string{},
-		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n), docOf: make([]int32, n),
+		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n),
 		current: newBitmap(capacity), live: n, identity: true}
+	docOf := make([]int32, n)
 	for d := 0; d < n; d++ {
-		t.ordOf[d], t.docOf[d] = int32(d), int32(d)
+		t.ordOf[d], docOf[d] = int32(d), int32(d)
 		t.current.set(d)
 	}
+	t.docOf = vecOf(docOf)
 	return t
 }
 
 // sortWords lists the index's words, sorted, from its stem memo.
 func (t *textIndex) sortWords() {
-	t.words = make([]string, 0, len(t.stems))
-	for w := range t.stems {
-		t.words = append(t.words, w)
+	words := make([]string, 0, t.stems.len())
+	for w := range t.stems.all() {
+		words = append(words, w)
 	}
-	sort.Strings(t.words)
+	sort.Strings(words)
+	t.words = seqOf(words)
+}
+
+// memo stems a word through the memo stems, adding the words it lacks.
+func memo(stems map[string]string) func(word string) string {
+	return func(word string) string {
+		s, ok := stems[word]
+		if !ok {
+			s = stem(word)
+			stems[word] = s
+		}
+		return s
+	}
 }
 
 // tokens fills doc with the terms of record o (cleared first) and returns its weighted
-// length. A word not yet in the stem memo stems is added to it, and to newWords when given.
-func (t *textIndex) tokens(o int, doc *docTerms, stems map[string]string, newWords *[]string) float32 {
+// length; stemOf stems a word (through a memo: stemming is the slow part).
+func (t *textIndex) tokens(o int, doc *docTerms, stemOf func(word string) string) float32 {
 	clear(doc.index)
 	doc.terms = doc.terms[:0]
 	var length float32
@@ -247,15 +264,7 @@ func (t *textIndex) tokens(o int, doc *docTerms, stems map[string]string, newWor
 		p := int32(f * fieldGap)
 		doc.toks = tokenizeInto(doc.toks[:0], t.text(o, f), math.MaxInt, true)
 		for _, tok := range doc.toks {
-			s, ok := stems[tok.word]
-			if !ok {
-				s = stem(tok.word)
-				stems[tok.word] = s
-				if newWords != nil {
-					*newWords = append(*newWords, tok.word)
-				}
-			}
-			doc.add(s, float32(t.weights[f]), p)
+			doc.add(stemOf(tok.word), float32(t.weights[f]), p)
 			p++
 			length += float32(t.weights[f])
 		}
@@ -337,41 +346,51 @@ func (t *textIndex) apply(touched []int, ordinals int, live bitmap, text func(o,
 	nt.identity = false
 	nt.ordCap = len(live) * 64
 	nt.scorePool, nt.ordPool = &sync.Pool{}, &sync.Pool{}
-	nt.docOf = grow(slices.Clone(t.docOf), ordinals, -1)
+	// the ordinals' documents, the terms and the stem memo are shared with t, but for the
+	// chunks and shards this write changes
+	docOf, terms, stems := t.docOf.edit(), t.terms.edit(), t.stems.edit()
+	docOf.grow(ordinals, -1)
 	nt.current = t.current.clone()
-	nt.terms = cloneMap(t.terms)
 	var newWords []string
-	stemsCopied := false
+	stemOf := func(word string) string { // tokens memoises new words
+		s, ok := stems.get(word)
+		if !ok {
+			s = stem(word)
+			stems.put(word, s)
+			newWords = append(newWords, word)
+		}
+		return s
+	}
 	doc := newDocTerms()
 	for _, o := range touched {
-		if old := nt.docOf[o]; old >= 0 {
+		if old := docOf.at(o); old >= 0 {
 			nt.current.clear(int(old))
-			nt.docOf[o] = -1
+			docOf.set(o, -1)
 			nt.live--
 		}
 		if !live.has(o) {
 			continue
 		}
-		if !stemsCopied { // tokens may memoise new words
-			nt.stems, stemsCopied = cloneMap(t.stems), true
-		}
 		d := int32(nt.n)
 		nt.n++
-		length := nt.tokens(o, doc, nt.stems, &newWords)
+		length := nt.tokens(o, doc, stemOf)
 		nt.docLen = append(nt.docLen, length)
 		for _, oc := range doc.terms {
-			nt.terms[oc.stem] = appendPosting(nt.terms[oc.stem], d, nt.bm25(oc.tf, length), oc.pos)
+			pl, _ := terms.get(oc.stem)
+			terms.put(oc.stem, appendPosting(pl, d, nt.bm25(oc.tf, length), oc.pos))
 		}
 		nt.ordOf = append(nt.ordOf, int32(o))
-		nt.docOf[o] = d
+		docOf.set(o, d)
 		nt.current.set(int(d))
 		nt.live++
 	}
+	nt.docOf, nt.terms, nt.stems = docOf.done(), terms.done(), stems.done()
 	if len(newWords) > 0 {
-		nt.words = slices.Clone(t.words)
+		nt.added = append(slices.Clip(t.added), newWords...)
 		for _, w := range newWords {
-			if at, found := slices.BinarySearch(nt.words, w); !found {
-				nt.words = slices.Insert(nt.words, at, w)
+			at := nt.words.search(func(x string) bool { return x >= w })
+			if at == nt.words.len() || nt.words.at(at) != w {
+				nt.words = nt.words.insert(at, w)
 			}
 		}
 	}
@@ -475,11 +494,12 @@ func stem(w string) string {
 // can re-filter it), matched within the filters, a dense score per record, and the terms
 // whose positions highlights mark.
 type searchResult struct {
-	hits      bitmap      // records, by ordinal
-	matched   bitmap      // hits within the filters
-	scores    []float64   // per ordinal
-	docScores []float64   // per document: the same buffer as scores until a write
-	marks     []*postings // the terms a hit's highlights mark: those the search matched, not those it negated
+	hits      bitmap    // records, by ordinal
+	matched   bitmap    // hits within the filters
+	scores    []float64 // per ordinal
+	docScores []float64 // per document: the same buffer as scores until a write
+	marks     []mark    // what a hit's highlights mark: the terms the search matched, not those it negated
+	noScore   bool      // count only: no scores, no marks (did-you-mean checks a correction this way)
 	// prefixWords counts the words prefixes expanded to; broadPrefix is the first prefix
 	// that stands for more than MaxPrefixWords, which the search refuses
 	prefixWords int
@@ -564,33 +584,40 @@ func (t *textIndex) eval(node *qnode, sr *searchResult, negated bool) bitmap {
 	switch node.op {
 	case opTerm:
 		var pls []*postings
+		var stems []string
 		if node.prefix {
 			var complete bool
-			pls, complete = t.prefixPostings(node.words[0])
+			pls, stems, complete = t.prefixPostings(node.words[0])
 			sr.prefixWords += len(pls)
 			if !complete && sr.broadPrefix == "" {
 				sr.broadPrefix = node.words[0]
 			}
-		} else if pl := t.terms[node.words[0]]; pl != nil {
-			pls = []*postings{pl}
+		} else if pl := t.terms.at(node.words[0]); pl != nil {
+			pls, stems = []*postings{pl}, node.words[:1]
 		}
 		set := newBitmap(t.capacity)
-		for _, pl := range pls {
+		for i, pl := range pls {
 			set.or(pl.set(t.capacity))
-			if !negated {
+			if !negated && !sr.noScore {
 				t.score(pl, sr.docScores)
-				sr.marks = append(sr.marks, pl)
+				if !stopStems[stems[i]] { // never a stop word alone
+					sr.marks = append(sr.marks, mark{pl})
+				}
 			}
 		}
 		return set
 	case opPhrase:
 		set := t.phrase(node.words)
-		if !negated {
+		if !negated && !sr.noScore {
+			m := make(mark, 0, len(node.words))
 			for _, w := range node.words {
-				if pl := t.terms[w]; pl != nil {
+				if pl := t.terms.at(w); pl != nil {
 					t.scoreWithin(pl, sr.docScores, set)
-					sr.marks = append(sr.marks, pl)
+					m = append(m, pl)
 				}
+			}
+			if len(m) == len(node.words) { // a phrase is marked as a phrase, where it stands whole
+				sr.marks = append(sr.marks, m)
 			}
 		}
 		return set
@@ -638,19 +665,22 @@ func (t *textIndex) scoreWithin(pl *postings, scores []float64, set bitmap) {
 // prefixPostings returns the postings of every word that starts with prefix — words as
 // written, not stems, so "dialogic*" finds "dialogic" although its stem is "dialog". Each
 // stem counts once; past MaxPrefixWords stems the expansion stops, and complete is false.
-func (t *textIndex) prefixPostings(prefix string) (pls []*postings, complete bool) {
+func (t *textIndex) prefixPostings(prefix string) (pls []*postings, stems []string, complete bool) {
 	seen := map[string]bool{}
-	for i := sort.SearchStrings(t.words, prefix); i < len(t.words) && strings.HasPrefix(t.words[i], prefix); i++ {
-		s := t.stems[t.words[i]]
+	for _, w := range t.words.from(t.words.search(func(w string) bool { return w >= prefix })) {
+		if !strings.HasPrefix(w, prefix) {
+			break
+		}
+		s := t.stems.at(w)
 		if !seen[s] {
 			if len(pls) == MaxPrefixWords {
-				return pls, false
+				return pls, stems, false
 			}
 			seen[s] = true
-			pls = append(pls, t.terms[s])
+			pls, stems = append(pls, t.terms.at(s)), append(stems, s)
 		}
 	}
-	return pls, true
+	return pls, stems, true
 }
 
 // phrase returns the records where the words stand next to each other, in order.
@@ -658,7 +688,7 @@ func (t *textIndex) phrase(words []string) bitmap {
 	set := newBitmap(t.capacity)
 	pls := make([]*postings, len(words))
 	for i, w := range words {
-		if pls[i] = t.terms[w]; pls[i] == nil {
+		if pls[i] = t.terms.at(w); pls[i] == nil {
 			return set
 		}
 	}
@@ -717,16 +747,13 @@ var htmlEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `
 // highlight returns, per field that matched, a snippet with the matched words in <mark>
 // and everything else HTML-escaped. The words to mark are where the search's terms stand
 // in the record's document, from the postings: only the snippet's own words are tokenised,
-// and none is stemmed.
+// and none is stemmed. A phrase's words are marked where the whole phrase stands, and a
+// stop word never on its own (see mark).
 func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
-	d := t.docOf[o]
+	d := t.docOf.at(o)
 	var marks []int
-	for _, pl := range sr.marks {
-		if i, found := slices.BinarySearch(pl.docs, d); found {
-			for _, p := range pl.positions(i) {
-				marks = append(marks, int(p))
-			}
-		}
+	for _, m := range sr.marks {
+		marks = m.appendPositions(marks, d)
 	}
 	slices.Sort(marks)
 	marks = slices.Compact(marks)
@@ -792,3 +819,57 @@ func (t *textIndex) highlight(o int, sr *searchResult) map[string]string {
 	}
 	return out
 }
+
+// mark is what a search's highlights mark for one term it matched: a word (one postings
+// list), or a phrase (one per word, in order), whose words are marked only where they
+// stand together, in order. q=EAL searches the phrase "english as an additional
+// language": its "as" and "an" are marked inside the phrase, never elsewhere.
+type mark []*postings
+
+// appendPositions appends to marks the positions m marks in document d.
+func (m mark) appendPositions(marks []int, d int32) []int {
+	if len(m) == 1 {
+		if i, found := slices.BinarySearch(m[0].docs, d); found {
+			for _, p := range m[0].positions(i) {
+				marks = append(marks, int(p))
+			}
+		}
+		return marks
+	}
+	at := make([][]uint16, len(m))
+	for k, pl := range m {
+		i, found := slices.BinarySearch(pl.docs, d)
+		if !found {
+			return marks
+		}
+		at[k] = pl.positions(i)
+	}
+next:
+	for _, start := range at[0] {
+		for k := 1; k < len(at); k++ {
+			if _, found := slices.BinarySearch(at[k], start+uint16(k)); !found || int(start)+k > math.MaxUint16 {
+				continue next
+			}
+		}
+		for k := range at {
+			marks = append(marks, int(start)+k)
+		}
+	}
+	return marks
+}
+
+// stopWords are the words a highlight never marks alone, since marking them says nothing
+// of why a record matched (Lucene's English stop set). Inside a phrase they are marked
+// with it. Search itself still finds them.
+var stopWords = []string{"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+	"no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+	"was", "will", "with"}
+
+// stopStems are the stop words as the index holds them.
+var stopStems = func() map[string]bool {
+	m := make(map[string]bool, len(stopWords))
+	for _, w := range stopWords {
+		m[stem(w)] = true
+	}
+	return m
+}()

@@ -20,6 +20,7 @@ const (
 type item struct {
 	kind itemKind
 	text string
+	at   int // where text starts in the query: did-you-mean rewrites the query in place
 }
 
 func lexQuery(q string) []item {
@@ -40,7 +41,7 @@ func lexQuery(q string) []item {
 			if end < 0 {
 				end = len(q) - i - 1
 			}
-			items = append(items, item{kind: itemPhrase, text: q[i+1 : i+1+end]})
+			items = append(items, item{kind: itemPhrase, text: q[i+1 : i+1+end], at: i + 1})
 			i += end + 2
 		case c == '-' && i+1 < len(q) && q[i+1] != ' ':
 			items = append(items, item{kind: itemNot})
@@ -59,7 +60,7 @@ func lexQuery(q string) []item {
 			case "NOT":
 				items = append(items, item{kind: itemNot})
 			default:
-				items = append(items, item{kind: itemWord, text: w})
+				items = append(items, item{kind: itemWord, text: w, at: i})
 			}
 			i = j
 		}

@@ -12,16 +12,16 @@ import (
 func TestTextIndexBuildsTheSameInParallel(t *testing.T) {
 	base, _ := seedDataset(t)
 	cat := New(synth.Generate(base, 5000, 7), "v")
-	spec, n := studySchema.text, len(cat.studyRecs)
+	spec, n := studySchema.text, cat.studyRecs.len()
 	read := func(o, f int) string { return spec.read(cat, o, f) }
 	one := buildTextIndex(n, n+headroom(n), 1, spec.fields, spec.weights, read)
 	for _, workers := range []int{2, 3, 7} {
 		many := buildTextIndex(n, n+headroom(n), workers, spec.fields, spec.weights, read)
-		if len(many.terms) != len(one.terms) {
-			t.Fatalf("%d workers: %d terms; one worker: %d", workers, len(many.terms), len(one.terms))
+		if many.terms.len() != one.terms.len() {
+			t.Fatalf("%d workers: %d terms; one worker: %d", workers, many.terms.len(), one.terms.len())
 		}
-		for s, pl := range one.terms {
-			if !reflect.DeepEqual(pl, many.terms[s]) {
+		for s, pl := range one.terms.all() {
+			if !reflect.DeepEqual(pl, many.terms.at(s)) {
 				t.Fatalf("%d workers: the postings of %q differ", workers, s)
 			}
 		}

@@ -371,7 +371,9 @@ func applyChange(tx *gorm.DB, ch catalog.Change) error {
 	return nil
 }
 
-// positionOf is a record's position, or the next free one for a new record.
+// positionOf is a record's position, or the next free one for a new record. Both are
+// index look-ups (the primary key; the position index of migration 5, read from its end),
+// so neither grows with the number of records.
 func positionOf(tx *gorm.DB, table, id string) (int, error) {
 	var pos []int
 	if err := tx.Raw("SELECT position FROM "+table+" WHERE id = ?", id).Scan(&pos).Error; err != nil {
@@ -380,9 +382,13 @@ func positionOf(tx *gorm.DB, table, id string) (int, error) {
 	if len(pos) > 0 {
 		return pos[0], nil
 	}
-	var next int
-	err := tx.Raw("SELECT COALESCE(MAX(position), -1) + 1 FROM " + table).Scan(&next).Error
-	return next, err
+	if err := tx.Raw("SELECT position FROM " + table + " ORDER BY position DESC LIMIT 1").Scan(&pos).Error; err != nil {
+		return 0, err
+	}
+	if len(pos) == 0 {
+		return 0, nil
+	}
+	return pos[0] + 1, nil
 }
 
 // deleteLinks removes a record's own rows in its link tables.

@@ -171,7 +171,6 @@ var (
 	allCaps       = regexp.MustCompile(`^[A-Z\x{400}-\x{42f}]+$`)
 	initial       = regexp.MustCompile(`^-?[A-Z\x{400}-\x{42f}]$`)
 	firstDash     = regexp.MustCompile(`\s*([\x{2d}\x{ad}\x{2010}-\x{2015}\x{2212}\x{2e3a}\x{2e3b}])\s*`)
-	nameParts     = regexp.MustCompile(`[\s.]+`)
 )
 
 // replaceFirst replaces the first match of re in s, as a JavaScript replace without the g

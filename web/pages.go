@@ -22,6 +22,26 @@ type finderView struct {
 	NoImpact   bool
 	StudiesURL string
 	Studies    int
+	DidYouMean *suggestion // a corrected search, when a keyword matched nothing
+}
+
+// suggestion is a corrected search a list page offers above its results: "Did you mean
+// …?", a link to it. It never replaces the results of the search as typed.
+type suggestion struct {
+	Q     string
+	URL   string
+	Total int // records the corrected search finds, with the same choices
+}
+
+// didYouMean is the page's link to the search the engine corrected, or nil.
+func didYouMean(lf listForm, s *catalog.Suggestion) *suggestion {
+	if s == nil {
+		return nil
+	}
+	return &suggestion{Q: s.Query, Total: s.Total, URL: lf.url(lf.spec.path, func(v url.Values) {
+		v.Set("q", s.Query)
+		v.Del("page")
+	})}
 }
 
 // finderPage is the home page: interventions filtered by stage, families, theme, strand
@@ -48,9 +68,10 @@ func (s *Site) finderPage(c *gin.Context) {
 		cards[i] = newCard(d, cat.EvidenceSummary(&d.Intervention))
 	}
 	v := finderView{
-		layout: s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
-		List:   lf.view(res.Total, res.Facets),
-		Cards:  cards,
+		layout:     s.layout(c, cat.Version(), "Find an intervention", "finder", lf.dataURL()),
+		List:       lf.view(res.Total, res.Facets),
+		Cards:      cards,
+		DidYouMean: didYouMean(lf, res.DidYouMean),
 	}
 	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.EvidenceSummary.ImpactStudies > 0 }) {
 		v.NoImpact = true
@@ -108,10 +129,11 @@ func (s *Site) interventionPage(c *gin.Context) {
 
 type studiesView struct {
 	layout
-	List    listView
-	Studies []studyResult
-	Exports []exportLink
-	MapURL  string // the same studies as an evidence-gap map
+	List       listView
+	Studies    []studyResult
+	Exports    []exportLink
+	MapURL     string      // the same studies as an evidence-gap map
+	DidYouMean *suggestion // a corrected search, when a keyword matched nothing
 }
 
 // studyResult is a study in a result list with the text that shows why it matched.
@@ -151,6 +173,7 @@ func (s *Site) studiesPage(c *gin.Context) {
 			v.Del("sort")
 			v.Del("page")
 		}),
+		DidYouMean: didYouMean(lf, res.DidYouMean),
 	}
 	for i, st := range res.Items {
 		v.Studies[i] = studyResult{Study: st, Snippet: template.HTML(template.HTMLEscapeString(firstSentence(st.Summary)))}

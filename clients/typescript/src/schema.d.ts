@@ -211,6 +211,8 @@ export interface paths {
          *     **Stage rule**: a programme for all stages is a programme for each stage, so `stage:early-years`, `stage:primary` and `stage:secondary` also match interventions whose `stage` is `all` (in filters and in the facet counts beside them, which therefore need not add up to the total). `stage:all` matches only those for all stages; `stage:!primary` excludes them. Studies' `stage` (and `study.stage`) keeps the plain rule.
          *     Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary, Triple P and other programmes for all stages included); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
          *
+         *     **Did you mean**: as on the studies list, a word of `q` that matches nothing (`q=Incedible Years`) gets a correction beside the results, `did_you_mean` `{"q": "Incredible Years", "total": 4}`, when the corrected search finds interventions with the same `filter`; otherwise `did_you_mean` is null. The results are always those of `q` as sent.
+         *
          *     **Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
          */
         get: operations["listInterventions"];
@@ -361,7 +363,9 @@ export interface paths {
          *     Fields: `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `id`, and the relation `intervention` (an intervention id, or `intervention.<field>:<value>` on the interventions' own fields).
          *     Examples: `theme:family-learning,year:2010-2014,design:RCT|quasi-experimental`; `disadvantage:eal,has_effect_size:true`; `intervention.setting:home`.
          *
-         *     **q** searches titles, authors, summaries and findings: words (stemmed, case- and accent-insensitive), `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, `-word`, parentheses. Abbreviations of the field and their phrases find each other, from one curated list (`EAL` also searches "english as an additional language" and "new to english"; likewise SEN/SEND/ASN, FSM, GRT, LAC/CLA/looked-after, ESOL, SIMD, NEET and programme acronyms; SEND, LAC and FAST only in capitals, since they are also words). Results then sort by relevance and carry a `match` with highlighted snippets.
+         *     **q** searches titles, authors, summaries and findings: words (stemmed, case- and accent-insensitive), `"phrases"`, `prefix*`, `AND`, `OR`, `NOT`, `-word`, parentheses. Abbreviations of the field and their phrases find each other, from one curated list (`EAL` also searches "english as an additional language" and "new to english"; likewise SEN/SEND/ASN, FSM, GRT, LAC/CLA/looked-after, ESOL, SIMD, NEET and programme acronyms; SEND, LAC and FAST only in capitals, since they are also words). Results then sort by relevance and carry a `match` with highlighted snippets: the words matched in `<mark>`, a phrase (quoted, or a synonym's, such as "english as an additional language" for `EAL`) only where it stands whole, and never a stop word ("a", "as", "the", …) on its own.
+         *
+         *     **Did you mean**: when a word of `q` matches nothing, the list carries `did_you_mean`, `{"q": "Triple P", "total": 4}` for `q=Tripple P`: `q` with each such word replaced by the closest word of the evidence base (the words of titles, authors, summaries, findings, intervention names and the synonym list) — Damerau–Levenshtein distance, a swap of two letters being one edit: no edit in words of up to 4 letters, 1 in words of 5–8, 2 from 9, an error in the first letter counting 2; of equally close words the most frequent — and the rest of `q` kept as sent; `total` is what the corrected search finds with the same `filter`. It is offered only when that is at least one record, never for words the evidence base holds, nor for negated words and prefixes; otherwise `did_you_mean` is null. The results are always those of `q` as sent: a client shows the suggestion and lets the person choose.
          *
          *     **Exports and citations**: `format` (or the `Accept` header; `format` wins) turns the list into a download of *every* matching record, in the list's order, with the same `filter`, `q` and `sort`: `csv` (text/csv, RFC 4180, one row per study, multi-valued cells joined with `; `, findings with ` | `), `ndjson` (application/x-ndjson, one study per line), `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array) or `apa` (text/x-bibliography, an APA 7th reference list, one reference per line). Exports take no `page`, `per_page`, `cursor`, `facets`, `facet_mode`, `total` or `fields`; a query that matches nothing exports an empty file (a CSV header row, `[]` for CSL-JSON).
          */
@@ -813,6 +817,18 @@ export interface components {
             studies?: components["schemas"]["Study"][];
             themes: components["schemas"]["Theme"][];
         };
+        DidYouMean: {
+            /**
+             * @description the corrected search, to send as q
+             * @example Triple P
+             */
+            q: string;
+            /**
+             * @description records it finds, with the same filter
+             * @example 4
+             */
+            total: number;
+        };
         DisadvantageDetail: {
             data?: components["schemas"]["DisadvantageItem"];
             meta?: components["schemas"]["VersionMeta"];
@@ -1094,6 +1110,8 @@ export interface components {
         };
         InterventionList: {
             data: components["schemas"]["InterventionItem"][];
+            /** @description null unless a word of q matched nothing and a correction finds records */
+            did_you_mean: components["schemas"]["DidYouMean"] | null;
             facets?: components["schemas"]["Facet"][];
             links: components["schemas"]["Links"];
             meta: components["schemas"]["ListMeta"];
@@ -1548,6 +1566,8 @@ export interface components {
         };
         StudyList: {
             data: components["schemas"]["StudyItem"][];
+            /** @description null unless a word of q matched nothing and a correction finds records */
+            did_you_mean: components["schemas"]["DidYouMean"] | null;
             facets?: components["schemas"]["Facet"][];
             links: components["schemas"]["Links"];
             meta: components["schemas"]["ListMeta"];
@@ -2558,7 +2578,7 @@ export interface operations {
                  */
                 filter?: string;
                 /**
-                 * @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar and synonyms (EAL, SEND, FSM, …). At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @description Full-text search over names, aliases, summaries and evidence, with the studies list's grammar, synonyms (EAL, SEND, FSM, …), highlights and did_you_mean. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
                  * @example reading
                  */
                 q?: string;
@@ -2624,7 +2644,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of interventions (JSON), or an export of every matching intervention */
+            /** @description A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), or an export of every matching intervention */
             200: {
                 headers: {
                     /** @description Exports: attachment; filename=interventions-VERSION.EXT */
@@ -3596,7 +3616,7 @@ export interface operations {
                  */
                 filter?: string;
                 /**
-                 * @description Full-text search. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400.
+                 * @description Full-text search. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400. A word that matches nothing gets a correction in did_you_mean.
                  * @example dialogic reading
                  */
                 q?: string;
@@ -3662,7 +3682,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of studies (JSON), or an export of every matching study in the requested format */
+            /** @description A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), or an export of every matching study in the requested format */
             200: {
                 headers: {
                     /** @description Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version */
