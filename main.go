@@ -156,6 +156,7 @@ const serveUsage = `Usage:
   evidence-kb generate [-studies N] [-seed S]  write a synthetic dataset, for benchmarks
   evidence-kb token create|list|revoke         manage the API tokens of curators and admins
   evidence-kb import [-dry-run] FILE           make the store hold exactly this dataset (audited)
+  evidence-kb mcp [-db STORE] [-base-url URL]  answer an AI assistant over MCP on stdio (see also POST /mcp)
 
 Flags:
 `

@@ -893,3 +893,37 @@ func TestHTTPThroughTheEdge(t *testing.T) {
 		t.Errorf("second call within the burst: %d; want 429 with Retry-After", resp.StatusCode)
 	}
 }
+
+// A misspelt search gets the API's correction beside its results, which stay the search as
+// asked.
+func TestDidYouMeanIsTheAPIs(t *testing.T) {
+	type correction struct {
+		Q     string `json:"q"`
+		Total int    `json:"total"`
+	}
+	type answer struct {
+		Total      int         `json:"total"`
+		DidYouMean *correction `json:"did_you_mean"`
+	}
+	for name, s := range transports(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range []struct{ tool, q, list string }{
+				{agent.ToolSearchStudies, "Tripple P", "studies"},
+				{agent.ToolFindInterventions, "Incedible Years", "interventions"},
+				{agent.ToolSearchStudies, "fathers", "studies"},
+			} {
+				got := call[answer](t, s, c.tool, map[string]any{"q": c.q})
+				want := rest[struct {
+					Meta       struct{ Total int } `json:"meta"`
+					DidYouMean *correction         `json:"did_you_mean"`
+				}](t, "/api/v1/"+c.list+"?q="+url.QueryEscape(c.q))
+				if got.Total != want.Meta.Total || !same(got.DidYouMean, want.DidYouMean) {
+					t.Errorf("%s %q: %d, correction %+v; the API's %d, %+v", c.tool, c.q, got.Total, got.DidYouMean, want.Meta.Total, want.DidYouMean)
+				}
+			}
+			if got := call[answer](t, s, agent.ToolSearchStudies, map[string]any{"q": "Tripple P"}); got.DidYouMean == nil || got.DidYouMean.Q != "Triple P" || got.Total != 0 {
+				t.Errorf("Tripple P: %+v; want no hits, and Triple P offered", got)
+			}
+		})
+	}
+}

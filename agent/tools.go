@@ -242,12 +242,27 @@ type StudyHit struct {
 
 // StudySearch is a page of study search results.
 type StudySearch struct {
-	Total    int        `json:"total" jsonschema:"studies matching the query"`
-	Page     int        `json:"page"`
-	NextPage *int       `json:"next_page" jsonschema:"the next page's number; null on the last page"`
-	Hits     []StudyHit `json:"hits"`
-	ListURL  string     `json:"list_url" jsonschema:"the same query in the JSON API"`
-	Meta     Meta       `json:"meta"`
+	Total      int         `json:"total" jsonschema:"studies matching the query"`
+	Page       int         `json:"page"`
+	NextPage   *int        `json:"next_page" jsonschema:"the next page's number; null on the last page"`
+	Hits       []StudyHit  `json:"hits"`
+	DidYouMean *DidYouMean `json:"did_you_mean" jsonschema:"a correction of q, when a word of it matched nothing and the corrected search finds studies; null otherwise. The hits are always the search as asked"`
+	ListURL    string      `json:"list_url" jsonschema:"the same query in the JSON API"`
+	Meta       Meta        `json:"meta"`
+}
+
+// DidYouMean is a correction of a search, offered beside its results, never in their
+// place, as the API offers it.
+type DidYouMean struct {
+	Q     string `json:"q" jsonschema:"the corrected search, to send as q"`
+	Total int    `json:"total" jsonschema:"how many records it finds, with the same filter"`
+}
+
+func didYouMean(s *catalog.Suggestion) *DidYouMean {
+	if s == nil {
+		return nil
+	}
+	return &DidYouMean{Q: s.Query, Total: s.Total}
 }
 
 func (a *agent) searchStudies(ctx context.Context, c call, in SearchStudiesInput) (StudySearch, error) {
@@ -262,7 +277,7 @@ func (a *agent) searchStudies(ctx context.Context, c call, in SearchStudiesInput
 	if err != nil {
 		return StudySearch{}, err
 	}
-	out := StudySearch{Total: res.Total, Page: paging.Page, Hits: make([]StudyHit, len(res.Items)), Meta: c.meta(),
+	out := StudySearch{Total: res.Total, Page: paging.Page, Hits: make([]StudyHit, len(res.Items)), DidYouMean: didYouMean(res.DidYouMean), Meta: c.meta(),
 		ListURL: c.apiURL("/studies", listQuery(in.Filter, in.Q, in.Sort, paging))}
 	if next := paging.Page + 1; paging.End() < res.Total && paging.End()+paging.PerPage <= catalog.MaxOffset {
 		out.NextPage = &next
@@ -461,6 +476,7 @@ type InterventionList struct {
 	NextPage      *int              `json:"next_page" jsonschema:"null on the last page"`
 	Filter        string            `json:"filter" jsonschema:"the finder's questions in the API's filter grammar"`
 	Interventions []InterventionHit `json:"interventions"`
+	DidYouMean    *DidYouMean       `json:"did_you_mean" jsonschema:"a correction of q, when a word of it matched nothing and the corrected search finds interventions; null otherwise"`
 	Note          *string           `json:"note" jsonschema:"a rule the answer follows, when one applies"`
 	ListURL       string            `json:"list_url" jsonschema:"the same query in the JSON API"`
 	FinderURL     string            `json:"finder_url" jsonschema:"the same choices on the finder page, for people"`
@@ -517,7 +533,7 @@ func (a *agent) findInterventions(ctx context.Context, c call, in FindInterventi
 	if in.Q != "" {
 		finder.Set("q", in.Q)
 	}
-	out := InterventionList{Total: res.Total, Page: paging.Page, Filter: filter, Interventions: make([]InterventionHit, len(res.Items)),
+	out := InterventionList{Total: res.Total, Page: paging.Page, Filter: filter, Interventions: make([]InterventionHit, len(res.Items)), DidYouMean: didYouMean(res.DidYouMean),
 		ListURL: c.apiURL("/interventions", listQuery(filter, in.Q, in.Sort, paging)), FinderURL: c.base + "/", Meta: c.meta()}
 	if len(finder) > 0 {
 		out.FinderURL += "?" + finder.Encode()

@@ -374,7 +374,8 @@ func corsConfig(origins []string) cors.Config {
 	cfg := cors.Config{
 		AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodOptions,
 			http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
-		AllowHeaders: []string{"Accept", "If-None-Match", "If-Match", "Content-Type", "Authorization", "Idempotency-Key"},
+		AllowHeaders: []string{"Accept", "If-None-Match", "If-Match", "Content-Type", "Authorization", "Idempotency-Key",
+			"Mcp-Protocol-Version", "Mcp-Session-Id"},
 		ExposeHeaders: []string{"ETag", "Link", "Location", "X-Request-ID", "X-Dataset-Version", "Content-Disposition",
 			"WWW-Authenticate", "Idempotent-Replayed", "RateLimit", "RateLimit-Policy", "Retry-After"},
 		MaxAge: 12 * time.Hour,
