@@ -42,7 +42,7 @@ func (cat *Catalog) Apply(ch Change, version string) *Catalog {
 	if len(studyTouched)+len(ivTouched) > maxIncremental ||
 		next.studyRecs.len() > cat.studies.capacity || next.ivRecs.len() > cat.interventions.capacity ||
 		!cat.studies.text.room(len(studyTouched)) || !cat.interventions.text.room(len(ivTouched)) {
-		return New(next.records(), version)
+		return build(next.records(), version, false) // cat's readers share the records
 	}
 	// a study's links can change an intervention's study count, not its text
 	ivCounted := uniqueSorted(append(slices.Clone(ivTouched), next.relink(cat, studyTouched, ivTouched)...))
@@ -53,6 +53,25 @@ func (cat *Catalog) Apply(ch Change, version string) *Catalog {
 	next.dataset = sync.OnceValue(next.liveDataset)
 	return next
 }
+
+// Crowded reports whether writes have used up half the room the last full build left them
+// (ordinals to append to, documents of the search index, one per record written): past
+// all of it, Apply builds afresh, which at 100,000 studies takes seconds. A store builds
+// the next catalogue in the background once this says so (Rebuilt), so that no write
+// waits for it.
+func (cat *Catalog) Crowded() bool {
+	for _, c := range []*collection{cat.studies, cat.interventions} {
+		if min(c.capacity-c.n, c.text.capacity-c.text.n) < c.headroom/2 {
+			return true
+		}
+	}
+	return false
+}
+
+// Rebuilt returns cat built afresh: the same records and version, with all the room a
+// full build leaves for the writes that follow, and a search index without the stale
+// documents writes left.
+func (cat *Catalog) Rebuilt() *Catalog { return build(cat.records(), cat.version, false) }
 
 // WithVocabulary returns a snapshot of the same records under new themes, strands and
 // disadvantages, built afresh: labels and facet orders change throughout.
@@ -340,13 +359,6 @@ func applyColumn[T any](values vec[T], touched []int, n int, zero T, read func(o
 		e.set(o, v)
 	}
 	return e.done()
-}
-
-func grow[T any](s []T, n int, zero T) []T {
-	for len(s) < n {
-		s = append(s, zero)
-	}
-	return s
 }
 
 // idOf is the id of the record at ordinal o of cat.

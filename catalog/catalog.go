@@ -41,17 +41,25 @@ type Catalog struct {
 
 // New builds a snapshot of d. It takes d's records as its own: the caller must not
 // change them afterwards.
-func New(d *models.Dataset, version string) *Catalog {
+func New(d *models.Dataset, version string) *Catalog { return build(d, version, true) }
+
+// build is New; intern makes the values records repeat one string each (stringPool),
+// which writes to the records' strings in place. A build from a snapshot's own records
+// (Apply past its room, Rebuilt) does not: readers of that snapshot share those strings,
+// and they were made one when the snapshot's records were first built.
+func build(d *models.Dataset, version string, intern bool) *Catalog {
 	studies := slices.Clone(d.Studies)
 	ivs := slices.Clone(d.Interventions)
 	slices.SortFunc(studies, func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(ivs, func(a, b models.Intervention) int { return strings.Compare(a.ID, b.ID) })
-	shared := stringPool{}
-	for i := range studies {
-		shared.study(&studies[i])
-	}
-	for i := range ivs {
-		shared.intervention(&ivs[i])
+	if intern {
+		shared := stringPool{}
+		for i := range studies {
+			shared.study(&studies[i])
+		}
+		for i := range ivs {
+			shared.intervention(&ivs[i])
+		}
 	}
 	vocab := &models.Dataset{FormatVersion: d.FormatVersion, Themes: d.Themes, Strands: d.Strands, Disadvantages: d.Disadvantages}
 	return assemble(vocab, studies, ivs, version, nil, nil)

@@ -23,6 +23,7 @@ type collection struct {
 	plural   string
 	n        int    // ordinals in use, live or dead
 	capacity int    // the size of every bitmap, in records: room to append without reallocating
+	headroom int    // the room the full build left, in records and in search documents
 	live     bitmap // ordinals that hold a record
 	ids      vec[string]
 	byID     pmap[int]  // live records only
@@ -117,7 +118,7 @@ type prebuilt struct {
 // buildCollection indexes the n records of cat that s describes, taking from pre (when
 // not nil) what an image kept.
 func buildCollection(cat *Catalog, s *schema, n int, id func(int) string, pre *prebuilt) *collection {
-	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n),
+	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n), headroom: headroom(n),
 		fields: map[string]*field{}, sorts: map[string]*sortKey{}, perms: &permCache{}}
 	c.live = newBitmap(c.capacity)
 	ids := make([]string, n)

@@ -38,15 +38,6 @@ func vecOf[T any](flat []T) vec[T] {
 	return v
 }
 
-// makeVec returns a vec of n values, each zero.
-func makeVec[T any](n int, zero T) vec[T] {
-	flat := make([]T, n)
-	for i := range flat {
-		flat[i] = zero
-	}
-	return vecOf(flat)
-}
-
 func (v vec[T]) len() int { return v.n }
 
 // at is the value at ordinal i.
@@ -79,10 +70,9 @@ func (v vec[T]) flat() []T {
 // vecEdit derives a new vec from one: the chunks it changes are copied, once each, and so
 // is the spine, on the first change. The vec it started from is left as it was.
 type vecEdit[T any] struct {
-	v       vec[T]
-	spine   bool         // the spine is this edit's own
-	ownLast bool         // the last chunk was appended to by this edit
-	owned   map[int]bool // chunks copied by this edit
+	v     vec[T]
+	spine bool         // the spine is this edit's own
+	owned map[int]bool // chunks copied by this edit
 }
 
 func (v vec[T]) edit() *vecEdit[T] { return &vecEdit[T]{v: v} }
@@ -140,9 +130,6 @@ func (e *vecEdit[T]) grow(n int, zero T) {
 		e.push(zero)
 	}
 }
-
-// changed reports whether the edit changed anything.
-func (e *vecEdit[T]) changed() bool { return e.spine }
 
 func (e *vecEdit[T]) done() vec[T] { return e.v }
 

@@ -35,6 +35,10 @@ type Store struct {
 	image   string         // where the catalogue image is kept; "" for nowhere
 	saving  sync.WaitGroup // images being saved
 	synced  atomic.Int64   // when Sync last found this process at the database's revision (Unix ns)
+	// rebuild is the full build of the catalogue running in the background, if one is;
+	// guarded by writeMu (rebuild.go)
+	rebuild    *rebuild
+	rebuilding sync.WaitGroup
 }
 
 // snapshot is what readers see at one moment: the query engine over the store at one
@@ -224,6 +228,7 @@ func ParseValidDataset(raw []byte) (*models.Dataset, error) {
 
 // Close releases the database, once the catalogue image being saved (if any) is saved.
 func (s *Store) Close() error {
+	s.rebuilding.Wait()
 	s.saving.Wait()
 	sqlDB, err := s.db.DB()
 	if err != nil {

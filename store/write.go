@@ -223,6 +223,7 @@ func (s *Store) commit(ctx context.Context, snap *snapshot, change catalog.Chang
 	start := time.Now()
 	cat := snap.cat.Apply(change, next.version)
 	s.current.Store(newSnapshot(cat, next.revision, time.Since(start)))
+	s.noteWrite(snap.cat, cat, change, next)
 	return cat, nil
 }
 
