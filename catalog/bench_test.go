@@ -24,15 +24,18 @@ var (
 // catalogue is what serves reads; SQLite is not on the read path, so it is left out here.
 func benchmarkStore(b *testing.B) *catalog.Catalog {
 	b.Helper()
-	benchOnce.Do(func() {
-		base, err := models.ParseDataset(store.EmbeddedDataset())
-		if err != nil {
-			b.Fatal(err)
-		}
-		d := synth.Generate(base, benchSize, 1)
-		benchStore = catalog.New(d, "bench")
-	})
+	benchOnce.Do(func() { benchStore = catalog.New(benchDataset(b), "bench") })
 	return benchStore
+}
+
+// benchDataset is a fresh synthetic dataset of benchSize studies shaped like the shipped one.
+func benchDataset(b *testing.B) *models.Dataset {
+	b.Helper()
+	base, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return synth.Generate(base, benchSize, 1)
 }
 
 func BenchmarkListFilteredWithTotal(b *testing.B) {

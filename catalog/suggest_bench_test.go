@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
-	"github.com/evidence-kb/parental-engagement/internal/synth"
-	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // typos are zero-hit searches at 100,000 studies that get a suggestion.
@@ -32,11 +29,7 @@ var (
 func largeVocabularyStore(b *testing.B) *catalog.Catalog {
 	b.Helper()
 	largeOnce.Do(func() {
-		base, err := models.ParseDataset(store.EmbeddedDataset())
-		if err != nil {
-			b.Fatal(err)
-		}
-		d := synth.Generate(base, benchSize, 1)
+		d := benchDataset(b)
 		words := madeUpWords(extraWords)
 		for i, w := range words {
 			s := &d.Studies[i%len(d.Studies)]
