@@ -43,8 +43,8 @@ var (
 
 // The representations of each endpoint. JSON comes first: it is the default and wins ties.
 var (
-	studyListFormats        = []format{formatJSON, formatCSV, formatNDJSON, formatBibTeX, formatRIS, formatCSLJSON, formatAPA}
-	interventionListFormats = []format{formatJSON, formatCSV, formatNDJSON}
+	studyListFormats        = []format{formatJSON, formatCSV, formatNDJSON, formatBibTeX, formatRIS, formatCSLJSON, formatAPA, formatAtom, formatJSONFeed}
+	interventionListFormats = []format{formatJSON, formatCSV, formatNDJSON, formatAtom, formatJSONFeed}
 	studyFormats            = []format{formatJSON, formatBibTeX, formatRIS, formatCSLJSON, formatAPA}
 )
 
@@ -223,6 +223,10 @@ func (s *Server) answeredAsExport(c *gin.Context, offers []format, exportAs func
 
 // exportStudies answers a studies list in an export or citation format.
 func (s *Server) exportStudies(c *gin.Context, f format) {
+	if f.isFeed() {
+		serveFeed(s, c, f, studyFeed)
+		return
+	}
 	streamList(s, c, f, "studies", s.snapshot(c).StudiesAll, func(w io.Writer, bom bool) export.Encoder[models.Study] {
 		return s.studyEncoder(s.snapshot(c), f, w, bom)
 	})
@@ -230,6 +234,10 @@ func (s *Server) exportStudies(c *gin.Context, f format) {
 
 // exportInterventions answers an interventions list in an export format.
 func (s *Server) exportInterventions(c *gin.Context, f format) {
+	if f.isFeed() {
+		serveFeed(s, c, f, interventionFeed)
+		return
+	}
 	streamList(s, c, f, "interventions", s.snapshot(c).InterventionsAll, func(w io.Writer, bom bool) export.Encoder[models.Intervention] {
 		if f == formatCSV {
 			return export.NewCSV(w, export.InterventionColumns, bom)

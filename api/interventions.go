@@ -25,10 +25,15 @@ import (
 //	@Description	**Did you mean**: as on the studies list, a word of `q` that matches nothing (`q=Incedible Years`) gets a correction beside the results, `did_you_mean` `{"q": "Incredible Years", "total": 4}`, when the corrected search finds interventions with the same `filter`; otherwise `did_you_mean` is null. The results are always those of `q` as sent.
 //	@Description
 //	@Description	**Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
+//	@Description
+//	@Description	**Feeds**: `format=atom` (application/atom+xml, RFC 4287) or `format=jsonfeed` (application/feed+json, JSON Feed 1.1) follows the query: the 50 most recently changed interventions that match `filter` and `q` (a feed takes no other parameter), newest first. Each entry is dated by the record's last change in the audit log and says whether that created it or changed it (Atom: a category of scheme `urn:evidence-kb:change`, term `created` or `changed`; JSON Feed: `_change`); a record no write has touched is dated by when the store was seeded. Entry ids are the records' page addresses, stable across changes, so a reader shows a changed record as updated. A curator's change shows in every feed it matches at once. Conditional GET: `If-None-Match` with the ETag, or `If-Modified-Since` with `Last-Modified` (the newest entry's date), answers 304 while the feed is unchanged.
+//	@Description	Each entry carries the intervention's summary and its evidence summary.
 //	@Tags			interventions
 //	@Produce		json
 //	@Produce		text/csv
 //	@Produce		application/x-ndjson
+//	@Produce		application/atom+xml
+//	@Produce		application/feed+json
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter (see the studies endpoint for the grammar). Fields: `id`, `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country`, `evidence_kind`, `evidence_result`, `evidence_window`, `study_count`, `study` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(disadvantage:low-income,stage:primary)
 //	@Param			q			query		string	false	"Full-text search over names, aliases, summaries and evidence, with the studies list's grammar, synonyms (EAL, SEND, FSM, …), highlights and did_you_mean. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400."	maxLength(1000)	example(reading)
@@ -41,13 +46,14 @@ import (
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)
 //	@Param			fields		query		string	false	"Sparse fieldset"	example(id,name,stage)
 //	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: studies, themes, strands, disadvantage_focus"	example(studies)
-//	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention"	Enums(json, csv, ndjson)	default(json)	example(csv)
+//	@Param			format		query		string	false	"json: a page of the list; csv or ndjson: an export of every matching intervention; atom or jsonfeed: a feed of the most recently changed matching interventions"	Enums(json, csv, ndjson, atom, jsonfeed)	default(json)	example(csv)
 //	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, for Excel"	default(false)	example(false)
-//	@Success		200			{object}	InterventionList	"A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), or an export of every matching intervention"
+//	@Success		200			{object}	InterventionList	"A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), an export of every matching intervention, or a feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=interventions-VERSION.EXT"
+//	@Header			200			{string}	Last-Modified		"Feeds: the date of the newest entry"
 //	@Header			200			{string}	Trailer	"Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body"
 //	@Router			/api/v1/interventions [get]
 func (s *Server) listInterventions(c *gin.Context) {

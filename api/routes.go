@@ -55,7 +55,7 @@ func (s *Server) routes() []edge.Route {
 	}
 	const v1 = httpio.APIRoot
 	get, post, put, patch, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
-	return []edge.Route{
+	routes := []edge.Route{
 		{Method: get, Path: "/healthz", Handlers: handlers(s.healthz), Cost: edge.Free},
 		{Method: get, Path: "/readyz", Handlers: handlers(s.readyz), Cost: edge.Free},
 		{Method: get, Path: "/openapi.yaml", Handlers: handlers(s.openAPIYAML), Cost: edge.Cheap, Precompressed: true},
@@ -113,6 +113,7 @@ func (s *Server) routes() []edge.Route {
 		// an import carries the whole evidence base: its body has a limit of its own
 		{Method: post, Path: v1 + "/imports", Handlers: admin(s.createImport), Cost: edge.Cheap, MaxBodyBytes: s.opts.MaxImportBytes},
 	}
+	return append(routes, s.planningRoutes()...) // school leaders: planning.go
 }
 
 func handlers(h ...gin.HandlerFunc) []gin.HandlerFunc { return h }

@@ -25,6 +25,9 @@ import (
 //	@Description	**Did you mean**: when a word of `q` matches nothing, the list carries `did_you_mean`, `{"q": "Triple P", "total": 4}` for `q=Tripple P`: `q` with each such word replaced by the closest word of the evidence base (the words of titles, authors, summaries, findings, intervention names and the synonym list) — Damerau–Levenshtein distance, a swap of two letters being one edit: no edit in words of up to 4 letters, 1 in words of 5–8, 2 from 9, an error in the first letter counting 2; of equally close words the most frequent — and the rest of `q` kept as sent; `total` is what the corrected search finds with the same `filter`. It is offered only when that is at least one record, never for words the evidence base holds, nor for negated words and prefixes; otherwise `did_you_mean` is null. The results are always those of `q` as sent: a client shows the suggestion and lets the person choose.
 //	@Description
 //	@Description	**Exports and citations**: `format` (or the `Accept` header; `format` wins) turns the list into a download of *every* matching record, in the list's order, with the same `filter`, `q` and `sort`: `csv` (text/csv, RFC 4180, one row per study, multi-valued cells joined with `; `, findings with ` | `), `ndjson` (application/x-ndjson, one study per line), `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array) or `apa` (text/x-bibliography, an APA 7th reference list, one reference per line). Exports take no `page`, `per_page`, `cursor`, `facets`, `facet_mode`, `total` or `fields`; a query that matches nothing exports an empty file (a CSV header row, `[]` for CSL-JSON).
+//	@Description
+//	@Description	**Feeds**: `format=atom` (application/atom+xml, RFC 4287) or `format=jsonfeed` (application/feed+json, JSON Feed 1.1) follows the query: the 50 most recently changed studies that match `filter` and `q` (a feed takes no other parameter), newest first. Each entry is dated by the record's last change in the audit log and says whether that created it or changed it (Atom: a category of scheme `urn:evidence-kb:change`, term `created` or `changed`; JSON Feed: `_change`); a record no write has touched is dated by when the store was seeded. Entry ids are the records' page addresses, stable across changes, so a reader shows a changed record as updated. A curator's change shows in every feed it matches at once. Conditional GET: `If-None-Match` with the ETag, or `If-Modified-Since` with `Last-Modified` (the newest entry's date), answers 304 while the feed is unchanged.
+//	@Description	The studies' feeds carry each study's summary; the interventions' feeds add the evidence summary.
 //	@Tags			studies
 //	@Produce		json
 //	@Produce		text/csv
@@ -33,6 +36,8 @@ import (
 //	@Produce		application/x-research-info-systems
 //	@Produce		application/vnd.citationstyles.csl+json
 //	@Produce		text/x-bibliography
+//	@Produce		application/atom+xml
+//	@Produce		application/feed+json
 //	@Produce		application/problem+json
 //	@Param			filter		query		string	false	"Filter in the grammar above. Fields: `id`, `theme`, `strand`, `disadvantage`, `design`, `stage`, `country`, `type`, `year`, `sample_size`, `effect_size`, `has_doi`, `has_url`, `has_sample_size`, `has_effect_size`, `author`, `doi`, `intervention` (a relation). GET /api/v1/vocabularies lists each field's type, operators and values with their labels. At most 50 clauses, 32 values per clause (repeats count once) and 256 values in all; the whole URL at most 8192 bytes (414)."	example(theme:supporting-vulnerable-families,year:2010-2014)
 //	@Param			q			query		string	false	"Full-text search. At most 1000 characters and 32 terms; a prefix* may stand for at most 200 words, all prefixes together for 400. A word that matches nothing gets a correction in did_you_mean."				maxLength(1000)	example(dialogic reading)
@@ -45,12 +50,13 @@ import (
 //	@Param			total		query		bool	false	"Set false to skip the total"	default(true)	example(false)
 //	@Param			fields		query		string	false	"Sparse fieldset: the record fields to return, comma-separated"	example(id,title,year)
 //	@Param			include		query		string	false	"Related records to embed in each item under included, comma-separated: themes, strands, disadvantage_focus, interventions"	example(themes,interventions)
-//	@Param			format		query		string	false	"json: a page of the list; any other: an export of every matching record"	Enums(json, csv, ndjson, bibtex, ris, csl-json, apa)	default(json)	example(csv)
+//	@Param			format		query		string	false	"json: a page of the list; atom or jsonfeed: a feed of the most recently changed matching records; any other: an export of every matching record"	Enums(json, csv, ndjson, bibtex, ris, csl-json, apa, atom, jsonfeed)	default(json)	example(csv)
 //	@Param			bom			query		bool	false	"format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8"	default(false)	example(false)
-//	@Success		200			{object}	StudyList	"A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), or an export of every matching study in the requested format"
+//	@Success		200			{object}	StudyList	"A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), an export of every matching study in the requested format, or a feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
+//	@Header			200			{string}	Last-Modified		"Feeds: the date of the newest entry"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version"
 //	@Header			200			{string}	Trailer	"Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body"
 //	@Router			/api/v1/studies [get]

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -120,6 +121,7 @@ const (
 	revisionKey    = "revision"        // counts writes since the store was first seeded
 	seedVersionKey = "seed_version"    // content hash of the dataset document the store was seeded from
 	seedSourceKey  = "seed_source"     // where that document came from (Seed.source), or importSource
+	seededAtKey    = "seeded_at"       // when the store was seeded: the date of records no write has touched
 )
 
 // importSource is the seed source of a store that an explicit import filled: no seed
@@ -180,6 +182,9 @@ func seed(ctx context.Context, db *gorm.DB, d *models.Dataset, m meta) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := replaceAll(tx, d); err != nil {
 			return err
+		}
+		if err := tx.Save(&metaRow{Key: seededAtKey, Value: formatTime(time.Now())}).Error; err != nil {
+			return fmt.Errorf("write meta: %w", err)
 		}
 		return writeMeta(tx, m)
 	})

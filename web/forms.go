@@ -382,6 +382,7 @@ type listView struct {
 	ClearURL string
 	Total    int
 	Pager    pager
+	Feeds    []feedLink // the query's feeds, to follow it
 }
 
 // choice is one option of a select.
@@ -396,7 +397,7 @@ func (lf listForm) view(total int, facets []models.Facet) listView {
 	return listView{
 		Path: lf.spec.path, Q: lf.q, Sorts: lf.sortChoices(), Facets: fv,
 		Chips: lf.chips(lf.spec.path, fv), ClearURL: lf.clearURL(lf.spec.path),
-		Total: total, Pager: lf.pager(total),
+		Total: total, Pager: lf.pager(total), Feeds: lf.feeds(),
 	}
 }
 

@@ -27,7 +27,7 @@ func (s *Site) routes() []edge.Route {
 	page := func(path string, h gin.HandlerFunc, cost edge.Cost) edge.Route {
 		return edge.Route{Method: http.MethodGet, Path: path, Handlers: []gin.HandlerFunc{s.cacheable, h}, Cost: cost}
 	}
-	return []edge.Route{
+	routes := []edge.Route{
 		page("/", s.finderPage, edge.List),
 		page("/interventions/:id", withTwin(s.interventionPage, s.interventionMarkdown), edge.Cheap),
 		page("/studies", s.studiesPage, edge.List),
@@ -40,6 +40,9 @@ func (s *Site) routes() []edge.Route {
 		page(llmsPath, s.llmsTxt, edge.Cheap), // AI assistants: markdown.go
 		{Method: http.MethodGet, Path: staticPath, Handlers: []gin.HandlerFunc{s.staticAsset}, Cost: edge.Cheap},
 	}
+	routes = append(routes, s.planningRoutes()...) // school leaders: planning.go
+	routes = append(routes, s.curationRoutes()...) // curators: curation.go
+	return routes
 }
 
 // staticPath is the route of the stylesheets, scripts and images.

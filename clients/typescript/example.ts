@@ -18,9 +18,10 @@ async function main(): Promise<void> {
   if (first.error) {
     throw new ProblemError(first.error);
   }
-  if (typeof first.data === "string") {
-    // the endpoint also answers exports (CSV, NDJSON) as text; without format= it is JSON
-    throw new Error("expected a JSON page, got text");
+  if (typeof first.data === "string" || !("meta" in first.data)) {
+    // the endpoint also answers exports (CSV, NDJSON) as text and a feed as JSON Feed;
+    // without format= it is a JSON page
+    throw new Error("expected a JSON page of the list");
   }
   let page: Schemas["InterventionList"] = first.data;
   const total = page.meta.total;

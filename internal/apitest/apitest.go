@@ -51,7 +51,7 @@ func init() {
 		return string(b), err
 	}
 	for _, ct := range []string{"text/html", "application/javascript", "text/javascript", "text/css", "image/png", "text/plain", "text/csv",
-		"application/x-ndjson", "application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography"} {
+		"application/x-ndjson", "application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography", "application/atom+xml"} {
 		openapi3filter.RegisterBodyDecoder(ct, asText)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/evidence-kb/parental-engagement/models"
@@ -41,13 +43,67 @@ func DecodeRecord(body []byte, dst any) (problems []models.FieldError, err error
 			problems = append(problems, models.FieldError{Field: name, Reason: "is not a field of this record", Valid: known})
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(obj[name]))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v.Field(i).Addr().Interface()); err != nil {
+		field := v.Field(i).Addr().Interface()
+		err := decodeField(obj[name], field)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+			// JSON Schema counts 2010.0 an integer, so the contract does too
+			if whole, ok := wholeNumbers(obj[name]); ok {
+				err = decodeField(whole, field)
+			}
+		}
+		if err != nil {
 			problems = append(problems, models.FieldError{Field: name, Reason: describe(err)})
 		}
 	}
 	return problems, nil
+}
+
+func decodeField(raw json.RawMessage, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
+}
+
+// maxExactInteger is the largest integer a JSON number holds exactly as a double (2^53).
+const maxExactInteger = 1 << 53
+
+// wholeNumbers rewrites the numbers of raw that are whole but written with a fraction or
+// an exponent (2010.0, 2.01e3) as integers, and says whether it rewrote any.
+func wholeNumbers(raw json.RawMessage) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil, false
+	}
+	changed := false
+	var walk func(any) any
+	walk = func(v any) any {
+		switch v := v.(type) {
+		case json.Number:
+			f, err := v.Float64()
+			if err == nil && strings.ContainsAny(string(v), ".eE") && f == math.Trunc(f) && math.Abs(f) <= maxExactInteger {
+				changed = true
+				return json.Number(strconv.FormatInt(int64(f), 10))
+			}
+		case []any:
+			for i := range v {
+				v[i] = walk(v[i])
+			}
+		case map[string]any:
+			for k := range v {
+				v[k] = walk(v[k])
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !changed {
+		return nil, false
+	}
+	out, err := json.Marshal(v)
+	return out, err == nil
 }
 
 // describe words a JSON decoding error for the field it concerns.

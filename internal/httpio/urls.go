@@ -35,3 +35,7 @@ const (
 // APIPath is the path of one of the API's resources: APIPath("/studies") is
 // /api/v1/studies.
 func APIPath(resource string) string { return APIRoot + resource }
+
+// RecordPagePath is the page for people of one record, by its collection as URLs name it
+// ("studies", "interventions"): the API's feeds and the assistants' answers link to it.
+func RecordPagePath(collection, id string) string { return "/" + collection + "/" + url.PathEscape(id) }

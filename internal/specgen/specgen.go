@@ -142,6 +142,10 @@ func exportSchemas(doc *openapi3.T) (map[string]*openapi3.SchemaRef, error) {
 		schema.Description = description
 		return openapi3.NewSchemaRef("", schema)
 	}
+	feed, err := jsonFeedSchema(doc)
+	if err != nil {
+		return nil, err
+	}
 	csl := openapi3.NewArraySchema()
 	csl.Items = openapi3.NewSchemaRef("#/components/schemas/CSLItem", item.Value)
 	return map[string]*openapi3.SchemaRef{
@@ -151,5 +155,41 @@ func exportSchemas(doc *openapi3.T) (map[string]*openapi3.SchemaRef, error) {
 		"application/x-research-info-systems":     text("RIS records"),
 		"text/x-bibliography":                     text("An APA 7th reference list, one reference per line"),
 		"application/vnd.citationstyles.csl+json": openapi3.NewSchemaRef("", csl),
+		"application/atom+xml":                    text("An Atom feed (RFC 4287)"),
+		"application/feed+json":                   feed,
 	}, nil
+}
+
+// jsonFeedSchema is the schema of a JSON Feed 1.1 document as the feeds write it, made from
+// the Go types that write it, its required members as the JSON Feed 1.1 specification
+// requires them and the feeds always give them.
+func jsonFeedSchema(doc *openapi3.T) (*openapi3.SchemaRef, error) {
+	item, err := openapi3gen.NewSchemaRefForValue(export.JSONFeedItem{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JSON Feed item schema: %w", err)
+	}
+	// openapi3gen shares one schema among properties of a type: each refined gets its own
+	dateTime := func() *openapi3.SchemaRef { return openapi3.NewSchemaRef("", openapi3.NewDateTimeSchema()) }
+	oneOf := func(values ...any) *openapi3.SchemaRef {
+		return openapi3.NewSchemaRef("", openapi3.NewStringSchema().WithEnum(values...))
+	}
+	item.Value.Required = []string{"id", "url", "title", "summary", "content_text", "date_modified", "_change"}
+	change := item.Value.Properties["_change"].Value
+	change.Required = []string{"type", "at"}
+	change.Properties["type"] = oneOf(export.ChangeCreated, export.ChangeChanged)
+	change.Properties["at"] = dateTime()
+	item.Value.Properties["date_modified"] = dateTime()
+	item.Value.Properties["date_published"] = dateTime()
+	item.Value.Description = "A record of the feed, dated by its last change; _change (a JSON Feed extension) says whether that was its creation or a change"
+	doc.Components.Schemas["JSONFeedItem"] = item
+	feed, err := openapi3gen.NewSchemaRefForValue(export.JSONFeed{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JSON Feed schema: %w", err)
+	}
+	feed.Value.Required = []string{"version", "title", "home_page_url", "feed_url", "language", "authors", "items"}
+	feed.Value.Properties["version"] = oneOf("https://jsonfeed.org/version/1.1")
+	feed.Value.Properties["items"].Value.Items = openapi3.NewSchemaRef("#/components/schemas/JSONFeedItem", item.Value)
+	feed.Value.Description = "A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/)"
+	doc.Components.Schemas["JSONFeed"] = feed
+	return openapi3.NewSchemaRef("#/components/schemas/JSONFeed", feed.Value), nil
 }

@@ -214,6 +214,9 @@ export interface paths {
          *     **Did you mean**: as on the studies list, a word of `q` that matches nothing (`q=Incedible Years`) gets a correction beside the results, `did_you_mean` `{"q": "Incredible Years", "total": 4}`, when the corrected search finds interventions with the same `filter`; otherwise `did_you_mean` is null. The results are always those of `q` as sent.
          *
          *     **Exports**: `format` (or the `Accept` header; `format` wins) turns the list into a download of every matching intervention, in the list's order: `csv` (text/csv, RFC 4180; the evidence becomes the cells `evidence`, `evidence_study_ids`, `evidence_kind`, `evidence_result` and `evidence_window`, the last three with one entry per evidence item) or `ndjson` (application/x-ndjson). Exports take `filter`, `q` and `sort` only.
+         *
+         *     **Feeds**: `format=atom` (application/atom+xml, RFC 4287) or `format=jsonfeed` (application/feed+json, JSON Feed 1.1) follows the query: the 50 most recently changed interventions that match `filter` and `q` (a feed takes no other parameter), newest first. Each entry is dated by the record's last change in the audit log and says whether that created it or changed it (Atom: a category of scheme `urn:evidence-kb:change`, term `created` or `changed`; JSON Feed: `_change`); a record no write has touched is dated by when the store was seeded. Entry ids are the records' page addresses, stable across changes, so a reader shows a changed record as updated. A curator's change shows in every feed it matches at once. Conditional GET: `If-None-Match` with the ETag, or `If-Modified-Since` with `Last-Modified` (the newest entry's date), answers 304 while the feed is unchanged.
+         *     Each entry carries the intervention's summary and its evidence summary.
          */
         get: operations["listInterventions"];
         put?: never;
@@ -368,6 +371,9 @@ export interface paths {
          *     **Did you mean**: when a word of `q` matches nothing, the list carries `did_you_mean`, `{"q": "Triple P", "total": 4}` for `q=Tripple P`: `q` with each such word replaced by the closest word of the evidence base (the words of titles, authors, summaries, findings, intervention names and the synonym list) — Damerau–Levenshtein distance, a swap of two letters being one edit: no edit in words of up to 4 letters, 1 in words of 5–8, 2 from 9, an error in the first letter counting 2; of equally close words the most frequent — and the rest of `q` kept as sent; `total` is what the corrected search finds with the same `filter`. It is offered only when that is at least one record, never for words the evidence base holds, nor for negated words and prefixes; otherwise `did_you_mean` is null. The results are always those of `q` as sent: a client shows the suggestion and lets the person choose.
          *
          *     **Exports and citations**: `format` (or the `Accept` header; `format` wins) turns the list into a download of *every* matching record, in the list's order, with the same `filter`, `q` and `sort`: `csv` (text/csv, RFC 4180, one row per study, multi-valued cells joined with `; `, findings with ` | `), `ndjson` (application/x-ndjson, one study per line), `bibtex` (application/x-bibtex), `ris` (application/x-research-info-systems), `csl-json` (application/vnd.citationstyles.csl+json, an array) or `apa` (text/x-bibliography, an APA 7th reference list, one reference per line). Exports take no `page`, `per_page`, `cursor`, `facets`, `facet_mode`, `total` or `fields`; a query that matches nothing exports an empty file (a CSV header row, `[]` for CSL-JSON).
+         *
+         *     **Feeds**: `format=atom` (application/atom+xml, RFC 4287) or `format=jsonfeed` (application/feed+json, JSON Feed 1.1) follows the query: the 50 most recently changed studies that match `filter` and `q` (a feed takes no other parameter), newest first. Each entry is dated by the record's last change in the audit log and says whether that created it or changed it (Atom: a category of scheme `urn:evidence-kb:change`, term `created` or `changed`; JSON Feed: `_change`); a record no write has touched is dated by when the store was seeded. Entry ids are the records' page addresses, stable across changes, so a reader shows a changed record as updated. A curator's change shows in every feed it matches at once. Conditional GET: `If-None-Match` with the ETag, or `If-Modified-Since` with `Last-Modified` (the newest entry's date), answers 304 while the feed is unchanged.
+         *     The studies' feeds carry each study's summary; the interventions' feeds add the evidence summary.
          */
         get: operations["listStudies"];
         put?: never;
@@ -1240,6 +1246,40 @@ export interface components {
              *     ]
              */
             verified_in: string[];
+        };
+        /** @description A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/) */
+        JSONFeed: {
+            authors: {
+                name?: string;
+                url?: string;
+            }[];
+            description?: string;
+            feed_url: string;
+            home_page_url: string;
+            items: components["schemas"]["JSONFeedItem"][];
+            language: string;
+            title: string;
+            /** @enum {string} */
+            version: "https://jsonfeed.org/version/1.1";
+        };
+        /** @description A record of the feed, dated by its last change; _change (a JSON Feed extension) says whether that was its creation or a change */
+        JSONFeedItem: {
+            _change: {
+                /** Format: date-time */
+                at: string;
+                /** @enum {string} */
+                type: "created" | "changed";
+            };
+            content_text: string;
+            /** Format: date-time */
+            date_modified: string;
+            /** Format: date-time */
+            date_published?: string;
+            id: string;
+            summary: string;
+            tags?: string[];
+            title: string;
+            url: string;
         };
         Links: {
             /** @example http://localhost:8080/api/v1/studies?page=1&per_page=20 */
@@ -2628,10 +2668,10 @@ export interface operations {
                  */
                 include?: string;
                 /**
-                 * @description json: a page of the list; csv or ndjson: an export of every matching intervention
+                 * @description json: a page of the list; csv or ndjson: an export of every matching intervention; atom or jsonfeed: a feed of the most recently changed matching interventions
                  * @example csv
                  */
-                format?: "json" | "csv" | "ndjson";
+                format?: "json" | "csv" | "ndjson" | "atom" | "jsonfeed";
                 /**
                  * @description format=csv only: start the file with a UTF-8 byte order mark, for Excel
                  * @example false
@@ -2644,11 +2684,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), or an export of every matching intervention */
+            /** @description A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), an export of every matching intervention, or a feed */
             200: {
                 headers: {
                     /** @description Exports: attachment; filename=interventions-VERSION.EXT */
                     "Content-Disposition"?: string;
+                    /** @description Feeds: the date of the newest entry */
+                    "Last-Modified"?: string;
                     /** @description JSON: RFC 8288 links: first, prev, next */
                     Link?: string;
                     /** @description Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body */
@@ -2656,6 +2698,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/atom+xml": string;
+                    "application/feed+json": components["schemas"]["JSONFeed"];
                     "application/json": components["schemas"]["InterventionList"];
                     "application/x-ndjson": string;
                     "text/csv": string;
@@ -3666,10 +3710,10 @@ export interface operations {
                  */
                 include?: string;
                 /**
-                 * @description json: a page of the list; any other: an export of every matching record
+                 * @description json: a page of the list; atom or jsonfeed: a feed of the most recently changed matching records; any other: an export of every matching record
                  * @example csv
                  */
-                format?: "json" | "csv" | "ndjson" | "bibtex" | "ris" | "csl-json" | "apa";
+                format?: "json" | "csv" | "ndjson" | "bibtex" | "ris" | "csl-json" | "apa" | "atom" | "jsonfeed";
                 /**
                  * @description format=csv only: start the file with a UTF-8 byte order mark, which Excel needs to read it as UTF-8
                  * @example false
@@ -3682,11 +3726,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), or an export of every matching study in the requested format */
+            /** @description A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), an export of every matching study in the requested format, or a feed */
             200: {
                 headers: {
                     /** @description Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version */
                     "Content-Disposition"?: string;
+                    /** @description Feeds: the date of the newest entry */
+                    "Last-Modified"?: string;
                     /** @description JSON: RFC 8288 links: first, prev, next */
                     Link?: string;
                     /** @description Exports: X-Export-Status, a trailer sent as complete at the end of a whole export; an export that fails mid-stream has no trailer and an incomplete chunked body */
@@ -3694,6 +3740,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/atom+xml": string;
+                    "application/feed+json": components["schemas"]["JSONFeed"];
                     "application/json": components["schemas"]["StudyList"];
                     "application/vnd.citationstyles.csl+json": components["schemas"]["CSLItem"][];
                     "application/x-bibtex": string;
