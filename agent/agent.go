@@ -22,13 +22,11 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
-	"github.com/evidence-kb/parental-engagement/export"
 	"github.com/evidence-kb/parental-engagement/internal/edge"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
@@ -96,14 +94,6 @@ func CheckBaseURL(s string) error {
 type agent struct {
 	src  Snapshots
 	opts Options
-	// citations keeps the citation keys of the latest snapshot cite used: keys are made
-	// over the whole dataset (as the API's exports make them), so a study keeps its key
-	// in every citation of one version
-	citations struct {
-		sync.Mutex
-		cat  *catalog.Catalog
-		keys export.Keys
-	}
 }
 
 // NewServer is the MCP server over src: its tools, resource templates and prompt. Serve

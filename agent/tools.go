@@ -788,11 +788,11 @@ func (a *agent) cite(_ context.Context, c call, in CiteInput) (Citations, error)
 	case "apa":
 		enc = export.NewAPA(&buf)
 	case "bibtex":
-		enc = export.NewBibTeX(&buf, a.citationKeys(c.cat))
+		enc = export.NewBibTeX(&buf, citationKeys(c.cat))
 	case "ris":
-		enc = export.NewRIS(&buf, a.citationKeys(c.cat))
+		enc = export.NewRIS(&buf, citationKeys(c.cat))
 	default:
-		enc = export.NewCSLJSON(&buf, a.citationKeys(c.cat))
+		enc = export.NewCSLJSON(&buf, citationKeys(c.cat))
 	}
 	for _, st := range studies {
 		if err := enc.Encode(st); err != nil {
@@ -806,14 +806,10 @@ func (a *agent) cite(_ context.Context, c call, in CiteInput) (Citations, error)
 	return out, nil
 }
 
-// citationKeys are the citation keys of the snapshot cat, made once per snapshot.
-func (a *agent) citationKeys(cat *catalog.Catalog) export.Keys {
-	a.citations.Lock()
-	defer a.citations.Unlock()
-	if a.citations.cat != cat {
-		a.citations.cat, a.citations.keys = cat, export.NewKeys(cat.Dataset().Studies)
-	}
-	return a.citations.keys
+// citationKeys are the citation keys of the snapshot cat, made once per snapshot and shared
+// with the API's exports: a study has the same key in a citation from either.
+func citationKeys(cat *catalog.Catalog) export.Keys {
+	return catalog.Derived(cat, export.KeysName, func() export.Keys { return export.NewKeys(cat.Dataset().Studies) })
 }
 
 // ---- glossary

@@ -256,7 +256,7 @@ func (s *Server) studyEncoder(cat *catalog.Catalog, f format, w io.Writer, bom b
 		return export.NewAPA(w)
 	}
 	// Keys are made over the whole dataset, so a study is cited alike in every export.
-	keys := s.citationKeys(cat)
+	keys := citationKeys(cat)
 	switch f {
 	case formatBibTeX:
 		return export.NewBibTeX(w, keys)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -66,13 +65,6 @@ type Server struct {
 	// exportHook runs before each exported record; tests make it fail to see how an
 	// export that breaks mid-stream ends
 	exportHook func(n int) error
-	// citations keeps the citation keys of the latest snapshot an export used: keys are made
-	// over the whole dataset, so a study keeps its key in every export of one version
-	citations struct {
-		sync.Mutex
-		cat  *catalog.Catalog
-		keys export.Keys
-	}
 }
 
 func newServer(st *store.Store, opts Options) (*Server, error) {
@@ -161,12 +153,9 @@ func wellFormedQuery(c *gin.Context) {
 // snapshot is the evidence base a request sees (see httpio.Pinned).
 func (s *Server) snapshot(c *gin.Context) *catalog.Catalog { return httpio.Pinned(c, s.store.Catalog) }
 
-// citationKeys are the citation keys of the snapshot cat, made once per snapshot.
-func (s *Server) citationKeys(cat *catalog.Catalog) export.Keys {
-	s.citations.Lock()
-	defer s.citations.Unlock()
-	if s.citations.cat != cat {
-		s.citations.cat, s.citations.keys = cat, export.NewKeys(cat.Dataset().Studies)
-	}
-	return s.citations.keys
+// citationKeys are the citation keys of the snapshot cat, made once per snapshot over the
+// whole dataset and shared with the pages and the assistants' tools, so a study keeps its
+// key in every export and citation of one version.
+func citationKeys(cat *catalog.Catalog) export.Keys {
+	return catalog.Derived(cat, export.KeysName, func() export.Keys { return export.NewKeys(cat.Dataset().Studies) })
 }

@@ -29,7 +29,7 @@ const maxIncremental = 256
 // may go on using. A change too large to patch, or one that uses up a collection's
 // headroom, builds the next snapshot afresh instead.
 func (cat *Catalog) Apply(ch Change, version string) *Catalog {
-	next := &Catalog{version: version, vocab: cat.vocab, themeIdx: cat.themeIdx,
+	next := &Catalog{version: version, vocab: cat.vocab, themeIdx: cat.themeIdx, derived: &derivedValues{},
 		lex: cat.lex} // shared: the words this write adds are the text indexes' added lists (suggest.go)
 	studyRecs, ivRecs := cat.studyRecs.edit(), cat.ivRecs.edit()
 	studyTouched := put(studyRecs, cat.studies, ch.PutStudies, func(s *models.Study) string { return s.ID })

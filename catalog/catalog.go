@@ -37,6 +37,7 @@ type Catalog struct {
 	themeIdx      map[string]int
 	dataset       func() *models.Dataset // the live records as a dataset, built on first use
 	lex           *lazyLexicon           // the words did-you-mean corrects to, built on first use (suggest.go)
+	derived       *derivedValues         // what other packages derive from the snapshot (Derived)
 }
 
 // New builds a snapshot of d. It takes d's records as its own: the caller must not
@@ -68,7 +69,7 @@ func build(d *models.Dataset, version string, intern bool) *Catalog {
 // assemble indexes records in id order. What an image kept of each collection is taken
 // as it is (nil: derive everything from the records).
 func assemble(vocab *models.Dataset, studies []models.Study, ivs []models.Intervention, version string, preStudies, preIvs *prebuilt) *Catalog {
-	cat := &Catalog{version: version, vocab: vocab}
+	cat := &Catalog{version: version, vocab: vocab, derived: &derivedValues{}}
 	studyRecs := make([]*models.Study, len(studies))
 	for i := range studies {
 		studyRecs[i] = &studies[i]

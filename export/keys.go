@@ -16,6 +16,10 @@ import (
 // depends on the dataset alone, never on which query exported the study.
 type Keys map[string]string
 
+// KeysName names the citation keys of a snapshot among the values derived from it
+// (catalog.Derived), so that every surface cites a study with one key.
+const KeysName = "citation-keys"
+
 // NewKeys assigns the keys of a whole dataset's studies.
 func NewKeys(studies []models.Study) Keys {
 	groups := map[string][]string{}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,7 +83,7 @@ func (s *Site) unapi(c *gin.Context) {
 	}
 	for _, f := range unapiFormats {
 		if f.Name == name {
-			s.writeRecord(c, f, d.Study, s.citationKeys(cat))
+			s.writeRecord(c, f, d.Study, citationKeys(cat))
 			return
 		}
 	}
@@ -129,20 +128,8 @@ func formatNames() []string {
 	return out
 }
 
-// citationKeys are the citation keys of the snapshot cat, made once per snapshot, as the
-// API makes them: a study has the same key in a download from either.
-func (s *Site) citationKeys(cat *catalog.Catalog) export.Keys {
-	s.keys.Lock()
-	defer s.keys.Unlock()
-	if s.keys.cat != cat {
-		s.keys.cat, s.keys.keys = cat, export.NewKeys(cat.Dataset().Studies)
-	}
-	return s.keys.keys
-}
-
-// keyCache holds the citation keys of the latest snapshot /unapi served.
-type keyCache struct {
-	sync.Mutex
-	cat  *catalog.Catalog
-	keys export.Keys
+// citationKeys are the citation keys of the snapshot cat, made once per snapshot and shared
+// with the API's exports: a study has the same key in a download from either.
+func citationKeys(cat *catalog.Catalog) export.Keys {
+	return catalog.Derived(cat, export.KeysName, func() export.Keys { return export.NewKeys(cat.Dataset().Studies) })
 }

@@ -179,7 +179,6 @@ type Snapshots interface {
 type Site struct {
 	src  Snapshots
 	log  *slog.Logger
-	keys keyCache // the citation keys /unapi writes with
 }
 
 // New builds the site over a source of snapshots.
