@@ -146,6 +146,9 @@ type viaHTTP struct {
 	base    string
 	timeout time.Duration
 	release func()
+	// protocolVersion is the MCP version the client negotiated, from the
+	// Mcp-Protocol-Version header it sends after initializing ("" when it sends none)
+	protocolVersion string
 }
 
 type viaHTTPKey struct{}
@@ -158,6 +161,25 @@ func (a *agent) newCall(ctx context.Context) call {
 		c.base, c.timeout, c.release = h.base, h.timeout, h.release
 	}
 	return c
+}
+
+// structuredContentSince is the first MCP version with structured tool results: a client
+// that negotiated it or a later one reads a result's structuredContent.
+const structuredContentSince = "2025-06-18"
+
+// readsStructuredContent says whether the client of a call negotiated a protocol version
+// with structured tool results: over HTTP by the header it sends with every request, over
+// stdio by its initialize. Versions are dates, which compare as strings.
+func readsStructuredContent(ctx context.Context, req *mcp.CallToolRequest) bool {
+	version := ""
+	if h, ok := ctx.Value(viaHTTPKey{}).(*viaHTTP); ok {
+		version = h.protocolVersion
+	} else if req.Session != nil {
+		if p := req.Session.InitializeParams(); p != nil {
+			version = p.ProtocolVersion
+		}
+	}
+	return version >= structuredContentSince
 }
 
 // queryContext bounds a call's query work.

@@ -23,6 +23,7 @@ import (
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
 	"github.com/evidence-kb/parental-engagement/internal/edge"
+	"github.com/evidence-kb/parental-engagement/internal/httpio"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -148,12 +149,27 @@ func call[T any](t *testing.T, s session, tool string, args map[string]any) T {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fromText any
-	if err := json.Unmarshal([]byte(text(res)), &fromText); err != nil || !reflect.DeepEqual(fromText, res.StructuredContent) {
-		t.Errorf("%s: the text content is not the structured content as JSON (%v)", tool, err)
+	var structured any
+	if err := json.Unmarshal(b, &structured); err != nil {
+		t.Fatal(err)
 	}
-	if err := s.outputs[tool].Validate(fromText); err != nil {
+	if err := s.outputs[tool].Validate(structured); err != nil {
 		t.Errorf("%s %v: the result does not fit the output schema: %v", tool, args, err)
+	}
+	// the test client reads structured results (it negotiates the latest protocol), so a
+	// list's text is its digest, which links every item; any other result's text is the
+	// structured content as JSON
+	if slices.Contains(listTools, tool) {
+		for _, page := range pageURLs(structured) {
+			if !strings.Contains(text(res), page) {
+				t.Errorf("%s: the text digest does not link %s:\n%s", tool, page, text(res))
+			}
+		}
+	} else {
+		var fromText any
+		if err := json.Unmarshal([]byte(text(res)), &fromText); err != nil || !reflect.DeepEqual(fromText, structured) {
+			t.Errorf("%s: the text content is not the structured content as JSON (%v)", tool, err)
+		}
 	}
 	var out T
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -174,6 +190,29 @@ func callFails(t *testing.T, s session, tool string, args map[string]any) string
 		t.Fatalf("%s %v: answered %s; want a tool error", tool, args, text(res))
 	}
 	return text(res)
+}
+
+// listTools answer lists, which they word as a digest for clients that read structured
+// results.
+var listTools = []string{agent.ToolSearchStudies, agent.ToolFindInterventions}
+
+// pageURLs are the page_url members anywhere in a JSON value.
+func pageURLs(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if u, ok := x.(string); ok && k == "page_url" {
+				out = append(out, u)
+			}
+			out = append(out, pageURLs(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, pageURLs(x)...)
+		}
+	}
+	return out
 }
 
 func text(res *mcp.CallToolResult) string {
@@ -860,21 +899,33 @@ func TestHTTPThroughTheEdge(t *testing.T) {
 		t.Errorf("links are not on the request's host %s: %+v", srv.URL, hits)
 	}
 
-	if resp := post(t, srv.URL+agent.Path, "evil.example", search); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("a request naming another host on a loopback address: %d; want 403 (DNS-rebinding protection)", resp.StatusCode)
+	// the transport's refusals are problem documents, as the rest of the server's are
+	wantProblem := func(what string, resp *http.Response, status int) {
+		t.Helper()
+		defer resp.Body.Close()
+		var p httpio.Problem
+		err := json.NewDecoder(resp.Body).Decode(&p)
+		if resp.StatusCode != status || resp.Header.Get("Content-Type") != httpio.ProblemType || err != nil || p.Status != status || p.Detail == "" {
+			t.Errorf("%s: %d %q %+v (%v); want a %d problem saying why", what, resp.StatusCode, resp.Header.Get("Content-Type"), p, err, status)
+		}
 	}
+	wantProblem("a request naming another host on a loopback address (DNS-rebinding protection)",
+		post(t, srv.URL+agent.Path, "evil.example", search), http.StatusForbidden)
 	big := toolCall(agent.ToolSearchStudies, map[string]any{"q": strings.Repeat("x", agent.MaxBodyBytes)})
-	if resp := post(t, srv.URL+agent.Path, "", big); resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("a body over %d bytes: %d; want 413", agent.MaxBodyBytes, resp.StatusCode)
-	}
+	wantProblem(fmt.Sprintf("a body over %d bytes", agent.MaxBodyBytes), post(t, srv.URL+agent.Path, "", big), http.StatusRequestEntityTooLarge)
 	resp, err := http.Get(srv.URL + agent.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
-		t.Errorf("GET /mcp: %d, Allow %q; want 405, POST (the server is stateless)", resp.StatusCode, resp.Header.Get("Allow"))
+	if resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /mcp: Allow %q; want POST (the server is stateless)", resp.Header.Get("Allow"))
 	}
+	wantProblem("GET /mcp", resp, http.StatusMethodNotAllowed)
+	notJSON, err := http.Post(srv.URL+agent.Path, "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblem("a POST that is not JSON", notJSON, http.StatusUnsupportedMediaType)
 	resp, err = http.Get(srv.URL + agent.Path + "/tools")
 	if err != nil {
 		t.Fatal(err)
@@ -925,5 +976,57 @@ func TestDidYouMeanIsTheAPIs(t *testing.T) {
 				t.Errorf("Tripple P: %+v; want no hits, and Triple P offered", got)
 			}
 		})
+	}
+}
+
+// A client of a protocol version without structured results (before 2025-06-18, or one that
+// names none) gets a list's result as JSON text too, as the specification asks; a client of
+// a later version, which reads structuredContent, gets a digest of it as text, a fraction
+// of the size, that links every hit.
+func TestListTextFollowsTheProtocolVersion(t *testing.T) {
+	srv := newHTTPServer(t, apitest.SharedStore(t), edge.Config{})
+	for _, version := range []string{"", "2025-03-26", "2025-06-18", "2025-11-25"} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+agent.Path, bytes.NewReader(toolCall(agent.ToolSearchStudies, map[string]any{"q": "parents", "limit": 20})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if version != "" {
+			req.Header.Set("Mcp-Protocol-Version", version)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct {
+			Result struct {
+				StructuredContent json.RawMessage `json:"structuredContent"`
+				Content           []struct{ Text string }
+			} `json:"result"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || len(answer.Result.Content) != 1 {
+			t.Fatalf("version %q: %d, %v, %+v", version, resp.StatusCode, err, answer)
+		}
+		txt, structured := answer.Result.Content[0].Text, answer.Result.StructuredContent
+		var want, got any
+		json.Unmarshal(structured, &want)
+		if version < "2025-06-18" {
+			if err := json.Unmarshal([]byte(txt), &got); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("version %q: the text is not the structured content as JSON: %.200s", version, txt)
+			}
+			continue
+		}
+		pages := pageURLs(want)
+		if len(pages) != 20 || !strings.HasPrefix(txt, "Studies found: ") || 2*len(txt) > len(structured) {
+			t.Errorf("version %q: a digest of %d bytes for %d of JSON with %d hits:\n%s", version, len(txt), len(structured), len(pages), txt)
+		}
+		for _, p := range pages {
+			if !strings.Contains(txt, p) {
+				t.Errorf("version %q: the digest does not link %s", version, p)
+			}
+		}
 	}
 }

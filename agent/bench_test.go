@@ -76,6 +76,8 @@ func BenchmarkSearchStudiesOverHTTP(b *testing.B) {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+agent.Path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
+			// as a client sends it after initializing: the version it negotiated
+			req.Header.Set("Mcp-Protocol-Version", sdk.InitializeResult().ProtocolVersion)
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Fatal(err)

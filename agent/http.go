@@ -36,8 +36,13 @@ func Routes(src Snapshots, opts Options) edge.Surface {
 		// the tools' links are on the scheme and host the request was sent to, as the API's;
 		// their query work is bounded as the edge bounds a request's, and lets go of the
 		// query slot before the answer is encoded
-		via := &viaHTTP{base: httpio.BaseURL(c.Request), timeout: edge.QueryTimeout(c), release: func() { edge.QueryDone(c) }}
-		h.ServeHTTP(c.Writer, c.Request.WithContext(context.WithValue(c.Request.Context(), viaHTTPKey{}, via)))
+		via := &viaHTTP{base: httpio.BaseURL(c.Request), timeout: edge.QueryTimeout(c), release: func() { edge.QueryDone(c) },
+			protocolVersion: c.GetHeader("Mcp-Protocol-Version")}
+		w := &problemWriter{ResponseWriter: c.Writer}
+		h.ServeHTTP(w, c.Request.WithContext(context.WithValue(c.Request.Context(), viaHTTPKey{}, via)))
+		if w.refused != 0 {
+			httpio.WriteProblem(c, w.refused, strings.TrimSpace(string(w.detail)), nil)
+		}
 	}
 	return edge.Surface{
 		Routes: []edge.Route{
@@ -47,4 +52,33 @@ func Routes(src Snapshots, opts Options) edge.Surface {
 		},
 		Owns: func(path string) bool { return path == Path || strings.HasPrefix(path, Path+"/") },
 	}
+}
+
+// problemWriter holds back the SDK's refusals of HTTP requests (405, 403, 413, 400 and the
+// like, which it words as plain text) so that they can be answered as problem documents,
+// as every other refusal of the server is; its JSON-RPC answers, errors included, pass
+// through as they are.
+type problemWriter struct {
+	gin.ResponseWriter
+	refused int    // the status of a plain-text refusal, held back
+	detail  []byte // its text
+}
+
+func (w *problemWriter) WriteHeader(status int) {
+	if status >= http.StatusBadRequest && strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		w.refused = status
+		for _, h := range []string{"Content-Type", "Content-Length", "X-Content-Type-Options"} {
+			w.Header().Del(h)
+		}
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *problemWriter) Write(b []byte) (int, error) {
+	if w.refused != 0 {
+		w.detail = append(w.detail, b...)
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }

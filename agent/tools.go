@@ -100,9 +100,14 @@ func addTool[In, Out any](a *agent, s *mcp.Server, name, title, description stri
 		if err != nil {
 			return nil, fmt.Errorf("encode the result of %s: %w", name, err)
 		}
-		// the structured result, and the same JSON as text for clients that read text only,
-		// as the specification asks
-		return &mcp.CallToolResult{StructuredContent: json.RawMessage(b), Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}}, nil
+		// the structured result, and the same JSON as text for clients of protocol versions
+		// without structured results, as the specification asks; a client that reads
+		// structuredContent gets a list's digest as text instead (see digester)
+		text := string(b)
+		if d, ok := any(output).(digester); ok && readsStructuredContent(ctx, req) {
+			text = d.digest()
+		}
+		return &mcp.CallToolResult{StructuredContent: json.RawMessage(b), Content: []mcp.Content{&mcp.TextContent{Text: text}}}, nil
 	})
 }
 
@@ -876,4 +881,58 @@ func (a *agent) glossary(_ context.Context, c call, in GlossaryInput) (Glossary,
 		return Glossary{}, models.Invalid("term", fmt.Sprintf("no glossary entry matches %q; call glossary without a term for all %d entries (fields: design, stage, setting, type, strand, kind, result, window, theme, disadvantage)", term, len(all)))
 	}
 	return out, nil
+}
+
+// digester is a list result that words itself as a short text: what was found, and each
+// item's name, date or design and page, one line each. A client that reads a result's
+// structuredContent has every field there; the text is what a person or a model skims,
+// at a third of the JSON's size, which a search answers with on every call.
+type digester interface{ digest() string }
+
+func (r StudySearch) digest() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Studies found: %d (page %d%s). Every field is in structuredContent.\n", r.Total, r.Page, nextPageNote(r.NextPage))
+	if r.DidYouMean != nil {
+		fmt.Fprintf(&b, "Did you mean %q? Studies it finds: %d.\n", r.DidYouMean.Q, r.DidYouMean.Total)
+	}
+	for i, h := range r.Hits {
+		fmt.Fprintf(&b, "%d. %s (%s, %d; %s) %s\n", i+1, h.Title, firstAuthor(h.Authors), h.Year, orNotStated(h.Design), h.PageURL)
+	}
+	return b.String()
+}
+
+func (r InterventionList) digest() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Interventions found: %d (page %d%s). Every field, with each evidence summary, is in structuredContent.\n", r.Total, r.Page, nextPageNote(r.NextPage))
+	if r.DidYouMean != nil {
+		fmt.Fprintf(&b, "Did you mean %q? Interventions it finds: %d.\n", r.DidYouMean.Q, r.DidYouMean.Total)
+	}
+	for i, h := range r.Interventions {
+		fmt.Fprintf(&b, "%d. %s (studies in the review: %d) %s\n", i+1, h.Name, h.StudyCount, h.PageURL)
+	}
+	return b.String()
+}
+
+func nextPageNote(next *int) string {
+	if next == nil {
+		return ", the last"
+	}
+	return fmt.Sprintf("; page %d has more", *next)
+}
+
+func firstAuthor(authors []string) string {
+	switch len(authors) {
+	case 0:
+		return "no author recorded"
+	case 1:
+		return authors[0]
+	}
+	return authors[0] + " et al."
+}
+
+func orNotStated(design *string) string {
+	if design == nil {
+		return "design not stated"
+	}
+	return *design
 }
