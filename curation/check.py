@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks for /work/curation/dataset.json (curation pass).
+"""Checks for the curated dataset (curation pass, issue 10; typing rule, issue 23).
 
 (a) dataset.json parses, is formatted like the original, and has the same ids (in the
     same order) as dataset.orig.json;
@@ -11,17 +11,43 @@
 (d) every study<->intervention link has a typed evidence item, and every evidence
     study_id names a study in the dataset;
 (e) bibliographic fields are unchanged from dataset.orig.json.
+(f) the unstated-result rule (README.md, "Evidence typing"): an evaluation that assessed
+    impact but whose result is not given is kind impact, result not-reported, no
+    result_fact, and its finding says the result is not given; process and description
+    items never withhold a result.
 Also: summary word counts, glossary.json coverage.
 
 Run: python3 check.py   (exit status 0 = pass)
+It reads dataset.json, dataset.orig.json and glossary.json beside this file when they are
+there (the curators' working folder, issue 10); otherwise ../store/seed/dataset.json,
+../models/glossary.json and the format-1 dataset from git (the commit before e36419f).
 """
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REF = Path("/work/shared/reference")
+ROOT = HERE.parent
+
+
+def beside_or(name, fallback):
+    p = HERE / name
+    return p if p.exists() else fallback
+
+
+DATASET = beside_or("dataset.json", ROOT / "store" / "seed" / "dataset.json")
+GLOSSARY = beside_or("glossary.json", ROOT / "models" / "glossary.json")
+
+
+def read_orig():
+    p = HERE / "dataset.orig.json"
+    if p.exists():
+        return p.read_text(encoding="utf-8")
+    return subprocess.run(["git", "-C", str(ROOT), "show", "e36419f^:store/seed/dataset.json"],
+                          check=True, capture_output=True, text=True).stdout
 N = 12
 
 errors = []
@@ -42,13 +68,13 @@ def ngrams(text, n=N):
 
 
 # ---------------------------------------------------------------- (a) parse + ids
-raw = (HERE / "dataset.json").read_text(encoding="utf-8")
+raw = DATASET.read_text(encoding="utf-8")
 try:
     data = json.loads(raw)
 except json.JSONDecodeError as e:
     print("FAIL: dataset.json does not parse:", e)
     sys.exit(1)
-orig = json.loads((HERE / "dataset.orig.json").read_text(encoding="utf-8"))
+orig = json.loads(read_orig())
 
 if raw != json.dumps(data, indent=2, ensure_ascii=False) + "\n":
     err("(a) dataset.json is not formatted as 2-space-indent JSON, UTF-8, unescaped, trailing newline")
@@ -149,9 +175,9 @@ EV_KEYS = ["finding", "study_id", "kind", "result", "result_fact", "window"]
 KINDS = {"impact", "process", "review", "description"}
 RESULTS = {"positive", "mixed", "no-effect", "negative", "not-reported"}
 WINDOWS = {"in", "before", "after"}
-# Documented exception: the reference states Mind the Gap's null attainment result only in
-# domain.md section 3, not in the intervention's or study's facts (see CHANGES.md).
-NO_FACT_RESULT_OK = {("mind-the-gap", "dorsett-2014")}
+# No exception any more: Mind the Gap's null result is now an evidence_summary_fact of the
+# intervention in the reference, quoted as the item's result_fact (issue 23, CHANGES.md).
+NO_FACT_RESULT_OK = set()
 
 for x in data["interventions"]:
     r = RI.get(x["name"], {"evidence_summary_facts": []})
@@ -233,11 +259,16 @@ for s in data["studies"]:
         for k in ("themes", "disadvantage_focus", "interventions"):
             if s.get(k) != o.get(k):
                 err(f"(e) study {s['id']}: {k} changed (not in scope)")
+REF_IV_FIELD = {"verified_in": "verified_in", "url": "url", "aliases": "aliases",
+                "origin": "provider_or_origin", "country_of_origin": "country_of_origin"}
 for x in data["interventions"]:
     o = orig_iv.get(x["id"])
     if o:
         for k in I_BIB + ["stage", "setting", "themes", "strands", "disadvantage_focus"]:
-            if x.get(k) != o.get(k):
+            # a field may follow the reference where the reference itself changed
+            # (e7cca6e: Mind the Gap's verified_in gained the EEF project page)
+            r = RI.get(x["name"], {})
+            if x.get(k) != o.get(k) and not (k in REF_IV_FIELD and x.get(k) == r.get(REF_IV_FIELD[k])):
                 err(f"(e) intervention {x['id']}: field {k} changed")
         if len(x["evidence"]) < len(o["evidence"]):
             warnings.append(f"intervention {x['id']}: fewer evidence items than original")
@@ -249,8 +280,39 @@ for s in data["studies"]:
         if t not in strand_slugs:
             err(f"study {s['id']}: unknown strand {t}")
 
+# ---------------------------------------------------------------- (f) unstated-result rule
+# The same rule as store/typing_rule_test.go (TestTypingRuleUnstatedResult).
+SAYS_NOT_GIVEN = re.compile(
+    r"not summarised here|not given here|no separate result|no results? for individual programmes"
+    r"|not for [A-Z][\w -]* on its own|cannot show whether", re.I)
+REVIEW_DESIGNS = {"literature review", "systematic review", "meta-analysis", "policy review"}
+ASSESSED_IMPACT = re.compile(r"\bimpact\b|\boutcomes?\b|\beffects?\b", re.I)
+ONE_OF_SEVERAL = re.compile(r"one of (?:the|three|several) programmes|part of the national|included in", re.I)
+FIGURES = re.compile(r"\bd = |\d%|significant", re.I)
+for x in data["interventions"]:
+    r = RI.get(x["name"], {"evidence_summary_facts": []})
+    for i, e in enumerate(x["evidence"]):
+        lab = f"(f) intervention {x['id']} evidence[{i}]"
+        withheld = bool(SAYS_NOT_GIVEN.search(e["finding"]))
+        if e["result"] == "not-reported":
+            if e["kind"] != "impact" or e["result_fact"] is not None or not withheld:
+                err(f"{lab}: a not-reported item is an impact item without result_fact whose finding says the result is not given")
+        if e["kind"] in ("process", "description") and withheld:
+            err(f"{lab}: {e['kind']} item whose finding withholds a result: an evaluation that assessed impact is impact / not-reported")
+        s = study_by_id.get(e["study_id"]) if e["study_id"] else None
+        if s and e["kind"] in ("process", "description") and s["design"] not in REVIEW_DESIGNS:
+            rs = RS.get(s["title"], {"key_finding_facts": []})
+            if any(ASSESSED_IMPACT.search(f) for f in rs["key_finding_facts"]):
+                err(f"{lab}: {e['kind']} item, but the reference says {s['id']} examined impact or outcomes")
+        if s and e["result"] == "not-reported":
+            surname = s["authors"][0].split(",")[0]
+            own = [f for f in r["evidence_summary_facts"] if f.startswith(surname) and f"({s['year']}" in f
+                   and FIGURES.search(f) and not ONE_OF_SEVERAL.search(f)]
+            if own:
+                err(f"{lab}: not-reported, but the reference gives this programme's result from {s['id']}: {own[0]!r}")
+
 # ---------------------------------------------------------------- glossary
-gp = HERE / "glossary.json"
+gp = GLOSSARY
 if not gp.exists():
     err("glossary.json missing")
 else:
@@ -268,8 +330,9 @@ else:
             "meta-analysis", "book-chapter", "other"},
         "strand": strand_slugs,
     }
-    if list(g.keys()) != ["design", "stage", "setting", "type", "strand"]:
-        err("glossary.json: top-level keys must be design, stage, setting, type, strand")
+    need.update({"kind": KINDS, "result": RESULTS, "window": WINDOWS})
+    if list(g.keys()) != ["design", "stage", "setting", "type", "strand", "kind", "result", "window"]:
+        err("glossary.json: top-level keys must be design, stage, setting, type, strand, kind, result, window")
     for sec, vals in need.items():
         have = g.get(sec, {})
         for v in sorted(vals):
