@@ -575,6 +575,7 @@ type EvidenceItem struct {
 	Window      string    `json:"window" jsonschema:"in: published inside the review window 2008–2014; before or after: outside it, context only"`
 	WindowLabel string    `json:"window_label"`
 	Study       *StudyRef `json:"study" jsonschema:"the study in the review the item reports; null when it reports none in the review"`
+	Design      *string   `json:"design" jsonschema:"with no study in the review: the design of the evaluation the item reports, where the reference names it; null otherwise (a study's design is in study)"`
 }
 
 // InterventionRecord is one intervention with its evidence.
@@ -625,7 +626,7 @@ func (c call) interventionRecord(id string) (InterventionRecord, error) {
 	}
 	for i, e := range iv.Evidence {
 		item := EvidenceItem{Finding: e.Finding, Kind: e.Kind, KindLabel: label("kind", e.Kind), Result: e.Result, ResultFact: e.ResultFact,
-			Window: e.Window, WindowLabel: label("window", e.Window)}
+			Window: e.Window, WindowLabel: label("window", e.Window), Design: e.Design}
 		if e.Result != nil {
 			item.ResultLabel = new(label("result", *e.Result))
 		}

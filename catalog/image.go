@@ -31,7 +31,7 @@ import (
 // whole in memory. Numbers are uvarints; fixed-size fields and the arrays of int32,
 // uint32, float32 and uint16 are little-endian, the arrays aligned to 4 bytes.
 
-const imageMagic = "EKBCAT01" // the last two digits change whenever the layout does
+const imageMagic = "EKBCAT02" // the last two digits change whenever the layout does
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -368,6 +368,7 @@ func (e *imageEncoder) intervention(iv *models.Intervention) {
 	for _, ev := range iv.Evidence {
 		e.str(ev.Finding)
 		e.optStr(ev.StudyID)
+		e.optStr(ev.Design)
 		e.str(ev.Kind)
 		e.optStr(ev.Result)
 		e.optStr(ev.ResultFact)
@@ -732,6 +733,7 @@ func (d *imageDecoder) intervention(iv *models.Intervention) {
 		ev := &iv.Evidence[i]
 		ev.Finding = d.str()
 		ev.StudyID = d.optStr()
+		ev.Design = d.optStr()
 		ev.Kind = d.str()
 		ev.Result = d.optStr()
 		ev.ResultFact = d.optStr()

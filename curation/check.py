@@ -171,10 +171,13 @@ for x in data["interventions"]:
                 err(f"intervention {x['id']}: internal/unsupported wording /{b}/")
 
 # ---------------------------------------------------------------- (c) typed evidence
-EV_KEYS = ["finding", "study_id", "kind", "result", "result_fact", "window"]
+EV_KEYS = ["finding", "study_id", "design", "kind", "result", "result_fact", "window"]
 KINDS = {"impact", "process", "review", "description"}
 RESULTS = {"positive", "mixed", "no-effect", "negative", "not-reported"}
 WINDOWS = {"in", "before", "after"}
+DESIGNS = {"RCT", "quasi-experimental", "pre-post", "longitudinal cohort", "survey", "qualitative",
+           "mixed methods", "case study", "systematic review", "literature review", "meta-analysis",
+           "monitoring data", "policy review", "conceptual", "practice guidance"}
 # No exception any more: Mind the Gap's null result is now an evidence_summary_fact of the
 # intervention in the reference, quoted as the item's result_fact (issue 23, CHANGES.md).
 NO_FACT_RESULT_OK = set()
@@ -186,6 +189,8 @@ for x in data["interventions"]:
         if list(e.keys()) != EV_KEYS:
             err(f"{lab}: keys are {list(e.keys())}, want {EV_KEYS}")
             continue
+        if e["design"] is not None and (e["study_id"] is not None or e["design"] not in DESIGNS):
+            err(f"{lab}: design {e['design']!r} goes only, from the vocabulary, on an item without study_id")
         if e["kind"] not in KINDS:
             err(f"{lab}: bad kind {e['kind']!r}")
         if e["window"] not in WINDOWS:

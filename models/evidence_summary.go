@@ -11,8 +11,8 @@ import (
 // items (kind, result, window) and the designs of the studies they link to, never typed in.
 //
 // Method: the impact items published inside the review window 2008–2014 are counted, by
-// the design of the study each links to ("unknown" when it links to no study in the review
-// or the study states no design) and by result. The statement names them by design and
+// the design of the study each links to, or the design an item that links to no study
+// states itself ("unknown" when neither gives one), and by result. The statement names them by design and
 // result, with null and negative results first; it says "No impact evaluation in this
 // review." when there is none. Impact items published before 2008 or after 2014 follow in
 // a sentence of their own, marked as context; the other items inside the window (process
@@ -22,7 +22,8 @@ type EvidenceSummary struct {
 	// ImpactStudies counts the impact items (measured effects on outcomes) published inside
 	// the review window.
 	ImpactStudies int `json:"impact_studies" example:"1"`
-	// ByDesign counts those items by the design of the study each links to.
+	// ByDesign counts those items by the design of the study each links to, or the item's
+	// own design when it links to none.
 	ByDesign []SummaryCount `json:"by_design"`
 	// ByResult counts those items by result.
 	ByResult []SummaryCount `json:"by_result"`
@@ -43,11 +44,12 @@ type SummaryCount struct {
 } // @name SummaryCount
 
 // UnknownDesign is the design of an impact item whose study is not in the review or does
-// not state its design.
+// not state its design, and which states none itself.
 const UnknownDesign = "unknown"
 
 // EvidenceSummary summarises the intervention's evidence items. study looks a study up by
-// id (nil when it is not in the evidence base); it gives each impact item its design.
+// id (nil when it is not in the evidence base); it gives each impact item that links to a
+// study its design.
 func (iv *Intervention) EvidenceSummary(study func(id string) *Study) EvidenceSummary {
 	s := EvidenceSummary{ByDesign: []SummaryCount{}, ByResult: []SummaryCount{}, OtherEvidence: []SummaryCount{}}
 	inside := map[summaryGroup]int{}
@@ -61,6 +63,8 @@ func (iv *Intervention) EvidenceSummary(study func(id string) *Study) EvidenceSu
 				if st := study(*e.StudyID); st != nil && st.Design != nil {
 					design = *st.Design
 				}
+			} else if e.Design != nil {
+				design = *e.Design
 			}
 			result := "not-reported"
 			if e.Result != nil {

@@ -46,6 +46,20 @@ func TestEvidenceSummary(t *testing.T) {
 		t.Errorf("by_result = %v", s.ByResult)
 	}
 
+	// An item that links to no study in the review names the design the reference gives it;
+	// without one, its design is not recorded.
+	own := models.Intervention{Evidence: []models.Evidence{
+		{Finding: "a", Design: ptr("RCT"), Kind: "impact", Result: ptr("positive"), Window: "in"},
+		{Finding: "b", Kind: "impact", Result: ptr("not-reported"), Window: "in"},
+	}}
+	s = own.EvidenceSummary(lookup)
+	if want := "One randomised controlled trial reported positive results; one evaluation whose design is not recorded here is listed without a stated result."; s.Statement != want {
+		t.Errorf("own design: %q\nwant %q", s.Statement, want)
+	}
+	if len(s.ByDesign) != 2 || s.ByDesign[0] != (models.SummaryCount{Value: "RCT", Count: 1}) || s.ByDesign[1] != (models.SummaryCount{Value: models.UnknownDesign, Count: 1}) {
+		t.Errorf("own design: by_design = %v", s.ByDesign)
+	}
+
 	none := models.Intervention{Evidence: []models.Evidence{{Finding: "z", Kind: "review", Window: "in"}}}
 	if got := none.EvidenceSummary(lookup).Statement; got != "No impact evaluation in this review. Evidence in the review: one review of other studies." {
 		t.Errorf("no impact: %q", got)

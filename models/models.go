@@ -76,7 +76,9 @@ type Intervention struct {
 } // @name Intervention
 
 // Evidence is one finding about an intervention, in the curators' own words. StudyID links
-// it to a study in the dataset when that study is in it. Kind says what sort of evidence it
+// it to a study in the dataset when that study is in it; an item that links to none may
+// state, in Design, the design of the evaluation it reports, when the reference names it
+// (a linked study's design is the study's own). Kind says what sort of evidence it
 // is (EvidenceKinds); an impact item states its Result (EvidenceResults), and a result
 // other than not-reported quotes, in ResultFact, the reference fact it comes from. Window
 // says whether it was published inside the review's 2008–2014 window, before or after it
@@ -85,7 +87,10 @@ type Evidence struct {
 	Finding string `json:"finding" binding:"required" minLength:"1" extensions:"x-pattern=not-blank"`
 	// the id of a study that exists
 	StudyID *string `json:"study_id" extensions:"x-nullable,x-pattern=slug" maxLength:"100" example:"lindsay-2011"`
-	Kind    string  `json:"kind" binding:"required" enums:"impact,process,review,description"`
+	// only when study_id is null: the design of the evaluation the item reports, as the
+	// reference names it
+	Design *string `json:"design" extensions:"x-nullable" enums:"RCT,quasi-experimental,pre-post,longitudinal cohort,survey,qualitative,mixed methods,case study,systematic review,literature review,meta-analysis,monitoring data,policy review,conceptual,practice guidance"`
+	Kind   string  `json:"kind" binding:"required" enums:"impact,process,review,description"`
 	// stated (not null) exactly when kind is impact
 	Result *string `json:"result" extensions:"x-nullable" enums:"positive,mixed,no-effect,negative,not-reported"`
 	// only with a result other than not-reported
@@ -127,7 +132,7 @@ type DisadvantageFocus struct {
 // Dataset is the whole evidence base in one document: the embedded seed, the file a
 // curator validates, and the download a researcher reproduces an analysis against.
 type Dataset struct {
-	FormatVersion int                 `json:"format_version" binding:"required" enums:"2"` // the format this build reads
+	FormatVersion int                 `json:"format_version" binding:"required" enums:"2,3"` // a format this build reads
 	Themes        []Theme             `json:"themes" binding:"required,min=1"`
 	Strands       []Strand            `json:"strands" binding:"required,min=1"`
 	Disadvantages []DisadvantageFocus `json:"disadvantages" binding:"required,min=1"`
@@ -135,8 +140,13 @@ type Dataset struct {
 	Interventions []Intervention      `json:"interventions"`
 } // @name Dataset
 
-// DatasetFormatVersion is the version of the Dataset document format this build reads.
-const DatasetFormatVersion = 2
+// DatasetFormatVersion is the version of the Dataset document format this build writes.
+// Version 3 added an evidence item's own design; this build also reads version 2, which
+// is version 3 without it, so a document written before it still imports.
+const (
+	DatasetFormatVersion       = 3
+	oldestDatasetFormatVersion = 2
+)
 
 // FirstYear and LastYear bound the review's publication window.
 const (

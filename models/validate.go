@@ -36,8 +36,8 @@ type Records interface {
 // record and the field, so a curator can fix a file in one pass. Nil means valid.
 func (d *Dataset) Validate() []FieldError {
 	v := &validator{}
-	if d.FormatVersion != DatasetFormatVersion {
-		v.add("format_version", fmt.Sprintf("must be %d", DatasetFormatVersion))
+	if d.FormatVersion < oldestDatasetFormatVersion || d.FormatVersion > DatasetFormatVersion {
+		v.add("format_version", fmt.Sprintf("must be %d or %d", oldestDatasetFormatVersion, DatasetFormatVersion))
 	}
 	idx := &datasetRecords{
 		themes: v.vocabulary("themes", len(d.Themes), func(i int) (string, string, string) {
@@ -165,6 +165,10 @@ func (iv *Intervention) Check(rec string, others Records) []FieldError {
 		v.nonEmpty(field+".finding", e.Finding)
 		if e.StudyID != nil && !others.HasStudy(*e.StudyID) {
 			v.add(field+".study_id", fmt.Sprintf("no study with id %q", *e.StudyID))
+		}
+		v.oneOf(field+".design", e.Design, Designs)
+		if e.Design != nil && e.StudyID != nil {
+			v.add(field+".design", "only for an item that links to no study: a linked study's design is the study's")
 		}
 		v.oneOf(field+".kind", &e.Kind, EvidenceKinds)
 		switch {

@@ -75,6 +75,11 @@ func TestValidateNamesRecordAndField(t *testing.T) {
 		{"effect size without measure", func(d *models.Dataset) { d.Studies[0].EffectSize = ptr(0.2) }, "studies[0] (smith-2010).effect_size_measure"},
 		{"format version", func(d *models.Dataset) { d.FormatVersion = 9 }, "format_version"},
 		{"unknown evidence kind", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Kind = "anecdote" }, "interventions[0] (fast).evidence[0].kind"},
+		{"evidence design beside a study", func(d *models.Dataset) { d.Interventions[0].Evidence[0].Design = ptr("RCT") }, "interventions[0] (fast).evidence[0].design"},
+		{"unknown evidence design", func(d *models.Dataset) {
+			e := &d.Interventions[0].Evidence[0]
+			e.StudyID, e.Design = nil, ptr("anecdote")
+		}, "interventions[0] (fast).evidence[0].design"},
 		{"impact without result", func(d *models.Dataset) {
 			e := &d.Interventions[0].Evidence[0]
 			e.Result, e.ResultFact = nil, nil

@@ -212,6 +212,8 @@ func TestEvidenceSummariesFollowFromItems(t *testing.T) {
 				design := "unknown"
 				if e.StudyID != nil && study[*e.StudyID] != nil && study[*e.StudyID].Design != nil {
 					design = *study[*e.StudyID].Design
+				} else if e.StudyID == nil && e.Design != nil {
+					design = *e.Design
 				}
 				byDesign[design]++
 				byResult[*e.Result]++

@@ -81,6 +81,7 @@ type (
 		Position       int
 		Finding        string
 		StudyID        *string
+		Design         *string
 		Kind           string
 		Result         *string
 		ResultFact     *string
@@ -255,7 +256,7 @@ func interventionRowOf(iv *models.Intervention, pos int) interventionRow {
 func evidenceRowsOf(iv *models.Intervention) []evidenceRow {
 	rows := make([]evidenceRow, len(iv.Evidence))
 	for j, e := range iv.Evidence {
-		rows[j] = evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.Kind, e.Result, e.ResultFact, e.Window}
+		rows[j] = evidenceRow{iv.ID, j, e.Finding, e.StudyID, e.Design, e.Kind, e.Result, e.ResultFact, e.Window}
 	}
 	return rows
 }
@@ -360,7 +361,7 @@ func load(ctx context.Context, db *gorm.DB) (*models.Dataset, error) {
 	d.Studies = studies
 	byIntervention := map[string][]models.Evidence{}
 	for _, e := range evidence {
-		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID,
+		byIntervention[e.InterventionID] = append(byIntervention[e.InterventionID], models.Evidence{Finding: e.Finding, StudyID: e.StudyID, Design: e.Design,
 			Kind: e.Kind, Result: e.Result, ResultFact: e.ResultFact, Window: e.Window})
 	}
 	d.Interventions = make([]models.Intervention, len(interventions))

@@ -115,3 +115,64 @@ func TestTypingRuleUnstatedResult(t *testing.T) {
 		}
 	}
 }
+
+// An item that links to no study states its design only as the reference names it (issue
+// 23: FAST's randomised matched-pairs experiment has no study record, yet its design is
+// known), and the evidence summary then names that design, not "design not recorded".
+var designWords = map[string]*regexp.Regexp{
+	"RCT":                 regexp.MustCompile(`\bRCT\b|randomised`),
+	"quasi-experimental":  regexp.MustCompile(`quasi-experimental`),
+	"qualitative":         regexp.MustCompile(`qualitative`),
+	"longitudinal cohort": regexp.MustCompile(`\bGUS\b|cohort`), // domain.md §5b: GUS analyses are longitudinal cohort
+}
+
+func TestEvidenceDesignFromReference(t *testing.T) {
+	refIvs := readReference[refIntervention](t, "interventions.json")
+	d := embedded(t)
+	refIv := map[string]refIntervention{}
+	for _, r := range refIvs {
+		refIv[r.Name] = r
+	}
+	for _, iv := range d.Interventions {
+		for i, e := range iv.Evidence {
+			if e.Design == nil {
+				continue
+			}
+			at := iv.ID + ".evidence[" + itoa(i) + "]"
+			words, ok := designWords[*e.Design]
+			if !ok || e.StudyID != nil {
+				t.Errorf("%s: design %s (study %s) is not one the reference names for an unlinked item", at, *e.Design, deref(e.StudyID))
+				continue
+			}
+			// the fact the item reports: its result_fact, or the fact that shares its numbers
+			named := false
+			for _, f := range refIv[iv.Name].EvidenceSummaryFacts {
+				if words.MatchString(f) && (deref(e.ResultFact) == f || strings.Contains(e.Finding, leadingName(f))) {
+					named = true
+				}
+			}
+			if !named {
+				t.Errorf("%s: design %s, but no reference fact of %s about this item names it", at, *e.Design, iv.ID)
+			}
+		}
+	}
+	study := map[string]*models.Study{}
+	for i := range d.Studies {
+		study[d.Studies[i].ID] = &d.Studies[i]
+	}
+	for _, iv := range d.Interventions {
+		if iv.ID == "fast" {
+			st := iv.EvidenceSummary(func(id string) *models.Study { return study[id] })
+			if !strings.HasPrefix(st.Statement, "One randomised controlled trial reported positive results") {
+				t.Errorf("FAST's statement does not name its randomised experiment: %q", st.Statement)
+			}
+		}
+	}
+}
+
+// leadingName is the name a fact opens with (an author, a study), which the finding about
+// it repeats.
+func leadingName(fact string) string {
+	name, _, _ := strings.Cut(strings.TrimLeft(fact, "'"), " ")
+	return strings.TrimRight(name, ",:")
+}

@@ -234,6 +234,8 @@ func (s *Site) interventionMarkdown(c *gin.Context, id string) {
 		}
 		if n.Study != nil {
 			b.line("   - Study: " + mdLink(shortCite(*n.Study), base+studyPath(n.Study.ID)+markdownSuffix) + ", " + mdText(labelOf("design", n.Study.Design)))
+		} else if n.Design != nil {
+			b.line("   - Design: " + mdText(label("design", *n.Design)))
 		}
 	}
 	b.end()

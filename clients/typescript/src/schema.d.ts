@@ -206,7 +206,7 @@ export interface paths {
          * @description Named programmes and strategies the studies evaluate, filtered, searched, sorted and paged, in the same grammar as studies.
          *
          *     Filter fields: `theme`, `strand`, `disadvantage`, `stage`, `setting`, `country` (of origin), `study_count`, `evidence_kind` (impact, process, review, description), `evidence_result` (positive, mixed, no-effect, negative, not-reported), `evidence_window` (in, before, after) — each true when any of the intervention's evidence items has that value —, `id`, and the relation `study` (a study id, or `study.<field>:<value>` on the studies' own fields).
-         *     **Evidence summary**: each item carries `evidence_summary`, computed from its typed evidence items, never typed in. `impact_studies` counts the impact items (measured effects on outcomes) published inside the review window 2008–2014; `by_design` counts them by the design of the study each links to (`unknown` when it links to no study in the review), `by_result` by result (`positive`, `mixed`, `no-effect`, `negative`, `not-reported`: only what a reference fact states, quoted in the item's `result_fact`). `impact_outside_window` counts impact items published before 2008 or after 2014 (context only), `other_evidence` the other items in the window by kind (`process`, `review`, `description`). `statement` says the same in one plain-language account: designs with the results their items state, null and negative results first, then the items without a stated result; "No impact evaluation in this review." when there is none; items outside the window in a sentence of their own. No design is graded and no result weighed: the statement is not the review's judgement, only what the items say.
+         *     **Evidence summary**: each item carries `evidence_summary`, computed from its typed evidence items, never typed in. `impact_studies` counts the impact items (measured effects on outcomes) published inside the review window 2008–2014; `by_design` counts them by the design of the study each links to, or, for an item that links to no study in the review, the design the item states (`unknown` when neither says), `by_result` by result (`positive`, `mixed`, `no-effect`, `negative`, `not-reported`: only what a reference fact states, quoted in the item's `result_fact`). `impact_outside_window` counts impact items published before 2008 or after 2014 (context only), `other_evidence` the other items in the window by kind (`process`, `review`, `description`). `statement` says the same in one plain-language account: designs with the results their items state, null and negative results first, then the items without a stated result; "No impact evaluation in this review." when there is none; items outside the window in a sentence of their own. No design is graded and no result weighed: the statement is not the review's judgement, only what the items say.
          *
          *     **Stage rule**: a programme for all stages is a programme for each stage, so `stage:early-years`, `stage:primary` and `stage:secondary` also match interventions whose `stage` is `all` (in filters and in the facet counts beside them, which therefore need not add up to the total). `stage:all` matches only those for all stages; `stage:!primary` excludes them. Studies' `stage` (and `study.stage`) keeps the plain rule.
          *     Examples: `disadvantage:low-income,stage:primary` (what works for low-income families at primary, Triple P and other programmes for all stages included); `study.design:RCT` (interventions evaluated by an RCT); `study.disadvantage:eal` (interventions with evidence for EAL families).
@@ -814,10 +814,10 @@ export interface components {
         Dataset: {
             disadvantages: components["schemas"]["DisadvantageFocus"][];
             /**
-             * @description the format this build reads
+             * @description a format this build reads
              * @enum {integer}
              */
-            format_version: 2;
+            format_version: 2 | 3;
             interventions?: components["schemas"]["Intervention"][];
             strands: components["schemas"]["Strand"][];
             studies?: components["schemas"]["Study"][];
@@ -869,6 +869,12 @@ export interface components {
             meta: components["schemas"]["ListMeta"];
         };
         Evidence: {
+            /**
+             * @description only when study_id is null: the design of the evaluation the item reports, as the
+             *     reference names it
+             * @enum {string|null}
+             */
+            design?: "RCT" | "quasi-experimental" | "pre-post" | "longitudinal cohort" | "survey" | "qualitative" | "mixed methods" | "case study" | "systematic review" | "literature review" | "meta-analysis" | "monitoring data" | "policy review" | "conceptual" | "practice guidance" | null;
             finding: string;
             /** @enum {string} */
             kind: "impact" | "process" | "review" | "description";
@@ -900,7 +906,10 @@ export interface components {
             total?: number;
         };
         EvidenceSummary: {
-            /** @description ByDesign counts those items by the design of the study each links to. */
+            /**
+             * @description ByDesign counts those items by the design of the study each links to, or the item's
+             *     own design when it links to none.
+             */
             by_design?: components["schemas"]["SummaryCount"][];
             /** @description ByResult counts those items by result. */
             by_result?: components["schemas"]["SummaryCount"][];
