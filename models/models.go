@@ -141,12 +141,12 @@ type Dataset struct {
 } // @name Dataset
 
 // DatasetFormatVersion is the version of the Dataset document format this build writes.
-// Version 3 added an evidence item's own design; this build also reads version 2, which
-// is version 3 without it, so a document written before it still imports.
-const (
-	DatasetFormatVersion       = 3
-	oldestDatasetFormatVersion = 2
-)
+const DatasetFormatVersion = 3
+
+// DatasetFormatVersions are the versions this build reads. Version 3 added an evidence
+// item's own design; version 2 is version 3 without it, so a document written before it
+// still imports.
+var DatasetFormatVersions = []int{2, DatasetFormatVersion}
 
 // FirstYear and LastYear bound the review's publication window.
 const (

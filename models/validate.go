@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -36,8 +37,8 @@ type Records interface {
 // record and the field, so a curator can fix a file in one pass. Nil means valid.
 func (d *Dataset) Validate() []FieldError {
 	v := &validator{}
-	if d.FormatVersion < oldestDatasetFormatVersion || d.FormatVersion > DatasetFormatVersion {
-		v.add("format_version", fmt.Sprintf("must be %d or %d", oldestDatasetFormatVersion, DatasetFormatVersion))
+	if !slices.Contains(DatasetFormatVersions, d.FormatVersion) {
+		v.add("format_version", fmt.Sprintf("must be one of %v", DatasetFormatVersions))
 	}
 	idx := &datasetRecords{
 		themes: v.vocabulary("themes", len(d.Themes), func(i int) (string, string, string) {
