@@ -73,8 +73,10 @@ var proseRules = []struct{ field, reason string }{
 	{"result", "must state a result"},
 	{"result", "only an impact item has a result"},
 	{"result_fact", "goes only with a result other than not-reported"},
+	{"design", "only for an item that links to no study"},
 	{"bom", "applies to format=csv only"},
 	{"", "which exports every matching record"}, // list parameters an export does not take
+	{"", "a feed takes filter and q"},           // list parameters a feed does not take
 	{"cursor", "use either cursor or page"},
 	{"page", "offset paging stops at record"}, // page × per_page
 	{"cols", "must differ from rows"},
@@ -85,6 +87,7 @@ var proseRules = []struct{ field, reason string }{
 	{"fields", ""},
 	{"include", ""},
 	{"q", "terms; at most"},
+	{"ids", ""}, // 2–4 distinct intervention ids, comma-separated
 }
 
 func inProse(fe models.FieldError) bool {

@@ -46,6 +46,9 @@ type mapCell struct {
 	Level    int // 0 for a gap, else 1..heatLevels
 	URL      string
 	Row, Col string // the labels of its row and column, for screen readers
+	// ColProvisional marks a column label of ours, as the table's head does: the list the
+	// map becomes on a phone names the column in each cell
+	ColProvisional bool
 }
 
 // legendStep is the range of counts one shade covers.
@@ -144,7 +147,7 @@ func crossTab(f form, m *catalog.CrossTab, rows, cols string) ([]models.FacetVal
 		r := mapRow{FacetValue: labelled(rows, row)}
 		for _, j := range keepCols {
 			r.Cells = append(r.Cells, mapCell{
-				Count: m.Cells[i][j], Row: r.Label, Col: heads[len(r.Cells)].Label,
+				Count: m.Cells[i][j], Row: r.Label, Col: heads[len(r.Cells)].Label, ColProvisional: heads[len(r.Cells)].Provisional,
 				URL: f.url("/studies", func(v url.Values) {
 					v.Del("rows")
 					v.Del("cols")

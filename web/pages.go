@@ -23,6 +23,19 @@ type finderView struct {
 	StudiesURL string
 	Studies    int
 	DidYouMean *suggestion // a corrected search, when a keyword matched nothing
+	// Picks are the cards with their shortlist boxes; Kept the shortlisted interventions
+	// this page does not show, which its form carries on (shortlist.go).
+	Picks     []pickCard
+	Kept      []string
+	Shortlist shortlistView
+}
+
+// pickCard is an intervention's card on the finder: its link keeps the shortlist, and
+// Picked ticks its box.
+type pickCard struct {
+	Card   interventionCard
+	URL    string
+	Picked bool
 }
 
 // suggestion is a corrected search a list page offers above its results: "Did you mean
@@ -48,11 +61,21 @@ func didYouMean(lf listForm, s *catalog.Suggestion) *suggestion {
 // and setting, as plain-language cards.
 func (s *Site) finderPage(c *gin.Context) {
 	cat := s.snapshot(c)
-	lf, err := parseListForm(finderSpec, c.Request.URL.Query())
+	sl, rest, err := takeShortlist(c.Request.URL.Query())
 	if err != nil {
 		s.webFail(c, err)
 		return
 	}
+	lf, err := parseListForm(finderSpec, rest)
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	at := func(o shortlist) string {
+		return readable(lf.url(lf.spec.path, func(v url.Values) { setShortlist(v, o) }))
+	}
+	sl, shortlisted := resolveShortlist(cat, sl, at)
+	keepShortlist(&lf.form, sl) // every link the page makes from its query keeps it
 	res, err := cat.Interventions(lf.engineQuery())
 	if err != nil {
 		s.webFail(c, err)
@@ -72,8 +95,20 @@ func (s *Site) finderPage(c *gin.Context) {
 		List:       lf.view(res.Total, res.Facets),
 		Cards:      cards,
 		DidYouMean: didYouMean(lf, res.DidYouMean),
+		Shortlist:  shortlisted,
 	}
-	if len(c.Request.URL.Query()) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.EvidenceSummary.ImpactStudies > 0 }) {
+	shown := map[string]bool{}
+	for _, k := range cards {
+		id := k.Intervention.ID
+		shown[id] = true
+		v.Picks = append(v.Picks, pickCard{Card: k, URL: interventionURL(id, sl), Picked: slices.Contains(sl, id)})
+	}
+	for _, id := range sl {
+		if !shown[id] {
+			v.Kept = append(v.Kept, id)
+		}
+	}
+	if len(rest) > 0 && !slices.ContainsFunc(cards, func(k interventionCard) bool { return k.EvidenceSummary.ImpactStudies > 0 }) {
 		v.NoImpact = true
 		v.StudiesURL, v.Studies = s.matchingStudies(cat, lf)
 	}
@@ -84,7 +119,7 @@ func (s *Site) finderPage(c *gin.Context) {
 // stage, families, theme, strand, keywords) and how many studies it finds.
 func (s *Site) matchingStudies(cat *catalog.Catalog, lf listForm) (string, int) {
 	target := lf.url("/studies", func(v url.Values) {
-		for _, name := range []string{"setting", "sort", "page"} {
+		for _, name := range []string{"setting", "sort", "page", shortlistParam} {
 			v.Del(name)
 		}
 	})
@@ -106,11 +141,22 @@ func (s *Site) matchingStudies(cat *catalog.Catalog, lf listForm) (string, int) 
 type interventionView struct {
 	layout
 	Card interventionCard
+	// the shortlist (shortlist.go): the panel, whether this one is on it, what pressing
+	// the button makes it
+	Shortlist shortlistView
+	Picked    bool
+	Full      bool   // the shortlist holds as many as it can
+	Toggled   string // the shortlist with this one added or removed
 }
 
 func (s *Site) interventionPage(c *gin.Context) {
 	cat := s.snapshot(c)
-	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
+	sl, rest, err := takeShortlist(c.Request.URL.Query())
+	if err != nil {
+		s.webFail(c, err)
+		return
+	}
+	if _, err := parseForm(rest, nil); err != nil {
 		s.webFail(c, err)
 		return
 	}
@@ -119,9 +165,18 @@ func (s *Site) interventionPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
+	id := d.Intervention.ID
+	sl, shortlisted := resolveShortlist(cat, sl, func(o shortlist) string { return interventionURL(id, o) })
 	v := interventionView{
-		layout: s.layout(c, cat.Version(), d.Intervention.Name, "", httpio.APIPath("/interventions/"+url.PathEscape(d.Intervention.ID))),
-		Card:   newCard(d, cat.EvidenceSummary(&d.Intervention)),
+		layout:    s.layout(c, cat.Version(), d.Intervention.Name, "", httpio.APIPath("/interventions/"+url.PathEscape(id))),
+		Card:      newCard(d, cat.EvidenceSummary(&d.Intervention)),
+		Shortlist: shortlisted, Picked: slices.Contains(sl, id),
+	}
+	v.Full = !v.Picked && len(sl) >= maxShortlist
+	if v.Picked {
+		v.Toggled = sl.without(id).String()
+	} else {
+		v.Toggled = sl.with(id).String()
 	}
 	v.Canonical, v.MarkdownURL = recordURLs(c, interventionPath(d.Intervention.ID))
 	s.render(c, http.StatusOK, "intervention", v)

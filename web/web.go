@@ -177,8 +177,8 @@ type Snapshots interface {
 
 // Site serves the pages.
 type Site struct {
-	src  Snapshots
-	log  *slog.Logger
+	src Snapshots
+	log *slog.Logger
 }
 
 // New builds the site over a source of snapshots.

@@ -283,6 +283,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interventions/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare interventions
+         * @description Two to four interventions side by side, in the order of `ids`: stages, setting, country of origin, disadvantage focus, themes and strands, the computed `evidence_summary` (impact evaluations in the review window 2008–2014 by design and result, null and negative results first; see the list endpoint for the method), the study count, what the review says (every evidence item with its kind, result and window) and the studies. `cost` is always "not reported in this review": the review gives no costs.
+         *
+         *     `ids` is 2 to 4 intervention ids, comma-separated, each given once. A malformed id, fewer than 2, more than 4 or an id given twice is refused (400, naming `ids`); an id no intervention has is 404.
+         */
+        get: operations["compareInterventions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats": {
         parameters: {
             query?: never;
@@ -803,6 +825,57 @@ export interface components {
              */
             href?: string;
         };
+        ComparedIntervention: {
+            /**
+             * @description the review gives no costs: always "not reported in this review", never a guess
+             * @example not reported in this review
+             * @enum {string}
+             */
+            cost: "not reported in this review";
+            country_of_origin: string | null;
+            disadvantage_focus: components["schemas"]["DisadvantageFocus"][];
+            /**
+             * @description what the review says: every evidence item, typed by kind, result and window, in the
+             *     curators' order
+             */
+            evidence: components["schemas"]["Evidence"][];
+            evidence_summary: components["schemas"]["EvidenceSummary"];
+            /**
+             * @description the intervention in the API, an absolute URL
+             * @example http://localhost:8080/api/v1/interventions/triple-p
+             */
+            href: string;
+            /** @example triple-p */
+            id: string;
+            /** @example Triple P (Positive Parenting Program) */
+            name: string;
+            /** @enum {string|null} */
+            setting: "home" | "school" | "community" | "mixed" | null;
+            /** @enum {string|null} */
+            stage: "early-years" | "primary" | "secondary" | "all" | null;
+            strands: components["schemas"]["Strand"][];
+            /** @description the review's studies about it, newest first */
+            studies: components["schemas"]["StudyRef"][];
+            /**
+             * @description studies in the review linked to it
+             * @example 4
+             */
+            study_count: number;
+            /** @description what it is, in the curators' words */
+            summary: string;
+            themes: components["schemas"]["Theme"][];
+        };
+        ComparisonMeta: {
+            /** @example 3f2a9c0d1e4b5a6c */
+            dataset_version: string;
+            /**
+             * @description the years of publication the review covers: evidence outside them is context only
+             * @example 2008
+             */
+            first_year: number;
+            /** @example 2014 */
+            last_year: number;
+        };
         Completeness: {
             /** @example 32 */
             count?: number;
@@ -1051,6 +1124,10 @@ export interface components {
              *     ]
              */
             verified_in: string[];
+        };
+        InterventionComparison: {
+            data: components["schemas"]["ComparedIntervention"][];
+            meta: components["schemas"]["ComparisonMeta"];
         };
         InterventionDetail: {
             data?: components["schemas"]["InterventionWithSummary"];
@@ -3291,6 +3368,56 @@ export interface operations {
                 };
             };
             /** @description No intervention with that id, now or in the past */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            405: components["responses"]["MethodNotAllowed405"];
+            413: components["responses"]["RequestEntityTooLarge413"];
+            414: components["responses"]["RequestURITooLong414"];
+            429: components["responses"]["TooManyRequests429"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+        };
+    };
+    compareInterventions: {
+        parameters: {
+            query: {
+                /**
+                 * @description 2 to 4 intervention ids, comma-separated, each given once
+                 * @example triple-p,incredible-years
+                 */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterventionComparison"];
+                };
+            };
+            304: components["responses"]["NotModified304"];
+            /** @description ids is missing, malformed, names fewer than 2 or more than 4 interventions, or names one twice */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No intervention has one of the ids */
             404: {
                 headers: {
                     [name: string]: unknown;
