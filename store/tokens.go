@@ -109,7 +109,8 @@ func (s *Store) ListTokens(ctx context.Context) ([]models.TokenInfo, error) {
 	return out, nil
 }
 
-// RevokeToken makes the named token unusable from now on. Revoking a revoked token keeps
+// RevokeToken makes the named token unusable from now on, and ends the browser sessions
+// opened with it (sessions.go), in the same transaction. Revoking a revoked token keeps
 // the time it was first revoked. An unknown name is an ENotFound error.
 func (s *Store) RevokeToken(ctx context.Context, name string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -119,6 +120,9 @@ func (s *Store) RevokeToken(ctx context.Context, name string) error {
 		}
 		if res.RowsAffected == 0 {
 			return models.NotFound("token", name)
+		}
+		if err := tx.Exec("DELETE FROM sessions WHERE token_name = ?", name).Error; err != nil {
+			return fmt.Errorf("revoke token %q: end its sessions: %w", name, err)
 		}
 		return nil
 	})

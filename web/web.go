@@ -39,6 +39,10 @@ var staticFiles embed.FS
 // pageNames are the page templates; each is parsed with the layout and the partials.
 var pageNames = []string{"finder", "intervention", "studies", "study", "map", "about", "problems", "error"}
 
+// curationPageNames are the curators' pages (curation.go); each is parsed with the
+// layout, the partials and the curators' own partials.
+var curationPageNames = []string{"signin", "signout", "edit", "history", "audit", "vocabularies", "import"}
+
 // Templates and assets are parsed and hashed once: they are part of the binary, so a
 // failure is a build mistake that the first test catches.
 var (
@@ -50,10 +54,14 @@ var (
 // than a page with a hole: a missing struct field always does; missingkey=error makes a
 // missing map key do so too, instead of printing "<no value>".
 func mustParsePages() map[string]*template.Template {
-	out := make(map[string]*template.Template, len(pageNames))
+	out := make(map[string]*template.Template, len(pageNames)+len(curationPageNames))
 	for _, name := range pageNames {
 		out[name] = template.Must(template.New(name).Option("missingkey=error").Funcs(templateFuncs).ParseFS(templateFiles,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
+	}
+	for _, name := range curationPageNames {
+		out[name] = template.Must(template.New(name).Option("missingkey=error").Funcs(templateFuncs).ParseFS(templateFiles,
+			"templates/layout.html", "templates/partials.html", "templates/curate-partials.html", "templates/"+name+".html"))
 	}
 	return out
 }
@@ -179,14 +187,23 @@ type Snapshots interface {
 type Site struct {
 	src Snapshots
 	log *slog.Logger
+	// cur is the store's side the curators' pages use (curation.go): src itself when it
+	// has it (the store does), else nil and nobody can sign in.
+	cur Curation
+	// how long a curator's session lasts without use, and at most (SessionIdle,
+	// SessionMaxAge)
+	idle, maxAge time.Duration
 }
 
-// New builds the site over a source of snapshots.
+// New builds the site over a source of snapshots. When the source is the store (it has
+// what Curation names), curators can sign in and edit.
 func New(src Snapshots, log *slog.Logger) *Site {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Site{src: src, log: log}
+	s := &Site{src: src, log: log, idle: SessionIdle, maxAge: SessionMaxAge}
+	s.cur, _ = src.(Curation)
+	return s
 }
 
 // snapshot is the evidence base a page sees (see httpio.Pinned).
@@ -216,12 +233,23 @@ var buildHash = func() string {
 // cacheable gives pages validators and caching, as the API's responses have: a weak ETag
 // of the dataset version, the binary's templates and the URL (a page holds nothing else),
 // If-None-Match answered with 304, and Cache-Control. An error page drops both (webFail).
+//
+// A page for a signed-in curator holds more (who they are, an Edit link), so it is
+// private and stored by no cache, and has no validator; a request whose cookie names a
+// session that has ended, too (its answer clears the cookie). Every page varies with the
+// cookie, so that no cache answers a curator with a reader's copy, or the other way round.
 func (s *Site) cacheable(c *gin.Context) {
+	c.Header("Vary", "Accept-Encoding, Cookie")
+	if s.cur != nil && sessionID(c.Request) != "" {
+		s.lookUpSession(c)
+		c.Header("Cache-Control", "private, no-store")
+		c.Next()
+		return
+	}
 	sum := sha256.Sum256([]byte(s.snapshot(c).Version() + "\x00" + buildHash + "\x00" + pageURL(c.Request)))
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", int(PageMaxAge.Seconds())))
-	c.Header("Vary", "Accept-Encoding")
 	if httpio.WeakMatch(c.GetHeader("If-None-Match"), etag) {
 		c.AbortWithStatus(http.StatusNotModified)
 		return
@@ -256,10 +284,19 @@ type layout struct {
 	// MarkdownURL its Markdown twin (see markdown.go); both are empty on other pages.
 	Canonical   string
 	MarkdownURL string
+	// Curator is the signed-in curator's bar (curation.go): who, and an Edit link on a
+	// record's page; nil for a reader without a session. Curating marks a curators' page.
+	// Either brings in curate.css.
+	Curator  *curatorBar
+	Curating bool
 }
 
 func (s *Site) layout(c *gin.Context, version, title, section, dataURL string) layout {
-	return layout{Title: title, Section: section, DataURL: dataURL, Version: version, PageURL: pageURL(c.Request)}
+	l := layout{Title: title, Section: section, DataURL: dataURL, Version: version, PageURL: pageURL(c.Request)}
+	if p := signedIn(c); p != nil {
+		l.Curator = s.bar(c, p)
+	}
+	return l
 }
 
 // pageURL is the absolute address of a request, as the reader's browser sent it.
