@@ -76,8 +76,8 @@ func BenchmarkSearchStudiesOverHTTP(b *testing.B) {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+agent.Path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
-			// as a client sends it after initializing: the version it negotiated
-			req.Header.Set("Mcp-Protocol-Version", sdk.InitializeResult().ProtocolVersion)
+			// as a client of a version with structured results sends it after initializing
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Fatal(err)
