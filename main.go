@@ -99,6 +99,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			return importDataset(ctx, args[1:], stdout, stderr)
 		case "mcp":
 			return mcpCommand(ctx, args[1:], stdout, stderr)
+		case "backup":
+			return backupCommand(ctx, args[1:], stdout, stderr)
+		case "restore":
+			return restoreCommand(ctx, args[1:], stdout, stderr)
 		}
 	}
 	cfg, err := parseServeFlags(args, stderr)
@@ -157,6 +161,8 @@ const serveUsage = `Usage:
   evidence-kb token create|list|revoke         manage the API tokens of curators and admins
   evidence-kb import [-dry-run] FILE           make the store hold exactly this dataset (audited)
   evidence-kb mcp [-db STORE] [-base-url URL]  answer an AI assistant over MCP on stdio (see also POST /mcp)
+  evidence-kb backup [-db STORE] -o FILE       write an archive of every table, consistent, while servers run
+  evidence-kb restore [-db STORE] -i FILE      load an archive into an empty store of either kind (-force replaces)
 
 Flags:
 `
