@@ -18,7 +18,8 @@ type AuditQuery struct {
 	RecordID  string
 	Actor     string
 	Operation string
-	Page      int // from 1
+	From, To  time.Time // when not zero: entries at or after From, before To
+	Page      int       // from 1
 	PerPage   int
 }
 
@@ -30,6 +31,12 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]models.AuditEntry, i
 			if v != "" {
 				db = db.Where(col+" = ?", v)
 			}
+		}
+		if !q.From.IsZero() {
+			db = db.Where("at >= ?", formatTime(q.From))
+		}
+		if !q.To.IsZero() {
+			db = db.Where("at < ?", formatTime(q.To))
 		}
 		return db
 	}

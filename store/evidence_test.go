@@ -57,18 +57,7 @@ func TestEvidenceTypedAgainstReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := embedded(t)
-	refByTitle := map[string]refStudy{} // by title and year
-	for _, r := range refStudies {
-		refByTitle[r.Title+"|"+itoa(r.Year)] = r
-	}
-	refIv := map[string]refIntervention{}
-	for _, r := range refIvs {
-		refIv[r.Name] = r
-	}
-	study := map[string]models.Study{}
-	for _, s := range d.Studies {
-		study[s.ID] = s
-	}
+	refByTitle, refIv, study := indexReference(refStudies, refIvs, d)
 	for _, iv := range d.Interventions {
 		r, ok := refIv[iv.Name]
 		if !ok {
@@ -317,4 +306,22 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// indexReference indexes the reference's studies by title and year ("title|year"), its
+// interventions by name, and the dataset's studies by id.
+func indexReference(refStudies []refStudy, refIvs []refIntervention, d *models.Dataset) (map[string]refStudy, map[string]refIntervention, map[string]models.Study) {
+	byTitle := map[string]refStudy{}
+	for _, r := range refStudies {
+		byTitle[r.Title+"|"+itoa(r.Year)] = r
+	}
+	byName := map[string]refIntervention{}
+	for _, r := range refIvs {
+		byName[r.Name] = r
+	}
+	study := map[string]models.Study{}
+	for _, s := range d.Studies {
+		study[s.ID] = s
+	}
+	return byTitle, byName, study
 }

@@ -212,38 +212,6 @@ func (s *Store) ImportAs(ctx context.Context, who models.Principal, requestID st
 // must be at or after from and before to, when they are not zero. Page counts from 1.
 func (s *Store) AuditLog(ctx context.Context, kind, recordID, actor, operation string, from, to time.Time,
 	page, perPage int) ([]models.AuditEntry, int, error) {
-	where := func() *gorm.DB {
-		db := s.db.WithContext(ctx).Model(&auditRow{})
-		for col, v := range map[string]string{"kind": kind, "record_id": recordID, "actor": actor, "operation": operation} {
-			if v != "" {
-				db = db.Where(col+" = ?", v)
-			}
-		}
-		if !from.IsZero() {
-			db = db.Where("at >= ?", formatTime(from))
-		}
-		if !to.IsZero() {
-			db = db.Where("at < ?", formatTime(to))
-		}
-		return db
-	}
-	var total int64
-	if err := where().Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count audit: %w", err)
-	}
-	var rows []auditRow
-	if err := where().Order("id DESC").Offset((page - 1) * perPage).Limit(perPage).Find(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("read audit: %w", err)
-	}
-	out := make([]models.AuditEntry, len(rows))
-	for i, r := range rows {
-		at, err := time.Parse(timeLayout, r.At)
-		if err != nil {
-			return nil, 0, fmt.Errorf("audit entry %d: %w", r.ID, err)
-		}
-		out[i] = models.AuditEntry{ID: r.ID, At: at, Revision: r.Revision, Actor: r.Actor, Role: models.Role(r.Role),
-			RequestID: r.RequestID, Operation: r.Operation, Kind: r.Kind, RecordID: r.RecordID,
-			Before: raw(r.BeforeDoc), After: raw(r.AfterDoc)}
-	}
-	return out, int(total), nil
+	return s.Audit(ctx, AuditQuery{Kind: kind, RecordID: recordID, Actor: actor, Operation: operation,
+		From: from, To: to, Page: page, PerPage: perPage})
 }

@@ -33,18 +33,7 @@ func TestTypingRuleUnstatedResult(t *testing.T) {
 	refStudies := readReference[refStudy](t, "studies.json")
 	refIvs := readReference[refIntervention](t, "interventions.json")
 	d := embedded(t)
-	refByTitle := map[string]refStudy{}
-	for _, r := range refStudies {
-		refByTitle[r.Title+"|"+itoa(r.Year)] = r
-	}
-	refIv := map[string]refIntervention{}
-	for _, r := range refIvs {
-		refIv[r.Name] = r
-	}
-	study := map[string]models.Study{}
-	for _, s := range d.Studies {
-		study[s.ID] = s
-	}
+	refByTitle, refIv, study := indexReference(refStudies, refIvs, d)
 	for _, iv := range d.Interventions {
 		for i, e := range iv.Evidence {
 			at := iv.ID + ".evidence[" + itoa(i) + "]"

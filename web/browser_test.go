@@ -30,13 +30,20 @@ const chromiumPath = "/usr/bin/chromium"
 // stalling CI.
 const browserTimeout = 90 * time.Second
 
-func TestBrowser(t *testing.T) {
+// needBrowser skips a browser test, saying why, where it cannot run: without Chromium, or
+// in -short mode.
+func needBrowser(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("skipping browser tests: no Chromium at %s (apt-get install chromium)", chromiumPath)
 	}
 	if testing.Short() {
 		t.Skip("skipping browser tests in -short mode")
 	}
+}
+
+func TestBrowser(t *testing.T) {
+	needBrowser(t)
 	site := httptest.NewServer(apitest.NewServer(t))
 	t.Cleanup(site.Close)
 	browser := startBrowser(t)

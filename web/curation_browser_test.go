@@ -24,12 +24,7 @@ import (
 // session is refused. axe-core audits every new page, in its plain and its error states,
 // and none scrolls sideways at 390 px. It skips as TestBrowser does.
 func TestCuratorBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("skipping browser tests: no Chromium at %s (apt-get install chromium)", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("skipping browser tests in -short mode")
-	}
+	needBrowser(t)
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
 	if err != nil {

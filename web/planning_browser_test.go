@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ import (
 // finder and intervention pages (with JavaScript and without), comparing, the pack on a
 // phone and in print, and the gap map on a phone. They skip as browser_test.go does.
 func TestPlanningBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("skipping browser tests: no Chromium at %s (apt-get install chromium)", chromiumPath)
-	}
-	if testing.Short() {
-		t.Skip("skipping browser tests in -short mode")
-	}
+	needBrowser(t)
 	site := httptest.NewServer(apitest.NewServer(t))
 	t.Cleanup(site.Close)
 	browser := startBrowser(t)
