@@ -38,11 +38,21 @@ func (b bitmap) count() int {
 
 // andCount is the size of the intersection of b and o, without allocating it.
 func (b bitmap) andCount(o bitmap) int {
-	n := 0
-	for i, w := range b {
-		n += bits.OnesCount64(w & o[i])
+	// four words a turn, in four sums: the loop that counts every facet value, where a
+	// single dependent sum and a bounds check per word cost a third of the time
+	o = o[:len(b)]
+	var n0, n1, n2, n3 int
+	i := 0
+	for ; i+4 <= len(b); i += 4 {
+		n0 += bits.OnesCount64(b[i] & o[i])
+		n1 += bits.OnesCount64(b[i+1] & o[i+1])
+		n2 += bits.OnesCount64(b[i+2] & o[i+2])
+		n3 += bits.OnesCount64(b[i+3] & o[i+3])
 	}
-	return n
+	for ; i < len(b); i++ {
+		n0 += bits.OnesCount64(b[i] & o[i])
+	}
+	return n0 + n1 + n2 + n3
 }
 
 // each calls fn for every ordinal in b, in increasing order, until fn returns false.

@@ -44,15 +44,14 @@ func (cat *Catalog) CrossTab(rows, cols, filter, search string) (*CrossTab, erro
 	rowValues := mapValues(c, rf)
 	colValues := mapValues(c, cf)
 	m.Cells = make([][]int, len(rowValues))
-	cell := newBitmap(c.capacity)
+	inRow := newBitmap(len(matched) * 64) // one row's studies at a time
 	for i, rv := range rowValues {
-		inRow := matched.clone()
+		copy(inRow, matched)
 		inRow.and(rf.tags.sets[rv])
 		m.Rows = append(m.Rows, models.FacetValue{Value: rv, Label: rf.label(rv), Count: inRow.count()})
 		m.Cells[i] = make([]int, len(colValues))
 		for j, cv := range colValues {
-			copy(cell, inRow)
-			m.Cells[i][j] = cell.andCount(cf.tags.sets[cv])
+			m.Cells[i][j] = inRow.andCount(cf.tags.sets[cv])
 		}
 	}
 	for _, cv := range colValues {
