@@ -54,6 +54,7 @@ var layout = map[string]packageRule{
 	"internal/cmd/writeload":       {},
 	"internal/cmd/abuse":           {},
 	"internal/cmd/writelatency":    {},
+	"internal/cmd/outageload":      {},
 	"internal/apitest":             {ours: []string{"models", "store", "api", "web", "internal/httpio", "internal/edge", "store/storetest"}},
 	"":                             {ours: []string{"models", "store", "api", "web", "agent", "internal/edge", "internal/synth"}, testOurs: []string{"internal/specgen"}},
 }

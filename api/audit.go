@@ -33,6 +33,8 @@ type AuditList struct {
 //	@Success		200			{object}	AuditList
 //	@Failure		400			{object}	Problem	"Malformed id or parameter"
 //	@Failure		404			{object}	Problem	"No study with that id, now or in the past"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way); try again after Retry-After"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/studies/{id}/history [get]
 func (s *Server) studyHistory(c *gin.Context) { s.history(c, models.KindStudy) }
 
@@ -50,6 +52,8 @@ func (s *Server) studyHistory(c *gin.Context) { s.history(c, models.KindStudy) }
 //	@Success		200			{object}	AuditList
 //	@Failure		400			{object}	Problem	"Malformed id or parameter"
 //	@Failure		404			{object}	Problem	"No intervention with that id, now or in the past"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way); try again after Retry-After"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/interventions/{id}/history [get]
 func (s *Server) interventionHistory(c *gin.Context) { s.history(c, models.KindIntervention) }
 
@@ -97,6 +101,8 @@ func (s *Server) history(c *gin.Context, kind string) {
 //	@Failure		400			{object}	Problem	"Malformed parameter"
 //	@Failure		401			{object}	Problem	"No valid token"
 //	@Failure		403			{object}	Problem	"The token is not an admin's"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way); try again after Retry-After"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/audit [get]
 func (s *Server) listAudit(c *gin.Context) {
 	p, err := httpio.ParseParams(c.Request.URL.Query(), "kind", "record_id", "actor", "operation", "page", "per_page")
@@ -176,6 +182,9 @@ func (s *Server) writeAudit(c *gin.Context, paging catalog.Paging, entries []mod
 //	@Failure		413		{object}	Problem	"The body is too large"
 //	@Failure		415		{object}	Problem	"The body is not application/json"
 //	@Failure		422		{object}	Problem	"The document does not validate; errors lists every problem"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/imports [post]
 func (s *Server) createImport(c *gin.Context) {
 	p, err := httpio.ParseParams(c.Request.URL.Query(), "dry_run")

@@ -37,7 +37,7 @@ func (s *Server) requireRole(need models.Role) gin.HandlerFunc {
 			if errors.As(err, &e) && e.Code == models.EUnauthorized {
 				c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
 			}
-			httpio.WriteError(c, s.log, err)
+			s.fail(c, err) // a database that does not answer is a 503 here too
 			return
 		}
 		if !p.Role.Allows(need) {

@@ -51,6 +51,7 @@ import (
 //	@Success		200			{object}	InterventionList	"A page of interventions (JSON), with did_you_mean (null unless a word of q matched nothing; see the studies list), an export of every matching intervention, or a feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
+//	@Failure		503			{object}	Problem	"Feeds: the database, which dates the entries, is unavailable (Retry-After)"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=interventions-VERSION.EXT"
 //	@Header			200			{string}	Last-Modified		"Feeds: the date of the newest entry"

@@ -85,6 +85,9 @@ func newServer(st *store.Store, opts Options) (*Server, error) {
 // fail answers an error from a handler. A query that ran past its deadline is a 503: the
 // server would not spend longer on it, and a narrower query may well answer.
 func (s *Server) fail(c *gin.Context, err error) {
+	if s.databaseProblem(c, err) { // before the deadline: a database that did not answer in time is one that is down
+		return
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		c.Header("Retry-After", "1")
 		httpio.WriteProblem(c, http.StatusServiceUnavailable,

@@ -55,6 +55,7 @@ import (
 //	@Success		200			{object}	StudyList	"A page of studies (JSON), with did_you_mean (null unless a word of q matched nothing), an export of every matching study in the requested format, or a feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		406			{object}	Problem	"The Accept header rules out every format"
+//	@Failure		503			{object}	Problem	"Feeds: the database, which dates the entries, is unavailable (Retry-After)"
 //	@Header			200			{string}	Link				"JSON: RFC 8288 links: first, prev, next"
 //	@Header			200			{string}	Last-Modified		"Feeds: the date of the newest entry"
 //	@Header			200			{string}	Content-Disposition	"Exports: attachment; filename=studies-VERSION.EXT, VERSION being the dataset version"

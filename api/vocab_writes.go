@@ -81,6 +81,9 @@ func (s *Server) getDisadvantage(c *gin.Context) {
 //	@Failure		415			{object}	Problem	"The body is not application/json"
 //	@Failure		422			{object}	Problem	"The theme does not validate"
 //	@Failure		428			{object}	Problem	"If-Match is missing for an existing theme"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200			{string}	ETag		"The theme's new entity tag"
 //	@Header			201			{string}	ETag		"The theme's entity tag, for If-Match"
 //	@Header			201			{string}	Location	"The theme's URL"
@@ -111,6 +114,9 @@ func (s *Server) putTheme(c *gin.Context) {
 //	@Failure		415			{object}	Problem	"The body is not application/json"
 //	@Failure		422			{object}	Problem	"The strand does not validate"
 //	@Failure		428			{object}	Problem	"If-Match is missing for an existing strand"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200			{string}	ETag		"The strand's new entity tag"
 //	@Header			201			{string}	ETag		"The strand's entity tag, for If-Match"
 //	@Header			201			{string}	Location	"The strand's URL"
@@ -141,6 +147,9 @@ func (s *Server) putStrand(c *gin.Context) {
 //	@Failure		415				{object}	Problem	"The body is not application/json"
 //	@Failure		422				{object}	Problem	"The value does not validate"
 //	@Failure		428				{object}	Problem	"If-Match is missing for an existing value"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200				{string}	ETag		"The value's new entity tag"
 //	@Header			201				{string}	ETag		"The value's entity tag, for If-Match"
 //	@Header			201				{string}	Location	"The value's URL"
@@ -208,6 +217,9 @@ func (k *vocabularyKind[V, I]) put(s *Server, c *gin.Context) {
 //	@Failure		409	{object}	Problem	"Records carry the theme"
 //	@Failure		412	{object}	Problem	"The theme changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/themes/{slug} [delete]
 func (s *Server) deleteTheme(c *gin.Context) { themeKind.remove(s, c) }
 
@@ -229,6 +241,9 @@ func (s *Server) deleteTheme(c *gin.Context) { themeKind.remove(s, c) }
 //	@Failure		409	{object}	Problem	"Records carry the strand"
 //	@Failure		412	{object}	Problem	"The strand changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/strands/{slug} [delete]
 func (s *Server) deleteStrand(c *gin.Context) { strandKind.remove(s, c) }
 
@@ -250,6 +265,9 @@ func (s *Server) deleteStrand(c *gin.Context) { strandKind.remove(s, c) }
 //	@Failure		409	{object}	Problem	"Records carry the value"
 //	@Failure		412	{object}	Problem	"The value changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/disadvantages/{slug} [delete]
 func (s *Server) deleteDisadvantage(c *gin.Context) { disadvantageKind.remove(s, c) }
 

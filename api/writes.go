@@ -46,6 +46,9 @@ const (
 //	@Failure		413				{object}	Problem			"The body is too large"
 //	@Failure		415				{object}	Problem			"The body is not application/json"
 //	@Failure		422				{object}	Problem			"The study does not validate; errors lists every problem"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			201				{string}	Location		"The study's URL"
 //	@Header			201				{string}	ETag			"The study's entity tag, for If-Match"
 //	@Router			/api/v1/studies [post]
@@ -76,6 +79,9 @@ func (s *Server) createStudy(c *gin.Context) {
 //	@Failure		415			{object}	Problem			"The body is not application/json"
 //	@Failure		422			{object}	Problem			"The study does not validate; errors lists every problem"
 //	@Failure		428			{object}	Problem			"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200			{string}	ETag			"The study's new entity tag"
 //	@Router			/api/v1/studies/{id} [put]
 func (s *Server) replaceStudy(c *gin.Context) {
@@ -105,6 +111,9 @@ func (s *Server) replaceStudy(c *gin.Context) {
 //	@Failure		415			{object}	Problem			"The body is not application/merge-patch+json"
 //	@Failure		422			{object}	Problem			"The patched study does not validate"
 //	@Failure		428			{object}	Problem			"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200			{string}	ETag			"The study's new entity tag"
 //	@Router			/api/v1/studies/{id} [patch]
 func (s *Server) patchStudy(c *gin.Context) {
@@ -130,6 +139,9 @@ func (s *Server) patchStudy(c *gin.Context) {
 //	@Failure		409	{object}	Problem	"Other records refer to the study; errors names each reference"
 //	@Failure		412	{object}	Problem	"The study changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/studies/{id} [delete]
 func (s *Server) deleteStudy(c *gin.Context) {
 	studyKind.remove(s, c)
@@ -155,6 +167,9 @@ func (s *Server) deleteStudy(c *gin.Context) {
 //	@Failure		413				{object}	Problem				"The body is too large"
 //	@Failure		415				{object}	Problem				"The body is not application/json"
 //	@Failure		422				{object}	Problem				"The intervention does not validate; errors lists every problem"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			201				{string}	Location			"The intervention's URL"
 //	@Header			201				{string}	ETag				"The intervention's entity tag, for If-Match"
 //	@Router			/api/v1/interventions [post]
@@ -185,6 +200,9 @@ func (s *Server) createIntervention(c *gin.Context) {
 //	@Failure		415				{object}	Problem				"The body is not application/json"
 //	@Failure		422				{object}	Problem				"The intervention does not validate; errors lists every problem"
 //	@Failure		428				{object}	Problem				"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200				{string}	ETag				"The intervention's new entity tag"
 //	@Router			/api/v1/interventions/{id} [put]
 func (s *Server) replaceIntervention(c *gin.Context) {
@@ -214,6 +232,9 @@ func (s *Server) replaceIntervention(c *gin.Context) {
 //	@Failure		415			{object}	Problem				"The body is not application/merge-patch+json"
 //	@Failure		422			{object}	Problem				"The patched intervention does not validate"
 //	@Failure		428			{object}	Problem				"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Header			200			{string}	ETag				"The intervention's new entity tag"
 //	@Router			/api/v1/interventions/{id} [patch]
 func (s *Server) patchIntervention(c *gin.Context) {
@@ -239,6 +260,9 @@ func (s *Server) patchIntervention(c *gin.Context) {
 //	@Failure		409	{object}	Problem	"Other records refer to the intervention; errors names each reference"
 //	@Failure		412	{object}	Problem	"The intervention changed since the ETag in If-Match"
 //	@Failure		428	{object}	Problem	"If-Match is missing"
+//	@Failure		503	{object}	Problem	"The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe)"
+//	@Failure		507	{object}	Problem	"The database's disk is full: nothing was written"
+//	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/interventions/{id} [delete]
 func (s *Server) deleteIntervention(c *gin.Context) {
 	interventionKind.remove(s, c)

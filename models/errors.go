@@ -28,6 +28,14 @@ const (
 	EPreconditionRequired = "precondition_required" // a change to an existing record without If-Match
 )
 
+// Error codes of the store of record itself: the database does not answer, or has no room
+// to write. The store's own errors (store.ErrUnavailable, store.ErrStorageFull) read as
+// these, so that every surface answers them with a status, never as an internal error.
+const (
+	EUnavailable = "unavailable"  // the database does not answer; retrying later may succeed
+	EStorageFull = "storage_full" // the database's disk is full; nothing was written
+)
+
 // Error is a domain error: a code, a human message, and the fields it concerns.
 type Error struct {
 	Code    string

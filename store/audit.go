@@ -25,6 +25,8 @@ type AuditQuery struct {
 
 // Audit lists the audit entries q selects, and how many there are in all.
 func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]models.AuditEntry, int, error) {
+	ctx, cancel := s.bounded(ctx) // a database that does not answer must not hold the request
+	defer cancel()
 	where := func() *gorm.DB {
 		db := s.db.WithContext(ctx).Model(&auditRow{})
 		for col, v := range map[string]string{"kind": q.Kind, "record_id": q.RecordID, "actor": q.Actor, "operation": q.Operation} {

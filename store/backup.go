@@ -522,30 +522,6 @@ func restoreTables(ctx context.Context, archive *archiveReader, opts RestoreOpti
 	return nil
 }
 
-// migrationProvider is goose over the embedded migrations of the database's dialect, with
-// the lock row migrate uses on PostgreSQL.
-func migrationProvider(conn *sql.DB, postgres bool) (*goose.Provider, error) {
-	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
-	if postgres {
-		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-		locker, err := lock.NewPostgresTableLocker()
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, goose.WithLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return nil, err
-	}
-	p, err := goose.NewProvider(dialect, conn, sub, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	return p, nil
-}
-
 // latestSchemaVersion is the version of the last migration this build has for the dialect.
 func latestSchemaVersion(postgres bool) (int64, error) {
 	dir := "migrations/sqlite"

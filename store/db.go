@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -40,7 +41,7 @@ func openDB(dsn string) (*gorm.DB, error) {
 // fails half-way on a lock upgrade.
 func openSQLite(path string) (*gorm.DB, error) {
 	dsn := "file:" + path + "?_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	db, err := gorm.Open(&classifying{Dialector: sqlite.Open(dsn), health: newHealth()}, &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -54,7 +55,8 @@ func openSQLite(path string) (*gorm.DB, error) {
 
 // openPostgres opens a PostgreSQL (or PostgreSQL-compatible) database through pgx.
 func openPostgres(dsn string) (*gorm.DB, error) {
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	dsn = withConnectTimeout(dsn)
+	db, err := gorm.Open(&classifying{Dialector: postgres.Open(dsn), health: newHealth()}, &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
@@ -65,6 +67,29 @@ func openPostgres(dsn string) (*gorm.DB, error) {
 	sqlDB.SetMaxOpenConns(16)
 	sqlDB.SetMaxIdleConns(4)
 	return db, nil
+}
+
+// defaultConnectTimeout is how long pgx tries each host of a URL before the next one,
+// unless the URL says (connect_timeout): with a multi-host URL
+// (postgres://h1,h2/db?target_session_attrs=read-write), a primary that is gone without
+// refusing connections (a partition) must not use up a request's whole deadline before
+// the standby is tried. Without it pgx would wait for the request's deadline.
+const defaultConnectTimeout = "3"
+
+// withConnectTimeout adds connect_timeout to a postgres:// URL that does not set it. The
+// URL is extended as text, not parsed and rebuilt: net/url does not take a multi-host
+// URL's "h1:p1,h2:p2", and a rebuilt URL could encode a password otherwise.
+func withConnectTimeout(dsn string) string {
+	_, query, hasQuery := strings.Cut(dsn, "?")
+	for _, kv := range strings.Split(query, "&") {
+		if strings.HasPrefix(kv, "connect_timeout=") {
+			return dsn
+		}
+	}
+	if hasQuery {
+		return dsn + "&connect_timeout=" + defaultConnectTimeout
+	}
+	return dsn + "?connect_timeout=" + defaultConnectTimeout
 }
 
 // redact hides a password in a database URL, for messages.
@@ -86,26 +111,37 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
-	if db.Dialector.Name() == "postgres" {
-		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-		locker, err := lock.NewPostgresTableLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
+	provider, err := migrationProvider(sqlDB, db.Dialector.Name() == "postgres")
 	if err != nil {
 		return err
-	}
-	provider, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
 	}
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// migrationProvider is goose over the embedded migrations of the database's dialect, with
+// a lock row on PostgreSQL, so that replicas starting together migrate one at a time; migrate
+// and restore run it.
+func migrationProvider(conn *sql.DB, postgres bool) (*goose.Provider, error) {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		locker, err := lock.NewPostgresTableLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(dialect, conn, sub, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -20,12 +21,15 @@ import (
 
 // Follow polls the database every interval until ctx ends, catching up with writes that
 // other processes make. The revision a replica serves is never older than the database's
-// was one interval ago, plus the time to apply what changed.
+// was one interval ago, plus the time to apply what changed. The polls are also how a
+// replica learns that the database went away and came back (DBState): while it is away,
+// the replica goes on serving reads from its snapshot, and says so once in the log rather
+// than at every poll.
 func (s *Store) Follow(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrUnavailable) {
 			s.log.Warn("catching up with the database failed; will retry", "err", err)
 		}
 		select {
@@ -36,27 +40,58 @@ func (s *Store) Follow(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Sync catches up with the database once: when its revision is ahead of this process's,
-// the writes in between are applied to the catalogue, record by record, as the writer
-// applied them (an import or a vocabulary change rebuilds it instead).
+// Sync catches up with the database once: when its revision or version differs from
+// this process's, the writes in between are applied to the catalogue, record by record,
+// as the writer applied them (an import or a vocabulary change rebuilds it instead). A
+// database whose revision is behind this process's, or at the same revision with another
+// version, lost writes this process served (a failover to a standby that had not received
+// them, a restore from a backup): the catalogue is then loaded afresh from it, so that
+// replicas agree with the database again rather than serving what it no longer holds.
 func (s *Store) Sync(ctx context.Context) error {
-	var rev []string
-	if err := s.db.WithContext(ctx).Raw("SELECT value FROM meta WHERE key = ?", revisionKey).Scan(&rev).Error; err != nil {
+	pollCtx, cancel := s.bounded(ctx)
+	revision, version, err := s.head(pollCtx)
+	cancel()
+	if err != nil {
 		return fmt.Errorf("poll revision: %w", err)
 	}
-	if len(rev) == 1 {
-		if n, _ := strconv.ParseInt(rev[0], 10, 64); n <= s.Revision() {
-			s.synced.Store(time.Now().UnixNano())
-			return nil
-		}
+	s.health.up()
+	if snap := s.current.Load(); revision == snap.revision && version == snap.cat.Version() {
+		s.synced.Store(time.Now().UnixNano())
+		return nil
 	}
-	s.writeMu.Lock()
+	ctx, cancel = context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	if err := s.writeMu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer s.writeMu.Unlock()
 	if err := s.catchUp(ctx); err != nil {
-		return err
+		return s.classified(err)
 	}
 	s.synced.Store(time.Now().UnixNano())
 	return nil
+}
+
+// head reads the database's revision and dataset version, in one statement so the two
+// agree.
+func (s *Store) head(ctx context.Context) (int64, string, error) {
+	var rows []metaRow
+	if err := s.db.WithContext(ctx).Where("key IN ?", []string{revisionKey, versionKey}).Find(&rows).Error; err != nil {
+		return 0, "", err
+	}
+	var (
+		revision int64
+		version  string
+	)
+	for _, r := range rows {
+		switch r.Key {
+		case revisionKey:
+			revision, _ = strconv.ParseInt(r.Value, 10, 64)
+		case versionKey:
+			version = r.Value
+		}
+	}
+	return revision, version, nil
 }
 
 // catchUp brings the snapshot to the database's revision; the caller holds writeMu.
@@ -155,14 +190,33 @@ func (k *WriteKind[T, D]) replay(ch *catalog.Change, r auditRow) error {
 }
 
 // Ready says whether this process serves the database's current revision: it has caught
-// up within maxLag. A process that never follows (no Follow running) is ready once open.
+// up within maxLag of the database answering. A process that never follows (no Follow
+// running) is ready once open.
+//
+// While the database is unavailable no process can catch up, and none can write: every
+// replica serves the revision it last caught up with, which is the database's latest as
+// of when it went away. Such a replica stays ready, so that a load balancer keeps sending
+// it reads (DBState says the database is down); only one that was already behind when
+// the database went away is not. Once the database answers again, the lag counts from
+// then, so a replica is not reported behind for the outage itself.
 func (s *Store) Ready(maxLag time.Duration) error {
 	last := s.synced.Load()
 	if last == 0 {
 		return nil
 	}
-	if lag := time.Since(time.Unix(0, last)); lag > maxLag {
-		return fmt.Errorf("last caught up with the database %s ago", lag.Round(time.Millisecond))
+	synced, db := time.Unix(0, last), s.health.snapshot()
+	if !db.Up {
+		if behind := db.Since.Sub(synced); behind > maxLag {
+			return fmt.Errorf("had not caught up with the database for %s when it became unavailable", behind.Round(time.Millisecond))
+		}
+		return nil
+	}
+	from := synced
+	if db.Since.After(from) {
+		from = db.Since
+	}
+	if lag := time.Since(from); lag > maxLag {
+		return fmt.Errorf("last caught up with the database %s ago", time.Since(synced).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -31,10 +32,12 @@ type Store struct {
 	db      *gorm.DB
 	log     *slog.Logger
 	current atomic.Pointer[snapshot]
-	writeMu sync.Mutex     // one write at a time: each starts from the snapshot the last one made
+	writeMu writeLock      // one write at a time: each starts from the snapshot the last one made
 	image   string         // where the catalogue image is kept; "" for nowhere
 	saving  sync.WaitGroup // images being saved
 	synced  atomic.Int64   // when Sync last found this process at the database's revision (Unix ns)
+	health  *dbHealth      // the database's state, as this process's operations find it (errors_health.go)
+	timeout time.Duration  // the most one write, token check or audit read waits for the database
 	// rebuild is the full build of the catalogue running in the background, if one is;
 	// guarded by writeMu (rebuild.go)
 	rebuild    *rebuild
@@ -67,6 +70,9 @@ type Options struct {
 	Seed   *Seed
 	Image  string       // a file to keep the catalogue image in, for fast starts (image.go); "" for none
 	Logger *slog.Logger // where Open says what it did; nil for nowhere
+	// Timeout bounds one write (waiting for the writer lock included), token check or
+	// audit-log read against the database; 0 for DefaultTimeout
+	Timeout time.Duration
 }
 
 // Open opens (creating and migrating if needed) the store at opts.DB and loads the
@@ -92,7 +98,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, log: log, image: opts.Image}
+	s := &Store{db: db, log: log, image: opts.Image, health: healthOf(db), timeout: cmp.Or(opts.Timeout, DefaultTimeout)}
+	s.health.log.Store(log)
 	if err := s.init(ctx, seedDoc); err != nil {
 		s.Close()
 		return nil, err
@@ -240,7 +247,11 @@ func (s *Store) Close() error {
 // Ping checks that the store of record answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+	err := s.db.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+	if err == nil {
+		s.health.up()
+	}
+	return err
 }
 
 // Catalog is the current snapshot of the evidence base with its query indexes. A caller

@@ -137,6 +137,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*models.Princip
 		return nil, unknown
 	}
 	hash := hashToken(token)
+	ctx, cancel := s.bounded(ctx) // every write asks first: it must not wait on the database longer than a write
+	defer cancel()
 	var rows []tokenRow
 	if err := s.db.WithContext(ctx).Where("hash = ?", hash).Limit(1).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)

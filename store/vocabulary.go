@@ -79,6 +79,8 @@ type vocabularyChange struct {
 // one did, the write is planned again), so the operation returned is the one committed,
 // whatever other admins do at the same time.
 func (s *Store) WriteVocabulary(ctx context.Context, w VocabularyWrite) (*VocabularyWritten, error) {
+	ctx, cancel := s.bounded(ctx) // as a record write: see Write
+	defer cancel()
 	var out *VocabularyWritten
 	err := s.serialised(ctx, func() (err error) {
 		out, err = s.writeVocabulary(ctx, w)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
@@ -75,8 +76,13 @@ type Written struct {
 var errStale = errors.New("store: the database has a newer revision than this process")
 
 // Write applies one record write in one transaction, with its audit entries, and returns
-// the snapshot that holds it; every read that starts after Write returns sees it.
+// the snapshot that holds it; every read that starts after Write returns sees it. It
+// waits for the database at most the store's timeout, the writes queued ahead of it
+// included: past it, or when the database does not answer, the error is ErrUnavailable,
+// and ErrStorageFull when it has no room.
 func (s *Store) Write(ctx context.Context, w RecordWrite) (*Written, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	var out *Written
 	err := s.serialised(ctx, func() (err error) {
 		out, err = s.write(ctx, w)
@@ -96,6 +102,16 @@ func (s *Store) write(ctx context.Context, w RecordWrite) (*Written, error) {
 		if id, ok, err := s.idempotent(ctx, w); err != nil || ok {
 			if err != nil {
 				return nil, err
+			}
+			if _, found := cat.ETag(w.Kind, id); !found {
+				// The key's create committed, but this snapshot may not hold it: another
+				// replica took it, or the answer to this very request's first attempt was
+				// lost with the connection during COMMIT (the client got a 503). Only a
+				// record missing from the database's latest revision was deleted since.
+				if err := s.catchUp(ctx); err != nil {
+					return nil, err
+				}
+				cat = s.current.Load().cat
 			}
 			if _, found := cat.ETag(w.Kind, id); !found {
 				return nil, &models.Error{Code: models.EConflict,
@@ -263,6 +279,9 @@ func (s *Store) transact(ctx context.Context, snap *snapshot, whole *seedDocumen
 			return writeMeta(tx, next)
 		})
 	})
+	if err == nil {
+		s.health.wrote(time.Now())
+	}
 	return next, err
 }
 
@@ -288,19 +307,40 @@ func retrySerialization(ctx context.Context, transaction func() error) error {
 
 // serialised runs a write under the writer lock; when another process wrote first, it
 // catches up with the database and tries again (the write is checked afresh, so a change
-// to the same record is then a 412).
+// to the same record is then a 412). It waits for the lock no longer than ctx allows, so
+// that writes queued behind one that waits on an unresponsive database end in time too.
 func (s *Store) serialised(ctx context.Context, write func() error) error {
-	s.writeMu.Lock()
+	if err := s.writeMu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer s.writeMu.Unlock()
 	err := write()
-	for attempt := 0; errors.Is(err, errStale) && attempt < 5; attempt++ {
+	for attempt := 1; errors.Is(err, errStale); attempt++ {
+		if attempt == staleAttempts || ctx.Err() != nil {
+			// Writers on other replicas kept claiming the next revision first (they do
+			// not catch up before each write, so under a burst, such as the one when the
+			// database returns from an outage, one replica can lose many rounds). The
+			// database is well: the client is asked to try again, as for an outage, but
+			// its state is not marked down.
+			return &DBError{Kind: ErrUnavailable, Class: ClassOverloaded, Reason: "other replicas' writes kept coming first", Err: err}
+		}
+		if attempt > 1 { // out of step with the replica that keeps winning
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))):
+			}
+		}
 		if err := s.catchUp(ctx); err != nil {
-			return err
+			return s.classified(err)
 		}
 		err = write()
 	}
-	return err
+	return s.classified(err)
 }
+
+// staleAttempts is how many times a write is tried while other replicas' writes come
+// first, within its deadline.
+const staleAttempts = 20
 
 // nextVersion derives the version a write produces from the one before it: every process
 // sharing the database computes the same one for the same revision.

@@ -152,7 +152,8 @@ func (s *Site) sameOrigin(c *gin.Context) {
 }
 
 // lookUpSession finds the session the request's cookie names, once per request, and keeps
-// its holder in the context. A cookie that names no live session is cleared.
+// its holder in the context. A cookie that names no live session is cleared; one the
+// database could not check is kept.
 func (s *Site) lookUpSession(c *gin.Context) *models.Principal {
 	if v, ok := c.Get(lookedKey); ok && v.(bool) {
 		return signedIn(c)
@@ -169,7 +170,10 @@ func (s *Site) lookUpSession(c *gin.Context) *models.Principal {
 	if err != nil {
 		var e *models.Error
 		if !errors.As(err, &e) || e.Code != models.EUnauthorized {
+			// the database could not say (it is down, say): the session may well live on,
+			// so the cookie stays and this page is a reader's
 			s.log.Error("session lookup", "err", err, "request_id", httpio.RequestID(c))
+			return nil
 		}
 		clearCookie(c, sessionCookieOf(c.Request))
 		c.Set(endedKey, true)

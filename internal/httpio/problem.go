@@ -21,7 +21,7 @@ type Problem struct {
 	// explains it: /problems/ and one of invalid-parameter, unknown-parameter, not-found,
 	// unauthorized, forbidden, method-not-allowed, not-acceptable, conflict,
 	// precondition-failed, payload-too-large, unsupported-media-type, unprocessable,
-	// precondition-required, rate-limited, internal, unavailable.
+	// precondition-required, rate-limited, internal, unavailable, insufficient-storage.
 	Type      string              `json:"type" example:"http://localhost:8080/problems/invalid-parameter"`
 	Title     string              `json:"title" example:"Bad Request"`
 	Status    int                 `json:"status" example:"400"`
@@ -83,8 +83,10 @@ var ProblemKinds = []ProblemKind{
 		"Too many requests from this client in too short a time. Wait as long as the Retry-After header says, then send the request again."},
 	{"internal", models.EInternal, http.StatusInternalServerError, "Internal error",
 		"The server could not answer the request. It has been logged with the request id the problem carries (request_id); trying again later may help, and the request id helps a report."},
-	{"unavailable", "", http.StatusServiceUnavailable, "Service unavailable",
-		"The server is up but cannot answer now: its store does not answer, this replica has fallen behind the database, or the query took longer than one request may (narrow it). Try again after the time Retry-After gives, if any."},
+	{"unavailable", models.EUnavailable, http.StatusServiceUnavailable, "Service unavailable",
+		"The server is up but cannot answer now: its database does not answer (an outage, or a failover under way), this replica has fallen behind the database, or the query took longer than one request may (narrow it). Reads of the evidence go on from memory while the database is away; changes and the audit log wait for it. Try again after the time Retry-After gives: a change sent again with the same Idempotency-Key or If-Match is never applied twice."},
+	{"insufficient-storage", models.EStorageFull, http.StatusInsufficientStorage, "Insufficient storage",
+		"The database has no room to store the change: its disk is full. Nothing was written, and the evidence base can still be read. Writes work again once an operator has freed space; send the change again then."},
 }
 
 // ProblemKindOf is the kind of problem a domain error code is; unknown codes are internal.

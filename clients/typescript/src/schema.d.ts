@@ -742,8 +742,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness probe: the store answers and this replica is current
-         * @description Answers 200 when the store of record answers a query and this process has caught up with the database's latest revision within the allowed lag (`-max-lag`), with the dataset version being served; 503 otherwise, so a load balancer sends no reads to a replica that is behind.
+         * Readiness probe: this replica serves reads, and whether it takes writes
+         * @description Answers 200 when this replica can serve reads: it has loaded, and has caught up with the database's latest revision within the allowed lag (`-max-lag`) of the database answering. The body says whether it also takes writes: `status` is `ready` when the database answers, `degraded` while it does not (or its disk is full), with `database` and `detail` saying what is wrong. A replica stays ready (200) while the database is unavailable, because it serves every read from its in-memory snapshot, which holds the database's latest revision as of when it went away; writes get 503 with Retry-After meanwhile. 503 when the replica cannot serve reads as it should: it is behind the database (or was when the database went away), or the store fails in some other way.
          */
         get: operations["readyz"];
         put?: never;
@@ -1440,7 +1440,7 @@ export interface components {
              *     explains it: /problems/ and one of invalid-parameter, unknown-parameter, not-found,
              *     unauthorized, forbidden, method-not-allowed, not-acceptable, conflict,
              *     precondition-failed, payload-too-large, unsupported-media-type, unprocessable,
-             *     precondition-required, rate-limited, internal, unavailable.
+             *     precondition-required, rate-limited, internal, unavailable, insufficient-storage.
              * @example http://localhost:8080/problems/invalid-parameter
              */
             type?: string;
@@ -1451,6 +1451,49 @@ export interface components {
             name?: string;
             note?: string;
             slug?: string;
+        };
+        Readiness: {
+            /**
+             * @description Database is the store of record's state as this replica last found it: up,
+             *     unavailable (it does not answer: reads come from this replica's snapshot, writes
+             *     are refused), or full (writes are refused for want of disk space).
+             * @example up
+             * @enum {string}
+             */
+            database: "up" | "unavailable" | "full";
+            /**
+             * Format: date-time
+             * @description DatabaseSince is when the database entered that state, as this replica saw it.
+             * @example 2026-12-07T10:15:00Z
+             */
+            database_since: string;
+            /** @example 3f2a9c0d1e4b5a6c */
+            dataset_version: string;
+            /**
+             * @description Detail says, when degraded, what is wrong and what still works.
+             * @example the database does not answer (connection refused) since 2026-12-07T10:15:00Z: reads are served from revision 42; writes are refused with 503 and Retry-After until it answers
+             */
+            detail?: string;
+            /**
+             * Format: date-time
+             * @description LastWrite is when this replica last committed a write; absent when it has not.
+             * @example 2026-12-07T10:14:58Z
+             */
+            last_write?: string;
+            /**
+             * @description Revision counts the writes the snapshot being served holds since seeding; replicas
+             *     that agree show the same one.
+             * @example 42
+             */
+            revision: number;
+            /**
+             * @description Status is ready when the database answers and takes writes, degraded when reads are
+             *     served but writes are refused: the database does not answer (503 to writes) or its
+             *     disk is full (507 to writes).
+             * @example ready
+             * @enum {string}
+             */
+            status: "ready" | "degraded";
         };
         RecordChange: {
             /**
@@ -2096,6 +2139,17 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way); try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     autocomplete: {
@@ -2414,6 +2468,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteDisadvantage: {
@@ -2512,6 +2586,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     evidenceMap: {
@@ -2693,6 +2787,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listInterventions: {
@@ -2815,7 +2929,15 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
-            503: components["responses"]["ServiceUnavailable503"];
+            /** @description Feeds: the database, which dates the entries, is unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createIntervention: {
@@ -2918,6 +3040,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getIntervention: {
@@ -3092,6 +3234,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteIntervention: {
@@ -3196,6 +3358,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patchIntervention: {
@@ -3320,6 +3502,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     interventionHistory: {
@@ -3381,6 +3583,17 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way); try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     compareInterventions: {
@@ -3687,6 +3900,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteStrand: {
@@ -3785,6 +4018,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listStudies: {
@@ -3911,7 +4164,15 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
-            503: components["responses"]["ServiceUnavailable503"];
+            /** @description Feeds: the database, which dates the entries, is unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     createStudy: {
@@ -4014,6 +4275,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getStudy: {
@@ -4209,6 +4490,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteStudy: {
@@ -4313,6 +4614,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     patchStudy: {
@@ -4437,6 +4758,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     studyHistory: {
@@ -4498,6 +4839,17 @@ export interface operations {
             414: components["responses"]["RequestURITooLong414"];
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way); try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listThemes: {
@@ -4718,6 +5070,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     deleteTheme: {
@@ -4816,6 +5188,26 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests429"];
             431: components["responses"]["RequestHeaderFieldsTooLarge431"];
+            /** @description The database does not answer (an outage, a failover under way): the change was not confirmed; send it again after Retry-After (the same Idempotency-Key or If-Match makes that safe) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database's disk is full: nothing was written */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     vocabularies: {
@@ -4946,7 +5338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             405: components["responses"]["MethodNotAllowed405"];

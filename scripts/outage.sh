@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Database outage under load: a PostgreSQL server of the script's own (on a port of its
+# own; 5432 is the machine's and is left alone), REPLICAS (default 3) processes of the
+# service on it, and a bounded read and write load (internal/cmd/outageload) through all
+# of them. After BEFORE seconds (default 10) the database is stopped (pg_ctl stop -m fast:
+# its sessions are ended, new connections refused) for OUTAGE seconds (default 30), then
+# started again; the load goes on AFTER seconds more. It prints reads served and their statuses,
+# writes acknowledged and refused, the write-unavailable window, the time to recover,
+# acknowledged writes found afterwards (must equal) and duplicates (must be 0), and exits
+# non-zero on a loss, a duplicate, or a read that was not 200. Loopback only; everything is
+# torn down at the end, whatever happens.
+#
+#   scripts/outage.sh [REPLICAS] [OUTAGE_SECONDS]
+#
+# Needs PostgreSQL's server programs (Debian: apt-get install postgresql; KB_PG_BIN names
+# their directory if they are elsewhere). Run as root, the server runs as the user postgres.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+replicas="${1:-3}"
+outage="${2:-30}"
+before="${BEFORE:-10}"
+after="${AFTER:-15}"
+
+pgbin="${KB_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+[ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql, or set KB_PG_BIN"; exit 1; }
+work="$(mktemp -d)"
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  as_pg "$pgbin/pg_ctl" -D "$work/db" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# as_pg runs a server program as the user PostgreSQL runs as (it refuses root), from the
+# work directory, which that user can read.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then (cd "$work" && runuser -u postgres -- "$@"); else (cd "$work" && "$@"); fi
+}
+[ "$(id -u)" != 0 ] || chown postgres "$work"
+# free_port prints the first port from $1 on that nothing on 127.0.0.1 answers.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+now_ms() { date +%s%3N; }
+
+pgport=$(free_port "${KB_PG_PORT:-55433}")
+as_pg "$pgbin/initdb" -D "$work/db" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+cat >>"$work/db/postgresql.conf" <<EOF
+port = $pgport
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+EOF
+as_pg "$pgbin/pg_ctl" -D "$work/db" -l "$work/db.log" -w start >/dev/null
+timeout 30 "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qc "CREATE DATABASE kb TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+dsn="postgres://postgres@127.0.0.1:$pgport/kb?sslmode=disable"
+
+go build -o "$work/kb" .
+go build -o "$work/outageload" ./internal/cmd/outageload
+targets=""
+port=8310
+for i in $(seq 1 "$replicas"); do
+  port=$(free_port $((port + 1)))
+  "$work/kb" -addr "127.0.0.1:$port" -db "$dsn" -rate-limit 0 -catalog-image "$work/replica-$i.image" -log-format json 2>"$work/replica-$i.log" &
+  pids+=($!)
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "replica $i did not start"; tail "$work/replica-$i.log"; exit 1; }
+  targets="$targets${targets:+,}http://127.0.0.1:$port"
+done
+first="${targets%%,*}"
+token=$("$work/kb" token create -db "$dsn" -name outage-curator -role curator | tail -n 1)
+admin=$("$work/kb" token create -db "$dsn" -name outage-admin -role admin | tail -n 1)
+echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport; $replicas replicas: $targets"
+echo "load for $((before + outage + after)) s; the database stops at +$before s for $outage s"
+
+"$work/outageload" -targets "$targets" -token "$token" -admin-token "$admin" -duration "$((before + outage + after))s" \
+  -events "$work/events" -label outage >"$work/load.out" 2>&1 &
+load=$!
+pids+=("$load")
+sleep "$before"
+echo "down $(now_ms)" >>"$work/events"
+as_pg "$pgbin/pg_ctl" -D "$work/db" -m fast -w stop >/dev/null
+echo "database stopped"
+sleep 2
+echo "  /readyz of $first:"
+curl -s "$first/readyz" | sed 's/^/    /'
+echo
+echo "  a write:"
+curl -s -D - -o "$work/refused.json" -X POST "$first/api/v1/studies" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{}' | tr -d '\r' | grep -iE '^(HTTP|retry-after|content-type)' | sed 's/^/    /'
+sed 's/^/    /' "$work/refused.json"
+echo
+sleep $((outage - 2))
+echo "up $(now_ms)" >>"$work/events" # the database is started: from here the service must find it again on its own
+as_pg "$pgbin/pg_ctl" -D "$work/db" -l "$work/db.log" -w start >/dev/null
+echo "database started again"
+status=0
+wait "$load" || status=$?
+cat "$work/load.out"
+echo "  metrics of $first:"
+curl -s "$first/metrics" | grep -E '^kb_db_' | sed 's/^/    /'
+internal=$(cat "$work"/replica-*.log | grep -c '"msg":"internal error"' || true)
+echo "  internal errors the replicas logged: $internal"
+cat "$work"/replica-*.log | { grep '"msg":"internal error"' || true; } | head -n 5 | sed 's/^/    /'
+exit "$status"
