@@ -25,33 +25,9 @@ before="${BEFORE:-10}"
 promote_after="${PROMOTE_AFTER:-2}"
 after="${AFTER:-20}"
 
-pgbin="${KB_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
-[ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed: apt-get install postgresql, or set KB_PG_BIN"; exit 1; }
-work="$(mktemp -d)"
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for cluster in primary standby; do
-    as_pg "$pgbin/pg_ctl" -D "$work/$cluster" -m immediate -w stop >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-# as_pg runs a server program as the user PostgreSQL runs as (it refuses root), from the
-# work directory, which that user can read.
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then (cd "$work" && runuser -u postgres -- "$@"); else (cd "$work" && "$@"); fi
-}
-[ "$(id -u)" != 0 ] || chown postgres "$work"
-# free_port prints the first port from $1 on that nothing on 127.0.0.1 answers.
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-now_ms() { date +%s%3N; }
+clusters="primary standby"
+# shellcheck source=scripts/pg-under-load.sh
+source scripts/pg-under-load.sh
 psql_at() { timeout 30 "$pgbin/psql" -h 127.0.0.1 -p "$1" -U postgres -d postgres -Atqc "$2"; }
 
 p1=$(free_port "${KB_PG_PORT:-55441}")
@@ -92,21 +68,7 @@ done
   { echo "the standby is not in synchronous replication"; tail "$work/standby.log"; exit 1; }
 
 dsn="postgres://postgres@127.0.0.1:$p1,127.0.0.1:$p2/kb?sslmode=disable&target_session_attrs=read-write"
-go build -o "$work/kb" .
-go build -o "$work/outageload" ./internal/cmd/outageload
-targets=""
-port=8320
-for i in 1 2; do
-  port=$(free_port $((port + 1)))
-  "$work/kb" -addr "127.0.0.1:$port" -db "$dsn" -rate-limit 0 -catalog-image "$work/replica-$i.image" -log-format json 2>"$work/replica-$i.log" &
-  pids+=($!)
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "replica $i did not start"; tail "$work/replica-$i.log"; exit 1; }
-  targets="$targets${targets:+,}http://127.0.0.1:$port"
-done
-first="${targets%%,*}"
-token=$("$work/kb" token create -db "$dsn" -name failover-curator -role curator | tail -n 1)
-admin=$("$work/kb" token create -db "$dsn" -name failover-admin -role admin | tail -n 1)
+start_replicas 2 8320 "$dsn" failover
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'): primary 127.0.0.1:$p1, synchronous hot standby 127.0.0.1:$p2"
 echo "2 replicas ($targets) on $dsn"
 echo "load for $((before + promote_after + after)) s; the primary is killed at +$before s, the standby promoted $promote_after s later"

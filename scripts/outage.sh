@@ -21,31 +21,9 @@ outage="${2:-30}"
 before="${BEFORE:-10}"
 after="${AFTER:-15}"
 
-pgbin="${KB_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
-[ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql, or set KB_PG_BIN"; exit 1; }
-work="$(mktemp -d)"
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  as_pg "$pgbin/pg_ctl" -D "$work/db" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-# as_pg runs a server program as the user PostgreSQL runs as (it refuses root), from the
-# work directory, which that user can read.
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then (cd "$work" && runuser -u postgres -- "$@"); else (cd "$work" && "$@"); fi
-}
-[ "$(id -u)" != 0 ] || chown postgres "$work"
-# free_port prints the first port from $1 on that nothing on 127.0.0.1 answers.
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-now_ms() { date +%s%3N; }
+clusters="db"
+# shellcheck source=scripts/pg-under-load.sh
+source scripts/pg-under-load.sh
 
 pgport=$(free_port "${KB_PG_PORT:-55433}")
 as_pg "$pgbin/initdb" -D "$work/db" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
@@ -58,21 +36,7 @@ as_pg "$pgbin/pg_ctl" -D "$work/db" -l "$work/db.log" -w start >/dev/null
 timeout 30 "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -qc "CREATE DATABASE kb TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
 dsn="postgres://postgres@127.0.0.1:$pgport/kb?sslmode=disable"
 
-go build -o "$work/kb" .
-go build -o "$work/outageload" ./internal/cmd/outageload
-targets=""
-port=8310
-for i in $(seq 1 "$replicas"); do
-  port=$(free_port $((port + 1)))
-  "$work/kb" -addr "127.0.0.1:$port" -db "$dsn" -rate-limit 0 -catalog-image "$work/replica-$i.image" -log-format json 2>"$work/replica-$i.log" &
-  pids+=($!)
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "replica $i did not start"; tail "$work/replica-$i.log"; exit 1; }
-  targets="$targets${targets:+,}http://127.0.0.1:$port"
-done
-first="${targets%%,*}"
-token=$("$work/kb" token create -db "$dsn" -name outage-curator -role curator | tail -n 1)
-admin=$("$work/kb" token create -db "$dsn" -name outage-admin -role admin | tail -n 1)
+start_replicas "$replicas" 8310 "$dsn" outage
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport; $replicas replicas: $targets"
 echo "load for $((before + outage + after)) s; the database stops at +$before s for $outage s"
 

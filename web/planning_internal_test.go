@@ -2,8 +2,6 @@ package web
 
 import (
 	"errors"
-	"maps"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -22,26 +20,7 @@ func TestPlanningDataNamesAreUnambiguous(t *testing.T) {
 		if !ok {
 			t.Fatalf("page %q has no view in planningViews", name)
 		}
-		seen := map[reflect.Type]bool{}
-		var check func(reflect.Type)
-		check = func(ty reflect.Type) {
-			ty = structOf(ty)
-			if ty == nil || seen[ty] || !strings.HasPrefix(ty.PkgPath(), "github.com/evidence-kb/") {
-				return
-			}
-			seen[ty] = true
-			names := map[string][]string{}
-			reachableNames(ty, "", names, map[reflect.Type]bool{})
-			for _, n := range slices.Sorted(maps.Keys(names)) {
-				if where := names[n]; len(where) > 1 {
-					t.Errorf("in %s, .%s names %s", ty, n, strings.Join(where, " and "))
-				}
-			}
-			for i := range ty.NumField() {
-				check(ty.Field(i).Type)
-			}
-		}
-		check(reflect.TypeOf(view))
+		namesAreUnambiguous(t, view)
 	}
 }
 

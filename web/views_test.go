@@ -27,6 +27,17 @@ func TestTemplateDataNamesAreUnambiguous(t *testing.T) {
 			t.Errorf("page %q has no view in pageViews", name)
 		}
 	}
+	var views []any
+	for _, name := range pageNames {
+		views = append(views, pageViews[name])
+	}
+	namesAreUnambiguous(t, views...)
+}
+
+// namesAreUnambiguous fails the test for every name that, in the views or any value they
+// hold, reaches two fields or methods at different depths of embedding.
+func namesAreUnambiguous(t *testing.T, views ...any) {
+	t.Helper()
 	seen := map[reflect.Type]bool{}
 	var check func(reflect.Type)
 	check = func(ty reflect.Type) {
@@ -46,8 +57,8 @@ func TestTemplateDataNamesAreUnambiguous(t *testing.T) {
 			check(ty.Field(i).Type)
 		}
 	}
-	for _, name := range pageNames {
-		check(reflect.TypeOf(pageViews[name]))
+	for _, v := range views {
+		check(reflect.TypeOf(v))
 	}
 }
 
