@@ -23,7 +23,9 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 go build -o "$work/kb" .
 go build -o "$work/trivial" ./internal/cmd/trivial
 echo "generating $studies synthetic studies"
-"$work/kb" generate -studies "$studies" > "$work/synthetic.json"
+# by the earlier release when there is one: a build reads the dataset formats before its
+# own, not the ones after
+"${KB_BEFORE:-$work/kb}" generate -studies "$studies" > "$work/synthetic.json"
 
 # start BINARY PORT NAME: a server on its own store, rate limits off (wrk is one client on
 # one address: it would measure 429s), once it is ready
