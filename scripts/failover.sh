@@ -73,10 +73,7 @@ echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'): primary 127.
 echo "2 replicas ($targets) on $dsn"
 echo "load for $((before + promote_after + after)) s; the primary is killed at +$before s, the standby promoted $promote_after s later"
 
-"$work/outageload" -targets "$targets" -token "$token" -admin-token "$admin" -duration "$((before + promote_after + after))s" \
-  -events "$work/events" -label failover >"$work/load.out" 2>&1 &
-load=$!
-pids+=("$load")
+start_load "$((before + promote_after + after))" failover
 sleep "$before"
 primary_pid=$(head -n 1 "$work/primary/postmaster.pid")
 children=$(ps -o pid= --ppid "$primary_pid" | tr '\n' ' ')
@@ -90,12 +87,4 @@ echo
 echo "up $(now_ms)" >>"$work/events" # the failover starts: from here the service must find the new primary on its own
 as_pg "$pgbin/pg_ctl" -D "$work/standby" -w promote >/dev/null
 echo "standby promoted: $(psql_at "$p2" "SELECT CASE WHEN pg_is_in_recovery() THEN 'still a standby' ELSE 'now the primary' END")"
-status=0
-wait "$load" || status=$?
-cat "$work/load.out"
-echo "  metrics of $first:"
-curl -s "$first/metrics" | grep -E '^kb_db_' | sed 's/^/    /'
-internal=$(cat "$work"/replica-*.log | grep -c '"msg":"internal error"' || true)
-echo "  internal errors the replicas logged: $internal"
-cat "$work"/replica-*.log | { grep '"msg":"internal error"' || true; } | head -n 5 | sed 's/^/    /'
-exit "$status"
+finish_load

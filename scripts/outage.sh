@@ -40,10 +40,7 @@ start_replicas "$replicas" 8310 "$dsn" outage
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pgport; $replicas replicas: $targets"
 echo "load for $((before + outage + after)) s; the database stops at +$before s for $outage s"
 
-"$work/outageload" -targets "$targets" -token "$token" -admin-token "$admin" -duration "$((before + outage + after))s" \
-  -events "$work/events" -label outage >"$work/load.out" 2>&1 &
-load=$!
-pids+=("$load")
+start_load "$((before + outage + after))" outage
 sleep "$before"
 echo "down $(now_ms)" >>"$work/events"
 as_pg "$pgbin/pg_ctl" -D "$work/db" -m fast -w stop >/dev/null
@@ -61,12 +58,4 @@ sleep $((outage - 2))
 echo "up $(now_ms)" >>"$work/events" # the database is started: from here the service must find it again on its own
 as_pg "$pgbin/pg_ctl" -D "$work/db" -l "$work/db.log" -w start >/dev/null
 echo "database started again"
-status=0
-wait "$load" || status=$?
-cat "$work/load.out"
-echo "  metrics of $first:"
-curl -s "$first/metrics" | grep -E '^kb_db_' | sed 's/^/    /'
-internal=$(cat "$work"/replica-*.log | grep -c '"msg":"internal error"' || true)
-echo "  internal errors the replicas logged: $internal"
-cat "$work"/replica-*.log | { grep '"msg":"internal error"' || true; } | head -n 5 | sed 's/^/    /'
-exit "$status"
+finish_load

@@ -1,7 +1,8 @@
 # Sourced by outage.sh and failover.sh: what both need to run the service on PostgreSQL
 # clusters of their own under load. The caller sets `clusters` (the data directories under
 # $work it starts) before sourcing; this file finds PostgreSQL's server programs, makes the
-# work directory, and tears everything down at exit, whatever happens.
+# work directory, and tears everything down at exit, whatever happens; it starts the
+# replicas and the load, and reports on them.
 
 pgbin="${KB_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 [ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed: apt-get install postgresql, or set KB_PG_BIN"; exit 1; }
@@ -50,4 +51,27 @@ start_replicas() {
   first="${targets%%,*}"
   token=$("$work/kb" token create -db "$dsn" -name "$label-curator" -role curator | tail -n 1)
   admin=$("$work/kb" token create -db "$dsn" -name "$label-admin" -role admin | tail -n 1)
+}
+
+# start_load SECONDS LABEL: runs the load program through the replicas for SECONDS in the
+# background (its pid in load); the caller appends "down" and "up" to $work/events.
+start_load() {
+  "$work/outageload" -targets "$targets" -token "$token" -admin-token "$admin" -duration "$1s" \
+    -events "$work/events" -label "$2" >"$work/load.out" 2>&1 &
+  load=$!
+  pids+=("$load")
+}
+
+# finish_load waits for the load and prints its report, the first replica's database
+# metrics and the internal errors the replicas logged; it exits with the load's status.
+finish_load() {
+  local status=0 internal
+  wait "$load" || status=$?
+  cat "$work/load.out"
+  echo "  metrics of $first:"
+  curl -s "$first/metrics" | grep -E '^kb_db_' | sed 's/^/    /'
+  internal=$(cat "$work"/replica-*.log | grep -c '"msg":"internal error"' || true)
+  echo "  internal errors the replicas logged: $internal"
+  cat "$work"/replica-*.log | { grep '"msg":"internal error"' || true; } | head -n 5 | sed 's/^/    /'
+  exit "$status"
 }
