@@ -43,8 +43,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/evidence-kb/parental-engagement/internal/cmd/loadkit"
 )
 
 func main() { os.Exit(run()) }
@@ -93,10 +94,10 @@ func run() int {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer srv.stop()
-	fmt.Printf("server ready on %s after %.1f s, %d studies\n", srv.base, srv.startup.Seconds(), len(ids))
+	defer srv.Stop()
+	fmt.Printf("server ready on %s after %.1f s, %d studies\n", srv.Base, srv.startup.Seconds(), len(ids))
 
-	abuse, err := abusiveRequests(srv.base)
+	abuse, err := abusiveRequests(srv.Base)
 	if err != nil {
 		log.Print(err)
 		return 2
@@ -111,7 +112,7 @@ func run() int {
 	// The polite client runs in a process of its own, as it would on its own machine: in
 	// this one, the abusers' goroutines would delay its own, and its timings with them.
 	polite := func() (*samples, error) {
-		out, err := exec.Command(os.Args[0], "-polite", srv.base, "-dataset", *dataset,
+		out, err := exec.Command(os.Args[0], "-polite", srv.Base, "-dataset", *dataset,
 			"-polite-clients", fmt.Sprint(*politeClients), "-polite-rate", fmt.Sprint(*politeRate), "-duration", duration.String()).Output()
 		if err != nil {
 			return nil, fmt.Errorf("the polite client: %w", err)
@@ -145,9 +146,9 @@ func run() int {
 		}
 	}
 	time.Sleep(time.Second) // the abusers' first bursts land before the measurement starts
-	before := scrapeMetrics(srv.base)
+	before := scrapeMetrics(srv.Base)
 	loaded, err := polite()
-	after := scrapeMetrics(srv.base)
+	after := scrapeMetrics(srv.Base)
 	cancel()
 	wg.Wait()
 	if err != nil {
@@ -193,48 +194,26 @@ func clientFrom(src net.IP, conns int) *http.Client {
 }
 
 type server struct {
-	base    string
-	cmd     *exec.Cmd
+	*loadkit.Server
 	startup time.Duration
 }
 
 // start runs the server on a free port of 127.0.0.1 over a fresh store, default limits on.
 func start(bin, dataset, dir string, readyTimeout time.Duration) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
 	began := time.Now()
-	cmd := exec.Command(bin, "-addr", addr, "-db", filepath.Join(dir, "kb.db"), "-dataset", dataset, "-log-format", "json")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	srv, err := loadkit.Start(bin, []string{"-db", filepath.Join(dir, "kb.db"), "-dataset", dataset, "-log-format", "json"}, logf)
+	if err != nil {
 		return nil, err
 	}
-	s := &server{base: "http://" + addr, cmd: cmd}
-	probe := clientFrom(netip(254), 1)
-	for time.Since(began) < readyTimeout {
-		if resp, err := probe.Get(s.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				s.startup = time.Since(began)
-				return s, nil
-			}
-		}
-		time.Sleep(250 * time.Millisecond)
+	if err := srv.WaitReady(clientFrom(netip(254), 1), 250*time.Millisecond, readyTimeout); err != nil {
+		srv.Stop()
+		return nil, fmt.Errorf("%w; see %s", err, logf.Name())
 	}
-	s.stop()
-	return nil, fmt.Errorf("the server was not ready after %s; see %s", readyTimeout, logf.Name())
-}
-
-func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	s.cmd.Wait()
+	return &server{Server: srv, startup: time.Since(began)}, nil
 }
 
 // studyIDs reads the study ids of a dataset file.

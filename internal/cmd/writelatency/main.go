@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,8 +40,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/evidence-kb/parental-engagement/internal/cmd/loadkit"
 )
 
 func main() {
@@ -178,8 +178,7 @@ type server struct {
 	bin, dataset, dir string
 	tokenBySQL        bool
 	base, token       string
-	cmd               *exec.Cmd
-	exited            chan error // receives the server's exit
+	srv               *loadkit.Server
 	client            *http.Client
 }
 
@@ -191,70 +190,32 @@ func (s *server) start() error {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	logf, err := os.Create(s.logFile())
 	if err != nil {
 		return err
 	}
-	s.cmd = exec.Command(s.bin, "-addr", addr, "-db", s.db(), "-dataset", s.dataset, "-rate-limit", "0", "-log-format", "json")
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	s.srv, err = loadkit.Start(s.bin, []string{"-db", s.db(), "-dataset", s.dataset, "-rate-limit", "0", "-log-format", "json"}, logf)
+	if err != nil {
 		return err
 	}
-	s.exited = make(chan error, 1)
-	go func() { s.exited <- s.cmd.Wait() }()
-	s.base = "http://" + addr
+	s.base = s.srv.Base
 	s.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
-	deadline := time.Now().Add(10 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-s.exited:
-			s.cmd = nil
-			return fmt.Errorf("the server exited: %v", err)
-		default:
-		}
-		if resp, err := s.client.Get(s.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return errors.New("the server did not get ready in 10 minutes")
+	return s.srv.WaitReady(s.client, 100*time.Millisecond, 10*time.Minute)
 }
 
 func (s *server) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
+	if s.srv != nil {
+		s.srv.Stop()
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-	s.cmd = nil
 }
 
 // makeToken creates a curator token, once the server has started (and so seeded the store).
-func (s *server) makeToken() error {
+func (s *server) makeToken() (err error) {
 	if s.tokenBySQL {
 		return s.insertToken()
 	}
-	out, err := exec.Command(s.bin, "token", "create", "-db", s.db(), "-name", "w", "-role", "curator").Output()
-	if err != nil {
-		return fmt.Errorf("token create: %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	s.token = strings.TrimSpace(lines[len(lines)-1])
-	return nil
+	s.token, err = loadkit.CuratorToken(s.bin, s.db(), "w")
+	return err
 }
 
 // insertToken makes a curator token as the store's token create does (kbt_ and 52

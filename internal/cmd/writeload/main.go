@@ -18,23 +18,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/evidence-kb/parental-engagement/internal/cmd/loadkit"
 )
 
 func main() {
@@ -69,58 +67,40 @@ func main() {
 
 type load struct {
 	bin, db, logFile string
-	base             string
 	token            string
-	cmd              *exec.Cmd
+	srv              *loadkit.Server
+	base             string
 	client           *http.Client
 }
 
 // start runs the server on a free loopback port and waits until it is ready.
 func (l *load) start() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	logf, err := os.OpenFile(l.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
-	l.cmd = exec.Command(l.bin, "-addr", addr, "-db", l.db, "-log-format", "json")
-	l.cmd.Stdout, l.cmd.Stderr = logf, logf
-	if err := l.cmd.Start(); err != nil {
+	l.srv, err = loadkit.Start(l.bin, []string{"-db", l.db, "-log-format", "json"}, logf)
+	if err != nil {
 		return err
 	}
-	l.base = "http://" + addr
+	l.base = l.srv.Base
 	l.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	for range 300 {
-		if resp, err := l.client.Get(l.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := l.srv.WaitReady(l.client, 100*time.Millisecond, 30*time.Second); err != nil {
+		l.srv.Stop()
+		return err
 	}
-	return errors.New("the server did not get ready")
+	return nil
 }
 
 func (l *load) stop() {
-	if l.cmd != nil && l.cmd.Process != nil {
-		l.cmd.Process.Signal(syscall.SIGTERM)
-		l.cmd.Wait()
+	if l.srv != nil {
+		l.srv.Stop()
 	}
 }
 
-func (l *load) makeToken() error {
-	out, err := exec.Command(l.bin, "token", "create", "-db", l.db, "-name", fmt.Sprintf("load-%d", time.Now().UnixNano()), "-role", "curator").Output()
-	if err != nil {
-		return fmt.Errorf("token create: %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	l.token = lines[len(lines)-1]
-	return nil
+func (l *load) makeToken() (err error) {
+	l.token, err = loadkit.CuratorToken(l.bin, l.db, fmt.Sprintf("load-%d", time.Now().UnixNano()))
+	return err
 }
 
 // studyIDs lists every study id, through the API.
@@ -323,10 +303,9 @@ func (l *load) crash(writers int, after time.Duration) error {
 		})
 	}
 	time.Sleep(after)
-	if err := l.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
+	if err := l.srv.Kill(); err != nil { // SIGKILL: no shutdown, no flush
 		return err
 	}
-	l.cmd.Wait()
 	close(stop)
 	wg.Wait()
 	if err := l.start(); err != nil {
