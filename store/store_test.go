@@ -18,7 +18,14 @@ import (
 // mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.
 func mustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb), Seed: store.EmbeddedSeed()})
+	return mustOpenAt(tb, storetest.Location(tb))
+}
+
+// mustOpenAt opens a store on loc, seeding it with the embedded dataset if it is empty,
+// and closes it when the test ends; two calls on one loc are two replicas.
+func mustOpenAt(tb testing.TB, loc string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -68,11 +75,7 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 	if _, err := store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed("test", bad)}); err == nil {
 		t.Fatal("Open with an invalid seed succeeded")
 	}
-	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustOpenAt(t, path)
 	if p := mustStudies(t, s, catalog.Query{}); p.Total != 110 {
 		t.Fatalf("after the refused seed, the embedded one gave %d studies", p.Total)
 	}
