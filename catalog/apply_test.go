@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -154,23 +155,9 @@ func newRecords(d *models.Dataset) *records {
 	return r
 }
 
-func (r *records) studyIDs() []string {
-	ids := make([]string, 0, len(r.studies))
-	for id := range r.studies {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (r *records) studyIDs() []string { return slices.Sorted(maps.Keys(r.studies)) }
 
-func (r *records) ivIDs() []string {
-	ids := make([]string, 0, len(r.interventions))
-	for id := range r.interventions {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (r *records) ivIDs() []string { return slices.Sorted(maps.Keys(r.interventions)) }
 
 func (r *records) dataset(vocab *models.Dataset) *models.Dataset {
 	d := &models.Dataset{FormatVersion: vocab.FormatVersion, Themes: vocab.Themes, Strands: vocab.Strands, Disadvantages: vocab.Disadvantages}
