@@ -33,6 +33,16 @@ func mustOpenAt(tb testing.TB, loc string) *store.Store {
 	return s
 }
 
+// embedded is a fresh copy of the dataset the binary ships, the caller's to change.
+func embedded(tb testing.TB) *models.Dataset {
+	tb.Helper()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
 func mustStudies(tb testing.TB, s *store.Store, q catalog.Query) *catalog.Page[models.Study] {
 	tb.Helper()
 	p, err := s.Catalog().Studies(q)
@@ -44,10 +54,7 @@ func mustStudies(tb testing.TB, s *store.Store, q catalog.Query) *catalog.Page[m
 
 func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 	s := mustOpen(t)
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	p := mustStudies(t, s, catalog.Query{})
 	if p.Total != len(d.Studies) {
 		t.Errorf("total studies = %d; want %d", p.Total, len(d.Studies))
@@ -102,10 +109,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 	}
 	version := s.DatasetVersion()
 	s.Close()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies = d.Studies[:10]
 	other, err := models.EncodeDataset(d)
 	if err != nil {
@@ -128,10 +132,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 // A store nobody has edited takes a new seed document at start, as an audited import.
 func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	path, ctx := seededStore(t), context.Background()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies[0].Title = "A title from the new seed"
 	other, err := models.EncodeDataset(d)
 	if err != nil {
@@ -183,10 +184,7 @@ func TestReloadedRecordsAreTheSeeded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	seed, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := embedded(t)
 	got := s.Catalog().Dataset()
 	byID := func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) }
 	slices.SortFunc(seed.Studies, byID)

@@ -249,10 +249,7 @@ func TestTokensOutliveImport(t *testing.T) {
 	s := mustOpen(t)
 	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
 	before := s.DatasetVersion()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies = d.Studies[1:]
 	other, err := models.EncodeDataset(d)
 	if err != nil {
