@@ -21,11 +21,7 @@ import (
 // `evidence-kb validate FILE` would, and `import -dry-run FILE` finds nothing to change: a
 // researcher's download is the evidence base the API served, exactly.
 func TestValidateAcceptsDatasetDownload(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
 	jsonAPI, err := api.Routes(st, api.Options{Spec: spec})
 	if err != nil {
 		t.Fatal(err)

@@ -22,11 +22,7 @@ import (
 func TestBackupAndRestoreCommands(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.Location(t)
-	server, err := store.Open(ctx, store.Options{DB: db, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	server := openStore(t, store.Options{DB: db, Seed: store.EmbeddedSeed()})
 	r, _ := server.Catalog().Study("goodall-2011")
 	edited := r.Study
 	edited.Title = "Corrected before the backup"
@@ -74,11 +70,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if _, err := os.Stat(image); err != nil {
 		t.Errorf("restore did not save the catalogue image: %v", err)
 	}
-	restored, err := store.Open(ctx, store.Options{DB: target})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restored.Close()
+	restored := openStore(t, store.Options{DB: target})
 	sameDataset(t, server, restored)
 	if _, err := restored.Authenticate(ctx, token); err != nil {
 		t.Errorf("the token does not authenticate on the restored store: %v", err)
@@ -120,11 +112,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if _, _, err := runCommand(t, strings.NewReader(archive), "restore", "-db", piped, "-i", "-", "-catalog-image", "off"); err != nil {
 		t.Fatalf("restore -i -: %v", err)
 	}
-	fromPipe, err := store.Open(ctx, store.Options{DB: piped})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fromPipe.Close()
+	fromPipe := openStore(t, store.Options{DB: piped})
 	sameDataset(t, server, fromPipe)
 }
 

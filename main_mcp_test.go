@@ -81,12 +81,5 @@ func TestMCPCommand(t *testing.T) {
 		t.Errorf("mcp answers version %s with links %s; the server serves %s, and -base-url is https://kb.example/", got.Meta.DatasetVersion, got.Hits[0].PageURL, want.version)
 	}
 	cs.Close() // the assistant goes away: stdin ends
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("mcp after stdin ended: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("mcp did not end with its stdin")
-	}
+	awaitReturn(t, done, 10*time.Second, "mcp after stdin ended")
 }

@@ -118,9 +118,21 @@ func startServer(t *testing.T, args ...string) (addr string, stop func()) {
 	}
 	return addr, func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
+		awaitReturn(t, done, 60*time.Second, "shutdown")
+	}
+}
+
+// awaitReturn waits up to within for a run that was told to end (cancelled, or its stdin
+// closed) and fails the test if it returns an error or does not return.
+func awaitReturn(t *testing.T, done <-chan error, within time.Duration, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
 		}
+	case <-time.After(within):
+		t.Errorf("%s: did not return within %v", what, within)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/evidence-kb/parental-engagement/internal/specgen"
 )
@@ -40,19 +39,8 @@ func TestSpecIsCurrent(t *testing.T) {
 // TestRunServes starts the real program on a free port with a fresh store, as
 // `go run . -addr 127.0.0.1:0 -db FILE` would, and reads the embedded dataset through it.
 func TestRunServes(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
 	db := filepath.Join(t.TempDir(), "fresh.db")
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start")
-	}
+	addr, stop := startServer(t, "-addr", "127.0.0.1:0", "-db", db)
 	resp, err := http.Get("http://" + addr + "/api/v1/studies?per_page=1")
 	if err != nil {
 		t.Fatal(err)
@@ -68,15 +56,7 @@ func TestRunServes(t *testing.T) {
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("store file not created at -db path: %v", err)
 	}
-	cancel() // graceful shutdown
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Error("server did not shut down")
-	}
+	stop() // graceful shutdown
 	if _, err := os.Stat(db + ".image"); err != nil {
 		t.Errorf("no catalogue image beside the store: %v", err)
 	}

@@ -29,8 +29,20 @@ func authenticate(t *testing.T, db, token string) (*models.Principal, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer st.Close() // closed before the next command runs, as a one-off check would be
 	return st.Authenticate(context.Background(), token)
+}
+
+// openStore opens the store a command or server left at opts.DB, as a server beside the
+// command would, and closes it when the test ends.
+func openStore(t *testing.T, opts store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func TestTokenCommands(t *testing.T) {
@@ -157,11 +169,7 @@ func TestImportCommand(t *testing.T) {
 	if err := run(ctx, []string{"import", "-db", db, "-as", "batch-2026", file}, &out, io.Discard, nil); err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	st, err := store.Open(ctx, store.Options{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, store.Options{DB: db})
 	if r, err := st.Catalog().Study(d.Studies[0].ID); err != nil || r.Study.Title != "A title corrected by import" {
 		t.Errorf("after import the title is %q (%v)", r.Study.Title, err)
 	}

@@ -80,11 +80,7 @@ func TestListStudiesFilters(t *testing.T) {
 func TestStudyDetail(t *testing.T) {
 	srv := apitest.NewServer(t)
 	list := apitest.Decode[api.StudyList](t, apitest.Get(t, srv, "/api/v1/studies?filter=intervention:triple-p"))
-	rec := apitest.Get(t, srv, "/api/v1/studies/"+list.Data[0].ID)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d", rec.Code)
-	}
-	d := apitest.Decode[api.StudyDetail](t, rec)
+	d := apitest.GetOK[api.StudyDetail](t, srv, "/api/v1/studies/"+list.Data[0].ID)
 	if len(d.Related.Themes) != len(d.Data.Themes) || len(d.Related.Themes) == 0 {
 		t.Errorf("related themes %v vs %v", d.Related.Themes, d.Data.Themes)
 	}

@@ -13,11 +13,7 @@ import (
 
 func TestInterventionsCarryEvidenceSummary(t *testing.T) {
 	srv := apitest.NewServer(t)
-	rec := apitest.Get(t, srv, "/api/v1/interventions?per_page=100")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	list := apitest.Decode[api.InterventionList](t, rec)
+	list := apitest.GetOK[api.InterventionList](t, srv, "/api/v1/interventions?per_page=100")
 	if len(list.Data) != 33 {
 		t.Fatalf("%d interventions; want 33", len(list.Data))
 	}
@@ -36,13 +32,12 @@ func TestInterventionsCarryEvidenceSummary(t *testing.T) {
 		}
 	}
 
-	rec = apitest.Get(t, srv, "/api/v1/interventions/mind-the-gap")
-	detail := apitest.Decode[api.InterventionDetail](t, rec)
+	detail := apitest.Decode[api.InterventionDetail](t, apitest.Get(t, srv, "/api/v1/interventions/mind-the-gap"))
 	if s := detail.Data.EvidenceSummary; s.ImpactStudies != 1 || !strings.Contains(s.Statement, "found no effect") {
 		t.Errorf("Mind the Gap's summary = %+v", s)
 	}
 
-	rec = apitest.Get(t, srv, "/api/v1/interventions?fields=id,evidence_summary&filter=id:peep")
+	rec := apitest.Get(t, srv, "/api/v1/interventions?fields=id,evidence_summary&filter=id:peep")
 	if body := rec.Body.String(); !strings.Contains(body, `"evidence_summary"`) || strings.Contains(body, `"name"`) {
 		t.Errorf("sparse fieldset with evidence_summary: %s", body)
 	}
@@ -151,11 +146,7 @@ func TestFacetsCarryProvisional(t *testing.T) {
 
 func TestGlossary(t *testing.T) {
 	srv := apitest.NewServer(t)
-	rec := apitest.Get(t, srv, "/api/v1/glossary")
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	g := apitest.Decode[api.GlossaryList](t, rec)
+	g := apitest.GetOK[api.GlossaryList](t, srv, "/api/v1/glossary")
 	fields := map[string]int{}
 	for _, sec := range g.Data {
 		fields[sec.Field] = len(sec.Terms)

@@ -23,11 +23,7 @@ func TestCompareInterventions(t *testing.T) {
 	cat := apitest.SharedStore(t).Catalog()
 	for n := 2; n <= 4; n++ {
 		ids := compareIDs[:n]
-		rec := apitest.Get(t, srv, "/api/v1/interventions/compare?ids="+strings.Join(ids, ","))
-		if rec.Code != http.StatusOK {
-			t.Fatalf("%d ids = %d\n%s", n, rec.Code, rec.Body)
-		}
-		got := apitest.Decode[api.InterventionComparison](t, rec)
+		got := apitest.GetOK[api.InterventionComparison](t, srv, "/api/v1/interventions/compare?ids="+strings.Join(ids, ","))
 		if got.Meta.DatasetVersion != cat.Version() || got.Meta.FirstYear != models.FirstYear || got.Meta.LastYear != models.LastYear {
 			t.Errorf("meta = %+v", got.Meta)
 		}

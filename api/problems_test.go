@@ -3,12 +3,9 @@ package api_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
 	"github.com/evidence-kb/parental-engagement/internal/httpio"
@@ -95,14 +92,7 @@ func TestProblemsCarryTheirType(t *testing.T) {
 // TestEveryDocumentedProblemStatusHasAType: each error status openapi.yaml documents has a
 // kind of problem of its own, so no documented error falls back to the internal type.
 func TestEveryDocumentedProblemStatusHasAType(t *testing.T) {
-	spec, err := os.ReadFile("../openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Document(t)
 	statuses := map[int]bool{}
 	for _, k := range httpio.ProblemKinds {
 		statuses[k.Status] = true

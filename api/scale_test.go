@@ -31,25 +31,32 @@ var (
 	scaleSrv  http.Handler
 )
 
+// scaleSeed is a seed of scaleStudies synthetic studies shaped like the shipped dataset.
+func scaleSeed(tb testing.TB) *store.Seed {
+	tb.Helper()
+	base, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := json.Marshal(synth.Generate(base, scaleStudies, 1))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return store.DocumentSeed("synthetic", raw)
+}
+
 func scaleServer(tb testing.TB) http.Handler {
 	tb.Helper()
 	if os.Getenv("KB_SCALE_TEST") == "" {
 		tb.Skip("set KB_SCALE_TEST=1 to run the checks at 100,000 studies")
 	}
 	scaleOnce.Do(func() {
-		base, err := models.ParseDataset(store.EmbeddedDataset())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		raw, err := json.Marshal(synth.Generate(base, scaleStudies, 1))
-		if err != nil {
-			tb.Fatal(err)
-		}
+		seed := scaleSeed(tb)
 		dir, err := os.MkdirTemp("", "scale")
 		if err != nil {
 			tb.Fatal(err)
 		}
-		st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(dir, "kb.db"), Seed: store.DocumentSeed("synthetic", raw)})
+		st, err := store.Open(context.Background(), store.Options{DB: filepath.Join(dir, "kb.db"), Seed: seed})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
-	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
 	"github.com/evidence-kb/parental-engagement/store"
 )
@@ -30,17 +29,8 @@ func BenchmarkScaleWrite(b *testing.B) {
 	if os.Getenv("KB_SCALE_TEST") == "" {
 		b.Skip("set KB_SCALE_TEST=1 to run the checks at 100,000 studies")
 	}
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := json.Marshal(synth.Generate(base, scaleStudies, 1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	db := filepath.Join(dir, "kb.db")
-	opts := store.Options{DB: db, Seed: store.DocumentSeed("synthetic", raw), Image: db + ".image"}
+	db := filepath.Join(b.TempDir(), "kb.db")
+	opts := store.Options{DB: db, Seed: scaleSeed(b), Image: db + ".image"}
 	st, err := store.Open(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)

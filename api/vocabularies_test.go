@@ -3,12 +3,9 @@ package api_test
 import (
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/evidence-kb/parental-engagement/api"
 	"github.com/evidence-kb/parental-engagement/internal/apitest"
@@ -17,11 +14,7 @@ import (
 
 func vocabularies(t *testing.T) api.Vocabularies {
 	t.Helper()
-	rec := apitest.Get(t, apitest.NewServer(t), "/api/v1/vocabularies")
-	if rec.Code != 200 {
-		t.Fatalf("vocabularies: %d %s", rec.Code, rec.Body)
-	}
-	v := apitest.Decode[api.Vocabularies](t, rec)
+	v := apitest.GetOK[api.Vocabularies](t, apitest.NewServer(t), "/api/v1/vocabularies")
 	if len(v.Data) != 2 || v.Data[0].Collection != "studies" || v.Data[1].Collection != "interventions" {
 		t.Fatalf("collections = %+v", v.Data)
 	}
@@ -124,14 +117,7 @@ func firstID(t *testing.T, srv http.Handler, collection string) string {
 // every field the vocabularies endpoint lists, so the contract documents them too.
 func TestSpecListsFilterFields(t *testing.T) {
 	v := vocabularies(t)
-	spec, err := os.ReadFile("../openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := apitest.Document(t)
 	for _, coll := range v.Data {
 		op := doc.Paths.Find("/api/v1/" + coll.Collection).Get
 		params := map[string]string{}

@@ -57,24 +57,24 @@ func (k *curation) do(method, target, token, contentType string, body any, heade
 // study returns a study as GET shows it, with its ETag.
 func (k *curation) study(id string) (models.Study, string) {
 	k.t.Helper()
-	code, h, body := k.do(http.MethodGet, "/api/v1/studies/"+id, "", "", nil)
-	if code != http.StatusOK {
-		k.t.Fatalf("GET study %s = %d", id, code)
-	}
-	var d struct{ Data models.Study }
-	if err := json.Unmarshal(body, &d); err != nil {
-		k.t.Fatal(err)
-	}
-	return d.Data, h.Get("ETag")
+	return getRecord[models.Study](k, "studies", id)
 }
 
+// intervention returns an intervention as GET shows it, with its ETag.
 func (k *curation) intervention(id string) (models.Intervention, string) {
 	k.t.Helper()
-	code, h, body := k.do(http.MethodGet, "/api/v1/interventions/"+id, "", "", nil)
+	return getRecord[models.Intervention](k, "interventions", id)
+}
+
+// getRecord returns the record of a collection as GET shows it, with its ETag.
+func getRecord[T any](k *curation, collection, id string) (T, string) {
+	k.t.Helper()
+	target := "/api/v1/" + collection + "/" + id
+	code, h, body := k.do(http.MethodGet, target, "", "", nil)
 	if code != http.StatusOK {
-		k.t.Fatalf("GET intervention %s = %d", id, code)
+		k.t.Fatalf("GET %s = %d", target, code)
 	}
-	var d struct{ Data models.Intervention }
+	var d struct{ Data T }
 	if err := json.Unmarshal(body, &d); err != nil {
 		k.t.Fatal(err)
 	}

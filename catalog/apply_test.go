@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -13,7 +14,6 @@ import (
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // Apply must give the same answers as building the catalogue afresh from the same records:
@@ -22,10 +22,7 @@ import (
 // drift between builds (see textIndex), so searches compare the records found, not their
 // order.
 func TestApplyMatchesFreshBuild(t *testing.T) {
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := embeddedDataset(t)
 	truth := newRecords(base)
 	cat := catalog.New(base, "v0")
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -46,10 +43,7 @@ func TestApplyMatchesFreshBuild(t *testing.T) {
 // several of the chunks and shards a write copies (persist.go): what a write changes in
 // one chunk must show in every query, and a record must move between chunks of an order.
 func TestApplyMatchesFreshBuildAcrossChunks(t *testing.T) {
-	seed, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := embeddedDataset(t)
 	base := synth.Generate(seed, 3000, 5)
 	truth := newRecords(base)
 	cat := catalog.New(base, "v0")
@@ -93,10 +87,7 @@ func TestApplyLetsGoOfThePreviousSnapshot(t *testing.T) {
 }
 
 func TestApplyLargeChange(t *testing.T) {
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := embeddedDataset(t)
 	truth := newRecords(base)
 	cat := catalog.New(base, "v0")
 	var ch catalog.Change
@@ -154,23 +145,9 @@ func newRecords(d *models.Dataset) *records {
 	return r
 }
 
-func (r *records) studyIDs() []string {
-	ids := make([]string, 0, len(r.studies))
-	for id := range r.studies {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (r *records) studyIDs() []string { return slices.Sorted(maps.Keys(r.studies)) }
 
-func (r *records) ivIDs() []string {
-	ids := make([]string, 0, len(r.interventions))
-	for id := range r.interventions {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (r *records) ivIDs() []string { return slices.Sorted(maps.Keys(r.interventions)) }
 
 func (r *records) dataset(vocab *models.Dataset) *models.Dataset {
 	d := &models.Dataset{FormatVersion: vocab.FormatVersion, Themes: vocab.Themes, Strands: vocab.Strands, Disadvantages: vocab.Disadvantages}

@@ -9,7 +9,6 @@ import (
 	"github.com/evidence-kb/parental-engagement/catalog"
 	"github.com/evidence-kb/parental-engagement/internal/synth"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // BenchSize is the evidence base the benchmarks measure: a thousand times today's.
@@ -31,10 +30,7 @@ func benchmarkStore(b *testing.B) *catalog.Catalog {
 // benchDataset is a fresh synthetic dataset of benchSize studies shaped like the shipped one.
 func benchDataset(b *testing.B) *models.Dataset {
 	b.Helper()
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		b.Fatal(err)
-	}
+	base := embeddedDataset(b)
 	return synth.Generate(base, benchSize, 1)
 }
 
@@ -102,10 +98,7 @@ func BenchmarkEvidenceMap(b *testing.B) {
 }
 
 func BenchmarkBuildCatalog(b *testing.B) {
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		b.Fatal(err)
-	}
+	base := embeddedDataset(b)
 	d := synth.Generate(base, benchSize/10, 1)
 	for b.Loop() {
 		catalog.New(d, "bench")

@@ -20,6 +20,16 @@ func mustCatalog(tb testing.TB) *catalog.Catalog {
 	return catalog.New(d, models.DocumentVersion(raw))
 }
 
+// embeddedDataset is a fresh copy of the dataset the binary ships, the caller's to change.
+func embeddedDataset(tb testing.TB) *models.Dataset {
+	tb.Helper()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
 func mustStudies(tb testing.TB, cat *catalog.Catalog, q catalog.Query) *catalog.Page[models.Study] {
 	tb.Helper()
 	p, err := cat.Studies(q)

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/catalog"
-	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // Every bound on a query's cost is refused with an error naming the part and the limit.
@@ -48,10 +46,7 @@ func TestQueryLimits(t *testing.T) {
 // A prefix standing for more words than the limit is refused by name; autocomplete, which
 // needs no complete expansion, still answers.
 func TestBroadPrefixIsRefused(t *testing.T) {
-	base, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := embeddedDataset(t)
 	var words []string // 26×26 distinct words starting "zq"
 	for a := 'a'; a <= 'z'; a++ {
 		for b := 'a'; b <= 'z'; b++ {
@@ -64,7 +59,7 @@ func TestBroadPrefixIsRefused(t *testing.T) {
 	if _, err := cat.Studies(catalog.Query{Search: "zqa*"}); err != nil {
 		t.Errorf("zqa* (26 words): %v", err)
 	}
-	_, err = cat.Studies(catalog.Query{Search: "zq*"})
+	_, err := cat.Studies(catalog.Query{Search: "zq*"})
 	wantInvalid(t, err, catalog.PartSearch)
 	if !strings.Contains(err.Error(), "at most 200 per prefix") {
 		t.Errorf("zq*: %v", err)

@@ -14,16 +14,7 @@ import (
 func TestReplicasAgree(t *testing.T) {
 	ctx := context.Background()
 	loc := storetest.Location(t)
-	a, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := mustOpenAt(t, loc), mustOpenAt(t, loc)
 	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
 	agree := func(step string) {
 		t.Helper()

@@ -209,10 +209,7 @@ func TestSeedFileChangesAreNoticed(t *testing.T) {
 // retitledSeed is the embedded dataset with its first study's title changed, and that study.
 func retitledSeed(t *testing.T, title string) ([]byte, models.Study) {
 	t.Helper()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies[0].Title = title
 	raw, err := models.EncodeDataset(d)
 	if err != nil {

@@ -136,6 +136,32 @@ func openFollowing(t *testing.T, dsn string, timeout time.Duration) *Store {
 	return st
 }
 
+// twoReplicas starts a PostgreSQL server of the test's own (in the first pass only) and
+// two replicas, A and B, following it with a 3 s timeout on each database call.
+func twoReplicas(t *testing.T) (pg *storetest.Cluster, a, b *Store) {
+	t.Helper()
+	skipSecondPass(t)
+	pg = storetest.StartCluster(t)
+	return pg, openFollowing(t, pg.URL(), 3*time.Second), openFollowing(t, pg.URL(), 3*time.Second)
+}
+
+// openBehindProxy starts a PostgreSQL server of the test's own (in the first pass only)
+// and opens a store on it through a proxy the test can freeze or cut, with timeout on
+// each database call; the store is closed when the test ends.
+func openBehindProxy(t *testing.T, timeout time.Duration) (*Store, *proxy) {
+	t.Helper()
+	skipSecondPass(t)
+	pg := storetest.StartCluster(t)
+	px := startProxy(t, fmt.Sprintf("127.0.0.1:%d", pg.Port))
+	st, err := Open(context.Background(), Options{DB: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/kb?sslmode=disable", px.port()),
+		Seed: EmbeddedSeed(), Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, px
+}
+
 // creates counts the audit log's create entries of a record: one per record created, so
 // a write applied twice would show two.
 func creates(t *testing.T, st *Store, id string) int {
@@ -153,10 +179,7 @@ func creates(t *testing.T, st *Store, id string) int {
 // Idempotency-Key retry through the other replica is a replay, the replicas converge, and
 // no connection or goroutine is left behind.
 func TestOutageOnPostgres(t *testing.T) {
-	skipSecondPass(t)
-	pg := storetest.StartCluster(t)
-	a := openFollowing(t, pg.URL(), 3*time.Second)
-	b := openFollowing(t, pg.URL(), 3*time.Second)
+	pg, a, b := twoReplicas(t)
 	ctx := context.Background()
 	if _, err := a.Write(ctx, create("before-outage-2012", "k-before")); err != nil {
 		t.Fatal(err)
@@ -254,10 +277,7 @@ func TestOutageOnPostgres(t *testing.T) {
 // again: every failure is a classified one (ErrUnavailable, so a 503) or the request's
 // own, never an unclassified error (a 500), and nothing acknowledged is lost.
 func TestWritesThroughRestartsFailOnlyAsUnavailable(t *testing.T) {
-	skipSecondPass(t)
-	pg := storetest.StartCluster(t)
-	a := openFollowing(t, pg.URL(), 3*time.Second)
-	b := openFollowing(t, pg.URL(), 3*time.Second)
+	pg, a, b := twoReplicas(t)
 	ctx := context.Background()
 	var (
 		mu    sync.Mutex
@@ -408,15 +428,7 @@ func (p *proxy) relay(from, to net.Conn, fromClient bool, cut *atomic.Bool) {
 // process): a write, and a write queued behind it, end with ErrUnavailable within the
 // store's timeout instead of hanging, and writes work again once it answers.
 func TestWriteBoundedWhenTheDatabaseHangs(t *testing.T) {
-	skipSecondPass(t)
-	pg := storetest.StartCluster(t)
-	px := startProxy(t, fmt.Sprintf("127.0.0.1:%d", pg.Port))
-	st, err := Open(context.Background(), Options{DB: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/kb?sslmode=disable", px.port()),
-		Seed: EmbeddedSeed(), Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, px := openBehindProxy(t, time.Second)
 	ctx := context.Background()
 	px.frozen.Store(true)
 	var wg sync.WaitGroup
@@ -456,19 +468,11 @@ func TestWriteBoundedWhenTheDatabaseHangs(t *testing.T) {
 // gets the record the first attempt made (a replay), not a conflict, and not a second
 // record.
 func TestCommitLostIsReplayedByItsIdempotencyKey(t *testing.T) {
-	skipSecondPass(t)
-	pg := storetest.StartCluster(t)
-	px := startProxy(t, fmt.Sprintf("127.0.0.1:%d", pg.Port))
-	st, err := Open(context.Background(), Options{DB: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/kb?sslmode=disable", px.port()),
-		Seed: EmbeddedSeed(), Timeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, px := openBehindProxy(t, 3*time.Second)
 	ctx := context.Background()
 	revision := st.Revision()
 	px.cutAfter.Store(true)
-	_, err = st.Write(ctx, create("lost-commit-2012", "k-lost"))
+	_, err := st.Write(ctx, create("lost-commit-2012", "k-lost"))
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("a write whose COMMIT's answer was lost = %v; want ErrUnavailable", err)
 	}

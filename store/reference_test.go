@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
 )
 
 // The checked reference bibliography lives beside the repository (../shared/reference), as
@@ -54,15 +53,6 @@ func readReference[T any](t *testing.T, name string) []T {
 		t.Fatal(err)
 	}
 	return v
-}
-
-func embedded(t *testing.T) *models.Dataset {
-	t.Helper()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
 
 // No bibliographic fact may differ from the reference.

@@ -32,15 +32,7 @@ func mustStartSession(tb testing.TB, s *store.Store, token string) string {
 func TestSessionsAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
 	loc := storetest.Location(t)
-	open := func() *store.Store {
-		s, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a, b := open(), open()
+	a, b := mustOpenAt(t, loc), mustOpenAt(t, loc)
 	token := mustCreateToken(t, a, "alice", models.RoleCurator)
 	id, p, err := a.StartSession(ctx, token, testIdle, testMaxAge)
 	if err != nil {

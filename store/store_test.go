@@ -18,12 +18,29 @@ import (
 // mustOpen opens a fresh store seeded with the embedded dataset in a temporary directory.
 func mustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), store.Options{DB: storetest.Location(tb), Seed: store.EmbeddedSeed()})
+	return mustOpenAt(tb, storetest.Location(tb))
+}
+
+// mustOpenAt opens a store on loc, seeding it with the embedded dataset if it is empty,
+// and closes it when the test ends; two calls on one loc are two replicas.
+func mustOpenAt(tb testing.TB, loc string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), store.Options{DB: loc, Seed: store.EmbeddedSeed()})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// embedded is a fresh copy of the dataset the binary ships, the caller's to change.
+func embedded(tb testing.TB) *models.Dataset {
+	tb.Helper()
+	d, err := models.ParseDataset(store.EmbeddedDataset())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
 }
 
 func mustStudies(tb testing.TB, s *store.Store, q catalog.Query) *catalog.Page[models.Study] {
@@ -37,10 +54,7 @@ func mustStudies(tb testing.TB, s *store.Store, q catalog.Query) *catalog.Page[m
 
 func TestOpenSeedsEmbeddedDataset(t *testing.T) {
 	s := mustOpen(t)
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	p := mustStudies(t, s, catalog.Query{})
 	if p.Total != len(d.Studies) {
 		t.Errorf("total studies = %d; want %d", p.Total, len(d.Studies))
@@ -68,11 +82,7 @@ func TestOpenRefusesInvalidSeed(t *testing.T) {
 	if _, err := store.Open(ctx, store.Options{DB: path, Seed: store.DocumentSeed("test", bad)}); err == nil {
 		t.Fatal("Open with an invalid seed succeeded")
 	}
-	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustOpenAt(t, path)
 	if p := mustStudies(t, s, catalog.Query{}); p.Total != 110 {
 		t.Fatalf("after the refused seed, the embedded one gave %d studies", p.Total)
 	}
@@ -99,10 +109,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 	}
 	version := s.DatasetVersion()
 	s.Close()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies = d.Studies[:10]
 	other, err := models.EncodeDataset(d)
 	if err != nil {
@@ -125,10 +132,7 @@ func TestOpenKeepsEditedStoreWhenSeedChanges(t *testing.T) {
 // A store nobody has edited takes a new seed document at start, as an audited import.
 func TestOpenAppliesNewSeedToUneditedStore(t *testing.T) {
 	path, ctx := seededStore(t), context.Background()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies[0].Title = "A title from the new seed"
 	other, err := models.EncodeDataset(d)
 	if err != nil {
@@ -180,10 +184,7 @@ func TestReloadedRecordsAreTheSeeded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	seed, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := embedded(t)
 	got := s.Catalog().Dataset()
 	byID := func(a, b models.Study) int { return strings.Compare(a.ID, b.ID) }
 	slices.SortFunc(seed.Studies, byID)

@@ -193,11 +193,7 @@ func TestTokensAreStoredAsHashes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kb.db")
-	s, err := store.Open(ctx, store.Options{DB: path, Seed: store.EmbeddedSeed()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := mustOpenAt(t, path)
 	tokens := []string{mustCreateToken(t, s, "alice", models.RoleCurator), mustCreateToken(t, s, "bob", models.RoleAdmin)}
 	if _, err := s.Authenticate(ctx, tokens[0]); err != nil {
 		t.Fatal(err)
@@ -253,10 +249,7 @@ func TestTokensOutliveImport(t *testing.T) {
 	s := mustOpen(t)
 	tok := mustCreateToken(t, s, "alice", models.RoleCurator)
 	before := s.DatasetVersion()
-	d, err := models.ParseDataset(store.EmbeddedDataset())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := embedded(t)
 	d.Studies = d.Studies[1:]
 	other, err := models.EncodeDataset(d)
 	if err != nil {

@@ -77,15 +77,7 @@ func TestWriteVocabularyReportsItsOperation(t *testing.T) {
 func TestWriteVocabularyCreatesOnceUnderRace(t *testing.T) {
 	ctx := context.Background()
 	loc := storetest.Location(t)
-	var stores []*store.Store
-	for range 2 {
-		st, err := store.Open(ctx, store.Options{DB: loc, Seed: store.EmbeddedSeed()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		stores = append(stores, st)
-	}
+	stores := []*store.Store{mustOpenAt(t, loc), mustOpenAt(t, loc)}
 	alice := store.Actor{Name: "alice", Role: models.RoleAdmin, RequestID: "r1"}
 	ops := make([]string, 4)
 	var wg sync.WaitGroup

@@ -219,6 +219,17 @@ func Decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
 	return v
 }
 
+// GetOK gets target, fails the test unless it answers 200, and decodes the JSON body: the
+// usual first step of a read test.
+func GetOK[T any](tb testing.TB, srv http.Handler, target string) T {
+	tb.Helper()
+	rec := Get(tb, srv, target)
+	if rec.Code != http.StatusOK {
+		tb.Fatalf("GET %s = %d; want 200\nbody: %.500s", target, rec.Code, rec.Body.String())
+	}
+	return Decode[T](tb, rec)
+}
+
 // WantProblem checks a response is an RFC 9457 problem with the status, naming field.
 func WantProblem(tb testing.TB, rec *httptest.ResponseRecorder, status int, field string) httpio.Problem {
 	tb.Helper()
