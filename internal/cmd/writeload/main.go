@@ -1,6 +1,7 @@
 // Command writeload puts the curator write path under load and then pulls the plug.
 //
-// Phase 1, mixed load: the server binary runs on a fresh SQLite store on 127.0.0.1;
+// Phase 1, mixed load: the server binary runs on a fresh SQLite store on 127.0.0.1, rate
+// limits off (every client here comes from one address);
 // -writers curators each change their own share of the studies (GET for the ETag, then
 // PATCH with If-Match) while -readers clients list, search and read details, for
 // -duration. Any 5xx, transport error or "database is locked" counts as a failure.
@@ -79,7 +80,7 @@ func (l *load) start() error {
 	if err != nil {
 		return err
 	}
-	l.srv, err = loadkit.Start(l.bin, []string{"-db", l.db, "-log-format", "json"}, logf)
+	l.srv, err = loadkit.Start(l.bin, []string{"-db", l.db, "-rate-limit", "0", "-log-format", "json"}, logf)
 	if err != nil {
 		return err
 	}
@@ -342,6 +343,9 @@ func (l *load) title(id string) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("study %s after restart: %s", id, resp.Status)
+	}
 	var d struct{ Data struct{ Title string } }
 	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
 		return "", fmt.Errorf("study %s after restart: %w", id, err)
