@@ -65,8 +65,9 @@ func scaleServer(tb testing.TB) http.Handler {
 	return scaleSrv
 }
 
-// A full CSV export at 100,000 studies streams whole (every row, parseable, the trailer
-// saying complete) and in under 3 s.
+// A full CSV export at 100,000 studies streams whole: every row, parseable, the trailer
+// saying complete. Its time is logged, not asserted: a shared machine's timing is no
+// verdict (the export's cost is in BENCHMARKS.md).
 func TestScaleExportIsComplete(t *testing.T) {
 	ts := httptest.NewServer(scaleServer(t))
 	defer ts.Close()
@@ -113,8 +114,8 @@ func TestScaleExportIsComplete(t *testing.T) {
 		if resp.Trailer.Get(api.ExportStatus) != "complete" {
 			t.Errorf("%s: trailer %v", target, resp.Trailer)
 		}
-		if target == "/api/v1/studies?format=csv" && (rows != scaleStudies || took > 3*time.Second) {
-			t.Errorf("full CSV export: %d rows in %v; want %d in under 3 s", rows, took, scaleStudies)
+		if target == "/api/v1/studies?format=csv" && rows != scaleStudies {
+			t.Errorf("full CSV export: %d rows; want %d", rows, scaleStudies)
 		}
 	}
 }
