@@ -175,14 +175,8 @@ func (s *Site) renderVocabularies(c *gin.Context, status int, cat *catalog.Catal
 			studies, ivs := cat.TagUse(k.name, slug)
 			f.Uses = plural(studies, "study", "studies") + " and " + plural(ivs, "intervention", "interventions")
 		}
-		byName := map[string]int{}
-		for _, spec := range k.fields {
-			if spec.CreateOnly && !create {
-				continue
-			}
-			byName[spec.Name] = len(f.Fields)
-			f.Fields = append(f.Fields, newFieldView(spec, cat, form, spec.Name))
-		}
+		var byName map[string]int
+		f.Fields, byName = formFields(k.fields, cat, form, create)
 		for _, p := range problems {
 			// the store names a value's field as a dataset's: "themes[3] (slug).name"
 			name := p.Field

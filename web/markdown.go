@@ -57,18 +57,8 @@ func writeMarkdown(c *gin.Context, canonical, body string) {
 // studyMarkdown is a study page as Markdown.
 func (s *Site) studyMarkdown(c *gin.Context, id string) {
 	cat := s.snapshot(c)
-	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
-		s.webFail(c, err)
-		return
-	}
-	d, err := cat.Study(id)
-	if err != nil {
-		s.webFail(c, err)
-		return
-	}
-	citation, err := apaReference(d.Study)
-	if err != nil {
-		s.webFail(c, err)
+	d, citation, ok := s.studyOf(c, cat, id)
+	if !ok {
 		return
 	}
 	base := httpio.BaseURL(c.Request)
@@ -157,13 +147,8 @@ func (s *Site) studyMarkdown(c *gin.Context, id string) {
 // reference fact and the full reference of each study about it.
 func (s *Site) interventionMarkdown(c *gin.Context, id string) {
 	cat := s.snapshot(c)
-	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
-		s.webFail(c, err)
-		return
-	}
-	d, err := cat.Intervention(id)
-	if err != nil {
-		s.webFail(c, err)
+	d, ok := s.interventionOf(c, cat, c.Request.URL.Query(), id)
+	if !ok {
 		return
 	}
 	card := newCard(d, cat.EvidenceSummary(&d.Intervention))
