@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestCuratorBrowser(t *testing.T) {
 		t.Error("the public page does not say the change was saved")
 	}
 	open(t, tab, site+"/studies?q=quillwort")
-	if links := eval[[]string](t, tab, `[...document.querySelectorAll(".results a")].map(a => a.pathname)`); !contains(links, "/studies/mol-2008") {
+	if links := eval[[]string](t, tab, `[...document.querySelectorAll(".results a")].map(a => a.pathname)`); !slices.Contains(links, "/studies/mol-2008") {
 		t.Errorf("searching the new word finds %v", links)
 	}
 	open(t, tab, site+"/studies/mol-2008/history")
