@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,19 +44,33 @@ func needBrowser(t *testing.T) {
 }
 
 func TestBrowser(t *testing.T) {
+	runInBrowser(t, []browserTest{
+		{"filter, open an intervention, follow a study", journey},
+		{"follow a gap-map cell", mapCell},
+		{"keyboard only", keyboard},
+		{"without JavaScript", noScript},
+		{"cards print on one page", printCards},
+		{"accessibility audit", audit},
+		{"no sideways scrolling at 390 and 1280 px", noOverflow},
+		{"provisional markers", provisionalMarkers},
+	})
+}
+
+// browserTest is a subtest that drives a tab of its own over the site at site.
+type browserTest struct {
+	name string
+	run  func(t *testing.T, tab context.Context, site string)
+}
+
+// runInBrowser runs each test in a new tab of one Chromium, over a site of the shared store.
+func runInBrowser(t *testing.T, tests []browserTest) {
 	needBrowser(t)
 	site := httptest.NewServer(apitest.NewServer(t))
 	t.Cleanup(site.Close)
 	browser := startBrowser(t)
-
-	t.Run("filter, open an intervention, follow a study", func(t *testing.T) { journey(t, newTab(t, browser), site.URL) })
-	t.Run("follow a gap-map cell", func(t *testing.T) { mapCell(t, newTab(t, browser), site.URL) })
-	t.Run("keyboard only", func(t *testing.T) { keyboard(t, newTab(t, browser), site.URL) })
-	t.Run("without JavaScript", func(t *testing.T) { noScript(t, newTab(t, browser), site.URL) })
-	t.Run("cards print on one page", func(t *testing.T) { printCards(t, newTab(t, browser), site.URL) })
-	t.Run("accessibility audit", func(t *testing.T) { audit(t, newTab(t, browser), site.URL) })
-	t.Run("no sideways scrolling at 390 and 1280 px", func(t *testing.T) { noOverflow(t, newTab(t, browser), site.URL) })
-	t.Run("provisional markers", func(t *testing.T) { provisionalMarkers(t, newTab(t, browser), site.URL) })
+	for _, bt := range tests {
+		t.Run(bt.name, func(t *testing.T) { bt.run(t, newTab(t, browser), site.URL) })
+	}
 }
 
 // pageTypes is one page of each type, at its widest content: the finder and study search
@@ -442,24 +457,15 @@ func (v axeViolation) String() string {
 	return v.ID + " (" + v.Impact + "): " + v.Help + ", at " + strings.Join(v.Nodes, "; ")
 }
 
-// audit injects axe-core into one page of each type and fails on any serious or critical
-// violation of WCAG 2.x A/AA or best practice.
+// audit injects axe-core into one page of each type, and a few more states, and fails on
+// any serious or critical violation of WCAG 2.x A/AA or best practice.
 func audit(t *testing.T, tab context.Context, site string) {
 	axe := axeScript(t)
-	pages := []string{
-		"/",
-		"/?stage=early-years&disadvantage=low-income&q=reading",
-		"/interventions/family-literacy",
-		"/studies?q=fathers&design=qualitative",
-		"/studies/mol-2008",
-		"/evidence-map",
-		"/evidence-map?rows=disadvantage&cols=design",
-		"/about",
-		"/problems",
+	pages := append(slices.Clip(pageTypes),
+		"/?stage=early-years&disadvantage=low-income&q=reading", // a search with a keyword
 		"/problems/precondition-failed",
-		"/?stage=university",
-		"/no-such-page",
-	}
+		"/?stage=university", // a filter the finder refuses
+	)
 	for _, p := range pages {
 		load(t, tab, site+p)
 		for _, v := range axeViolations(t, tab, axe) {

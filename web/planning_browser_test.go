@@ -3,31 +3,25 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/evidence-kb/parental-engagement/internal/apitest"
 )
 
 // The planning pages in Chromium, as a head teacher uses them: shortlisting from the
 // finder and intervention pages (with JavaScript and without), comparing, the pack on a
 // phone and in print, and the gap map on a phone. They skip as browser_test.go does.
 func TestPlanningBrowser(t *testing.T) {
-	needBrowser(t)
-	site := httptest.NewServer(apitest.NewServer(t))
-	t.Cleanup(site.Close)
-	browser := startBrowser(t)
-
-	t.Run("the shortlist survives navigation", func(t *testing.T) { shortlistJourney(t, newTab(t, browser), site.URL) })
-	t.Run("the shortlist without JavaScript", func(t *testing.T) { shortlistWithoutScript(t, newTab(t, browser), site.URL) })
-	t.Run("no sideways scroll and no word broken at 390 px", func(t *testing.T) { planningOnAPhone(t, newTab(t, browser), site.URL) })
-	t.Run("the pack of 3 prints on 3 A4 pages", func(t *testing.T) { printPack(t, newTab(t, browser), site.URL) })
-	t.Run("accessibility audit of the planning pages", func(t *testing.T) { auditPlanning(t, newTab(t, browser), site.URL) })
+	runInBrowser(t, []browserTest{
+		{"the shortlist survives navigation", shortlistJourney},
+		{"the shortlist without JavaScript", shortlistWithoutScript},
+		{"no sideways scroll and no word broken at 390 px", planningOnAPhone},
+		{"the pack of 3 prints on 3 A4 pages", printPack},
+		{"accessibility audit of the planning pages", auditPlanning},
+	})
 }
 
 // shortlistOf is the shortlist in the address the tab shows.
