@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -109,14 +108,10 @@ func vocabEditURL(kind, slug string) string {
 // vocabulariesPage lists the vocabularies; with kind and slug it shows that value's form,
 // with kind and new=1 a new value's.
 func (s *Site) vocabulariesPage(c *gin.Context) {
-	q := c.Request.URL.Query()
-	for name := range q {
-		if !slices.Contains([]string{"kind", "slug", "new"}, name) {
-			s.webFail(c, &models.Error{Code: models.EUnknownParameter, Message: name + " is not an option of this page",
-				Fields: []models.FieldError{{Field: name, Reason: "is not an option of this page", Valid: []string{"kind", "slug", "new"}}}})
-			return
-		}
+	if !s.takesOnly(c, "kind", "slug", "new") {
+		return
 	}
+	q := c.Request.URL.Query()
 	cat := s.snapshot(c)
 	var form url.Values
 	create := q.Get("new") != ""

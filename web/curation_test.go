@@ -700,6 +700,19 @@ func TestInterventionEvidenceItems(t *testing.T) {
 	}
 }
 
+// A curator's page refuses an option it does not have, naming it, as a public page does.
+func TestCurationPagesRefuseUnknownOptions(t *testing.T) {
+	cs := newCurationSite(t)
+	c := cs.signedIn(t, cs.admin)
+	for _, p := range []string{"/audit?actor=ada&colour=red", "/vocabularies?kind=theme&colour=red", "/studies/mol-2008/history?page=1&colour=red"} {
+		a := c.get(p)
+		wantStatus(t, a, http.StatusBadRequest, p)
+		if got := text(find(a.doc, byID("main"))); !strings.Contains(got, "Colour: is not an option of this page") {
+			t.Errorf("%s says %.300q; want it to name the option", p, got)
+		}
+	}
+}
+
 // The admins' pages change the vocabularies and import through the store's own writes.
 func TestAdminPages(t *testing.T) {
 	cs := newCurationSite(t)
