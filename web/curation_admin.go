@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -109,14 +108,10 @@ func vocabEditURL(kind, slug string) string {
 // vocabulariesPage lists the vocabularies; with kind and slug it shows that value's form,
 // with kind and new=1 a new value's.
 func (s *Site) vocabulariesPage(c *gin.Context) {
-	q := c.Request.URL.Query()
-	for name := range q {
-		if !slices.Contains([]string{"kind", "slug", "new"}, name) {
-			s.webFail(c, &models.Error{Code: models.EUnknownParameter, Message: name + " is not an option of this page",
-				Fields: []models.FieldError{{Field: name, Reason: "is not an option of this page", Valid: []string{"kind", "slug", "new"}}}})
-			return
-		}
+	if !s.takesOnly(c, "kind", "slug", "new") {
+		return
 	}
+	q := c.Request.URL.Query()
 	cat := s.snapshot(c)
 	var form url.Values
 	create := q.Get("new") != ""
@@ -175,14 +170,8 @@ func (s *Site) renderVocabularies(c *gin.Context, status int, cat *catalog.Catal
 			studies, ivs := cat.TagUse(k.name, slug)
 			f.Uses = plural(studies, "study", "studies") + " and " + plural(ivs, "intervention", "interventions")
 		}
-		byName := map[string]int{}
-		for _, spec := range k.fields {
-			if spec.CreateOnly && !create {
-				continue
-			}
-			byName[spec.Name] = len(f.Fields)
-			f.Fields = append(f.Fields, newFieldView(spec, cat, form, spec.Name))
-		}
+		var byName map[string]int
+		f.Fields, byName = formFields(k.fields, cat, form, create)
 		for _, p := range problems {
 			// the store names a value's field as a dataset's: "themes[3] (slug).name"
 			name := p.Field

@@ -3,18 +3,15 @@ package web_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/evidence-kb/parental-engagement/internal/apitest"
 	"github.com/evidence-kb/parental-engagement/models"
-	"github.com/evidence-kb/parental-engagement/store"
-	"github.com/evidence-kb/parental-engagement/store/storetest"
 )
 
 // TestCuratorBrowser drives Chromium through the curators' pages as a curator would,
@@ -26,22 +23,12 @@ import (
 func TestCuratorBrowser(t *testing.T) {
 	needBrowser(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{DB: storetest.Location(t), Seed: store.EmbeddedSeed()})
+	cs := newCurationSite(t)
+	st, site, curator, admin := cs.st, cs.url, cs.curator, cs.admin
+	doomed, err := st.CreateToken(ctx, "rex", models.RoleCurator) // revoked half-way
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	token := func(name string, role models.Role) string {
-		tok, err := st.CreateToken(ctx, name, role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	curator, admin, doomed := token("cora", models.RoleCurator), token("ada", models.RoleAdmin), token("rex", models.RoleCurator)
-	srv := httptest.NewServer(apitest.Serve(t, st, apitest.Setup{Site: true}))
-	t.Cleanup(srv.Close)
-	site := srv.URL
 	tab := newTab(t, startBrowser(t))
 	var audited []string // every page axe has audited
 
@@ -83,7 +70,7 @@ func TestCuratorBrowser(t *testing.T) {
 		t.Error("the public page does not say the change was saved")
 	}
 	open(t, tab, site+"/studies?q=quillwort")
-	if links := eval[[]string](t, tab, `[...document.querySelectorAll(".results a")].map(a => a.pathname)`); !contains(links, "/studies/mol-2008") {
+	if links := eval[[]string](t, tab, `[...document.querySelectorAll(".results a")].map(a => a.pathname)`); !slices.Contains(links, "/studies/mol-2008") {
 		t.Errorf("searching the new word finds %v", links)
 	}
 	open(t, tab, site+"/studies/mol-2008/history")
@@ -182,19 +169,15 @@ func TestCuratorBrowser(t *testing.T) {
 func auditPage(t *testing.T, tab context.Context, what string) string {
 	t.Helper()
 	if axe := axeSource(); axe != "" {
-		eval[chromedp.Void](t, tab, axe)
-		found := eval[[]axeViolation](t, tab, `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-			.filter(v => v.impact === "serious" || v.impact === "critical")
-			.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})))`,
-			chromedp.EvalAwaitPromise)
-		for _, v := range found {
-			t.Errorf("%s: %s (%s): %s, at %s", what, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "; "))
+		for _, v := range axeViolations(t, tab, axe) {
+			if v.grave() {
+				t.Errorf("%s: %s", what, v)
+			}
 		}
 	}
 	perform(t, tab, "a phone's width", chromedp.EmulateViewport(390, 900))
-	if sizes := eval[[]int](t, tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); sizes[0] > sizes[1] {
-		wide := eval[string](t, tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(-3).map(e => e.tagName + "." + e.className).join(", ")`)
-		t.Errorf("%s at 390 px is %d px wide; widest: %s", what, sizes[0], wide)
+	if wide, widest := scrollsSideways(t, tab); wide > 0 {
+		t.Errorf("%s at 390 px is %d px wide; widest: %s", what, wide, widest)
 	}
 	perform(t, tab, "back to a laptop's width", chromedp.EmulateViewport(1280, 1000))
 	return what
@@ -203,12 +186,7 @@ func auditPage(t *testing.T, tab context.Context, what string) string {
 // axeSource is axe-core's script, or "" when it is not installed (then only the widths
 // are checked; TestBrowser's audit says where to get it).
 func axeSource() string {
-	path := os.Getenv("AXE_CORE_JS")
-	if path == "" {
-		home, _ := os.UserHomeDir()
-		path = home + "/.cache/evidence-kb-ci/node_modules/axe-core/axe.min.js"
-	}
-	src, err := os.ReadFile(path)
+	src, err := os.ReadFile(axePath())
 	if err != nil {
 		return ""
 	}

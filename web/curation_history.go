@@ -77,6 +77,19 @@ func recordKind(name string) *editKind {
 	return nil
 }
 
+// takesOnly answers the error page, and says false, when the query names an option other
+// than options: a curator's page refuses one as a public page does.
+func (s *Site) takesOnly(c *gin.Context, options ...string) bool {
+	for name := range c.Request.URL.Query() {
+		if !slices.Contains(options, name) {
+			s.webFail(c, &models.Error{Code: models.EUnknownParameter, Message: name + " is not an option of this page",
+				Fields: []models.FieldError{{Field: name, Reason: "is not an option of this page", Valid: options}}})
+			return false
+		}
+	}
+	return true
+}
+
 // pagerView links a list's neighbouring pages.
 type pagerView struct {
 	Page, Pages int
@@ -134,12 +147,8 @@ func (s *Site) historyPage(k *editKind) gin.HandlerFunc {
 			s.webFail(c, err)
 			return
 		}
-		for name := range c.Request.URL.Query() {
-			if name != "page" {
-				s.webFail(c, &models.Error{Code: models.EUnknownParameter, Message: name + " is not an option of this page",
-					Fields: []models.FieldError{{Field: name, Reason: "is not an option of this page", Valid: []string{"page"}}}})
-				return
-			}
+		if !s.takesOnly(c, "page") {
+			return
 		}
 		page, err := pageParam(c)
 		if err != nil {
@@ -207,14 +216,10 @@ var auditFilters = []string{"actor", "kind", "record", "operation", "from", "to"
 
 // auditPage lists every change, newest first, filtered by who, record, operation and date.
 func (s *Site) auditPage(c *gin.Context) {
-	q := c.Request.URL.Query()
-	for name := range q {
-		if !slices.Contains(auditFilters, name) {
-			s.webFail(c, &models.Error{Code: models.EUnknownParameter, Message: name + " is not an option of this page",
-				Fields: []models.FieldError{{Field: name, Reason: "is not an option of this page", Valid: auditFilters}}})
-			return
-		}
+	if !s.takesOnly(c, auditFilters...) {
+		return
 	}
+	q := c.Request.URL.Query()
 	v := auditView{Actor: strings.TrimSpace(q.Get("actor")), Kind: q.Get("kind"), Record: strings.TrimSpace(q.Get("record")),
 		Operation: q.Get("operation"), From: q.Get("from"), To: q.Get("to")}
 	v.Kinds = []option{{"", "Any"}, {models.KindStudy, "Studies"}, {models.KindIntervention, "Interventions"},

@@ -509,6 +509,20 @@ func newFieldView(f fieldSpec, cat *catalog.Catalog, form url.Values, name strin
 	return v
 }
 
+// formFields shows the form's fields, less the create-only ones when a record is edited,
+// with where each stands by its name, so that a problem the store names goes beside it.
+func formFields(specs []fieldSpec, cat *catalog.Catalog, form url.Values, create bool) (fields []fieldView, byName map[string]int) {
+	byName = map[string]int{}
+	for _, f := range specs {
+		if f.CreateOnly && !create {
+			continue
+		}
+		byName[f.Name] = len(fields)
+		fields = append(fields, newFieldView(f, cat, form, f.Name))
+	}
+	return fields, byName
+}
+
 // evidenceView is one evidence item of an intervention's form.
 type evidenceView struct {
 	Index   int
@@ -607,14 +621,8 @@ func (s *Site) renderEdit(c *gin.Context, status int, k *editKind, cat *catalog.
 	} else {
 		v.Action, v.PublicURL, v.HistoryURL = k.path(id)+"/edit", k.path(id), k.path(id)+"/history"
 	}
-	byName := map[string]int{}
-	for _, f := range k.fields {
-		if f.CreateOnly && !create {
-			continue
-		}
-		byName[f.Name] = len(v.Fields)
-		v.Fields = append(v.Fields, newFieldView(f, cat, form, f.Name))
-	}
+	var byName map[string]int
+	v.Fields, byName = formFields(k.fields, cat, form, create)
 	formItem := map[int]int{} // form item index → position in v.Evidence
 	if k.evidence {
 		v.Studies = studyOptions(cat)
@@ -682,12 +690,10 @@ func (s *Site) renderEdit(c *gin.Context, status int, k *editKind, cat *catalog.
 	s.render(c, status, "edit", v)
 }
 
-// kindNamed is the edit kind of the name the store gives it.
+// kindNamed is the edit kind of the name the store gives a record's kind.
 func kindNamed(name string) *editKind {
-	for _, k := range editKinds {
-		if k.name == name {
-			return k
-		}
+	if k := recordKind(name); k != nil {
+		return k
 	}
 	return editKinds[0]
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,6 +124,14 @@ func (c *client) post(path string, form url.Values, header ...string) answer {
 	return c.do(req)
 }
 
+// signedIn is a client signed in with token.
+func (cs *curationSite) signedIn(t *testing.T, token string) *client {
+	t.Helper()
+	c := cs.client(t)
+	c.signIn(token)
+	return c
+}
+
 func (c *client) signIn(token string) answer {
 	c.t.Helper()
 	a := c.post("/sign-in", url.Values{"token": {token}, "next": {"/studies/mol-2008"}})
@@ -165,6 +174,14 @@ func formOf(t *testing.T, doc *html.Node, action string) url.Values {
 		}
 	}
 	return v
+}
+
+// formAt opens page, which must answer 200, and reads its form whose action is action.
+func (c *client) formAt(page, action string) url.Values {
+	c.t.Helper()
+	a := c.get(page)
+	wantStatus(c.t, a, http.StatusOK, page)
+	return formOf(c.t, a.doc, action)
 }
 
 // attrSet tells whether an element has the attribute (a boolean one: checked, selected).
@@ -212,11 +229,8 @@ func wantStatus(t *testing.T, a answer, want int, what string) {
 // changes nothing: not a record, not a session, not a sign-in.
 func TestCrossSiteFormPostIsRefused(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
-	edit := c.get("/studies/mol-2008/edit")
-	wantStatus(t, edit, http.StatusOK, "the edit page")
-	form := formOf(t, edit.doc, "/studies/mol-2008/edit")
+	c := cs.signedIn(t, cs.curator)
+	form := c.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit")
 	before := study(t, cs.st, "mol-2008")
 	form.Set("summary", before.Summary+" Changed from elsewhere.")
 	_, total, _ := cs.st.AuditLog(context.Background(), "", "", "", "", time.Time{}, time.Time{}, 1, 1)
@@ -383,10 +397,9 @@ func TestSignedInViewsAreNeverShared(t *testing.T) {
 // it as it records an API change, under the token's name.
 func TestEditStudyThroughTheForm(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
+	c := cs.signedIn(t, cs.curator)
 	before := study(t, cs.st, "mol-2008")
-	form := formOf(t, c.get("/studies/mol-2008/edit").doc, "/studies/mol-2008/edit")
+	form := c.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit")
 	if form.Get("year") != "2008" || form.Get("summary") != before.Summary || len(form["themes"]) != len(before.Themes) {
 		t.Fatalf("the form does not hold the study: %v", form)
 	}
@@ -434,7 +447,7 @@ func TestEditStudyThroughTheForm(t *testing.T) {
 		t.Errorf("the history does not show the change as a diff: %q", ins)
 	}
 	// creating and deleting through the pages
-	nf := formOf(t, c.get("/studies/new").doc, "/studies/new")
+	nf := c.formAt("/studies/new", "/studies/new")
 	nf.Set("id", "pages-study-2012")
 	for k, v := range map[string]string{"title": "A study added in the browser", "authors": "Smith, J.\r\nJones, K.", "year": "2012",
 		"type": "journal-article", "summary": strings.Repeat("Parents read with their children at home. ", 10),
@@ -448,7 +461,7 @@ func TestEditStudyThroughTheForm(t *testing.T) {
 	if len(added.Authors) != 2 || added.Authors[1] != "Jones, K." || added.Venue != nil || added.Year != 2012 {
 		t.Errorf("the added study: %+v", added)
 	}
-	df := formOf(t, c.get("/studies/pages-study-2012/edit").doc, "/studies/pages-study-2012/delete")
+	df := c.formAt("/studies/pages-study-2012/edit", "/studies/pages-study-2012/delete")
 	wantStatus(t, c.post("/studies/pages-study-2012/delete", df), http.StatusUnprocessableEntity, "delete without confirming")
 	df.Set("confirm", "1")
 	wantStatus(t, c.post("/studies/pages-study-2012/delete", df), http.StatusSeeOther, "delete")
@@ -471,9 +484,8 @@ func jsonEqual(t *testing.T, a, b any) bool {
 // field, and the form keeps what was typed.
 func TestBadYearShowsTheFieldErrorAndKeepsTheText(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
-	form := formOf(t, c.get("/studies/mol-2008/edit").doc, "/studies/mol-2008/edit")
+	c := cs.signedIn(t, cs.curator)
+	form := c.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit")
 	summary := form.Get("summary") + " Kept while the year is wrong."
 	form.Set("summary", summary)
 	for typed, want := range map[string]string{"20x4": "Must be a whole number", "2020": "2020 is outside the review window 2008–2014"} {
@@ -492,7 +504,7 @@ func TestBadYearShowsTheFieldErrorAndKeepsTheText(t *testing.T) {
 		if got := textContent(find(a.doc, byID("f-summary"))); got != summary {
 			t.Errorf("year %q: the summary is not kept as typed: %q", typed, got)
 		}
-		if links := hrefs(a.doc, func(n *html.Node) bool { return n.Parent != nil && n.Parent.DataAtom == atom.Li }); !contains(links, "#f-year") {
+		if links := hrefs(a.doc, func(n *html.Node) bool { return n.Parent != nil && n.Parent.DataAtom == atom.Li }); !slices.Contains(links, "#f-year") {
 			t.Errorf("year %q: the error summary does not link to the field: %v", typed, links)
 		}
 	}
@@ -501,27 +513,16 @@ func TestBadYearShowsTheFieldErrorAndKeepsTheText(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // A form opened before someone else changed the record is not saved over their change: the
 // page says so (412), shows their change, and keeps what was typed, taking in their change
 // to the fields the curator left alone.
 func TestStaleFormShowsTheConflict(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
-	form := formOf(t, c.get("/studies/mol-2008/edit").doc, "/studies/mol-2008/edit")
+	c := cs.signedIn(t, cs.curator)
+	form := c.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit")
 	// someone else changes the title and the summary meanwhile
-	other := cs.client(t)
-	other.signIn(cs.admin)
-	theirs := formOf(t, other.get("/studies/mol-2008/edit").doc, "/studies/mol-2008/edit")
+	other := cs.signedIn(t, cs.admin)
+	theirs := other.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit")
 	theirs.Set("title", "A title someone else corrected")
 	theirs.Set("summary", theirs.Get("summary")+" Their sentence.")
 	wantStatus(t, other.post("/studies/mol-2008/edit", theirs), http.StatusSeeOther, "their change")
@@ -558,10 +559,8 @@ func TestStaleFormShowsTheConflict(t *testing.T) {
 // its public pages are a reader's.
 func TestRevokedTokenSessionIsRefused(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
-	wantStatus(t, c.get("/studies/mol-2008/edit"), http.StatusOK, "before revocation")
-	form := formOf(t, c.get("/studies/mol-2008/edit").doc, "/studies/mol-2008/edit")
+	c := cs.signedIn(t, cs.curator)
+	form := c.formAt("/studies/mol-2008/edit", "/studies/mol-2008/edit") // opens before revocation
 	if err := cs.st.RevokeToken(context.Background(), "cora"); err != nil {
 		t.Fatal(err)
 	}
@@ -614,8 +613,7 @@ func TestSessionsWorkAcrossReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			b := &curationSite{url: serveOnly(t, open())}
-			ca := a.client(t)
-			ca.signIn(a.curator)
+			ca := a.signedIn(t, a.curator)
 			cb := b.client(t)
 			u, _ := url.Parse(a.url)
 			ub, _ := url.Parse(b.url)
@@ -637,8 +635,7 @@ func TestSessionsWorkAcrossReplicas(t *testing.T) {
 // chooses to remove them too: then each referring record is changed and audited.
 func TestDeleteOffersTheUnlinkChoice(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
+	c := cs.signedIn(t, cs.curator)
 	page := c.get("/interventions/triple-p/edit")
 	refs := findAll(find(page.doc, byID("delete")), byAtom(atom.Li))
 	if len(refs) == 0 {
@@ -666,11 +663,10 @@ func TestDeleteOffersTheUnlinkChoice(t *testing.T) {
 // button adds an empty item (saving nothing), a box removes one.
 func TestInterventionEvidenceItems(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.curator)
+	c := cs.signedIn(t, cs.curator)
 	d, _ := cs.st.Catalog().Intervention("triple-p")
 	n := len(d.Intervention.Evidence)
-	form := formOf(t, c.get("/interventions/triple-p/edit").doc, "/interventions/triple-p/edit")
+	form := c.formAt("/interventions/triple-p/edit", "/interventions/triple-p/edit")
 	form.Set("action", "add-evidence")
 	a := c.post("/interventions/triple-p/edit", form)
 	wantStatus(t, a, http.StatusOK, "add an evidence item")
@@ -704,14 +700,24 @@ func TestInterventionEvidenceItems(t *testing.T) {
 	}
 }
 
+// A curator's page refuses an option it does not have, naming it, as a public page does.
+func TestCurationPagesRefuseUnknownOptions(t *testing.T) {
+	cs := newCurationSite(t)
+	c := cs.signedIn(t, cs.admin)
+	for _, p := range []string{"/audit?actor=ada&colour=red", "/vocabularies?kind=theme&colour=red", "/studies/mol-2008/history?page=1&colour=red"} {
+		a := c.get(p)
+		wantStatus(t, a, http.StatusBadRequest, p)
+		if got := text(find(a.doc, byID("main"))); !strings.Contains(got, "Colour: is not an option of this page") {
+			t.Errorf("%s says %.300q; want it to name the option", p, got)
+		}
+	}
+}
+
 // The admins' pages change the vocabularies and import through the store's own writes.
 func TestAdminPages(t *testing.T) {
 	cs := newCurationSite(t)
-	c := cs.client(t)
-	c.signIn(cs.admin)
-	page := c.get("/vocabularies?kind=theme&slug=parenting-support")
-	wantStatus(t, page, http.StatusOK, "a theme's form")
-	form := formOf(t, page.doc, "/vocabularies")
+	c := cs.signedIn(t, cs.admin)
+	form := c.formAt("/vocabularies?kind=theme&slug=parenting-support", "/vocabularies")
 	form.Set("action", "save")
 	form.Set("name", "Parenting support (renamed)")
 	wantStatus(t, c.post("/vocabularies", form), http.StatusSeeOther, "rename a theme")

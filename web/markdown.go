@@ -48,27 +48,19 @@ func withTwin(page gin.HandlerFunc, twin func(*gin.Context, string)) gin.Handler
 	}
 }
 
-// writeMarkdown answers a Markdown twin, naming its page as the canonical address.
-func writeMarkdown(c *gin.Context, canonical, body string) {
+// writeMarkdown ends a Markdown twin with the footer its page has (the dataset's version
+// and the page's address), and answers it, naming its page as the canonical address.
+func writeMarkdown(c *gin.Context, b *mdWriter, version, canonical string) {
+	b.footer(version, canonical)
 	c.Header("Link", "<"+canonical+`>; rel="canonical"`)
-	c.Data(http.StatusOK, markdownType, []byte(body))
+	c.Data(http.StatusOK, markdownType, []byte(b.String()))
 }
 
 // studyMarkdown is a study page as Markdown.
 func (s *Site) studyMarkdown(c *gin.Context, id string) {
 	cat := s.snapshot(c)
-	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
-		s.webFail(c, err)
-		return
-	}
-	d, err := cat.Study(id)
-	if err != nil {
-		s.webFail(c, err)
-		return
-	}
-	citation, err := apaReference(d.Study)
-	if err != nil {
-		s.webFail(c, err)
+	d, citation, ok := s.studyOf(c, cat, id)
+	if !ok {
 		return
 	}
 	base := httpio.BaseURL(c.Request)
@@ -144,26 +136,16 @@ func (s *Site) studyMarkdown(c *gin.Context, id string) {
 	b.para("Download the reference as " + strings.Join(downloads, ", ") + ".")
 
 	b.heading(2, "Sources")
-	b.para("The title, authors and year were checked against:")
-	for _, u := range st.VerifiedIn {
-		b.item(mdURL(u))
-	}
-	b.end()
-	b.footer(cat.Version(), canonical)
-	writeMarkdown(c, canonical, b.String())
+	b.addresses("The title, authors and year were checked against:", st.VerifiedIn)
+	writeMarkdown(c, &b, cat.Version(), canonical)
 }
 
 // interventionMarkdown is an intervention page as Markdown, with each evidence item's
 // reference fact and the full reference of each study about it.
 func (s *Site) interventionMarkdown(c *gin.Context, id string) {
 	cat := s.snapshot(c)
-	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
-		s.webFail(c, err)
-		return
-	}
-	d, err := cat.Intervention(id)
-	if err != nil {
-		s.webFail(c, err)
+	d, ok := s.interventionOf(c, cat, c.Request.URL.Query(), id)
+	if !ok {
 		return
 	}
 	card := newCard(d, cat.EvidenceSummary(&d.Intervention))
@@ -259,13 +241,8 @@ func (s *Site) interventionMarkdown(c *gin.Context, id string) {
 	if iv.URL != nil {
 		b.para("Programme or evaluation page: " + mdURL(*iv.URL))
 	}
-	b.para("The facts on this page were checked against:")
-	for _, u := range iv.VerifiedIn {
-		b.item(mdURL(u))
-	}
-	b.end()
-	b.footer(cat.Version(), canonical)
-	writeMarkdown(c, canonical, b.String())
+	b.addresses("The facts on this page were checked against:", iv.VerifiedIn)
+	writeMarkdown(c, &b, cat.Version(), canonical)
 }
 
 // orNotStated is the value made by f, or "Not stated" as the page says when it is missing.
@@ -327,6 +304,16 @@ func (w *mdWriter) line(s string) {
 func (w *mdWriter) item(s string)           { w.line("- " + guardStart(s)) }
 func (w *mdWriter) fact(name, value string) { w.item(name + ": " + value) }
 func (w *mdWriter) end()                    { w.inList = false }
+
+// addresses writes a paragraph, lead, and the list of web addresses it introduces.
+func (w *mdWriter) addresses(lead string, urls []string) {
+	w.para(lead)
+	for _, u := range urls {
+		w.item(mdURL(u))
+	}
+	w.end()
+}
+
 func (w *mdWriter) footer(version, page string) {
 	w.block("---")
 	w.block("Dataset version " + version + ". The page for people: " + page)

@@ -156,13 +156,8 @@ func (s *Site) interventionPage(c *gin.Context) {
 		s.webFail(c, err)
 		return
 	}
-	if _, err := parseForm(rest, nil); err != nil {
-		s.webFail(c, err)
-		return
-	}
-	d, err := cat.Intervention(c.Param("id"))
-	if err != nil {
-		s.webFail(c, err)
+	d, ok := s.interventionOf(c, cat, rest, c.Param("id"))
+	if !ok {
 		return
 	}
 	id := d.Intervention.ID
@@ -268,25 +263,52 @@ var studyReferenceFormats = []struct{ format, label string }{
 	{"bibtex", "BibTeX"}, {"ris", "RIS (EndNote, Zotero)"}, {"apa", "APA reference"},
 }
 
-func (s *Site) studyPage(c *gin.Context) {
-	cat := s.snapshot(c)
+// interventionOf is the intervention a page or its Markdown twin shows. query is what is
+// left of the page's query, and names no option: a record page has none. On an error it
+// answers the error page and says false.
+func (s *Site) interventionOf(c *gin.Context, cat *catalog.Catalog, query url.Values, id string) (*catalog.InterventionRecord, bool) {
+	if _, err := parseForm(query, nil); err != nil {
+		s.webFail(c, err)
+		return nil, false
+	}
+	d, err := cat.Intervention(id)
+	if err != nil {
+		s.webFail(c, err)
+		return nil, false
+	}
+	return d, true
+}
+
+// studyOf is the study a page or its Markdown twin shows, with its APA reference. The
+// page's query names no option: a record page has none. On an error it answers the error
+// page and says false.
+func (s *Site) studyOf(c *gin.Context, cat *catalog.Catalog, id string) (d *catalog.StudyRecord, citation string, ok bool) {
 	if _, err := parseForm(c.Request.URL.Query(), nil); err != nil {
 		s.webFail(c, err)
-		return
+		return nil, "", false
 	}
-	d, err := cat.Study(c.Param("id"))
+	d, err := cat.Study(id)
 	if err != nil {
 		s.webFail(c, err)
-		return
+		return nil, "", false
 	}
-	citation, err := apaReference(d.Study)
-	if err != nil {
+	if citation, err = apaReference(d.Study); err != nil {
 		s.webFail(c, err)
+		return nil, "", false
+	}
+	return d, citation, true
+}
+
+func (s *Site) studyPage(c *gin.Context) {
+	cat := s.snapshot(c)
+	d, citation, ok := s.studyOf(c, cat, c.Param("id"))
+	if !ok {
 		return
 	}
 	api := httpio.APIPath("/studies/" + url.PathEscape(d.Study.ID))
 	v := studyView{layout: s.layout(c, cat.Version(), d.Study.Title, "", api), StudyRecord: d, Citation: citation}
 	v.Canonical, v.MarkdownURL = recordURLs(c, studyPath(d.Study.ID))
+	var err error
 	if v.Cite, err = newCitationHead(d, v.Canonical); err != nil {
 		s.webFail(c, err)
 		return

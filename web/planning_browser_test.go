@@ -3,33 +3,25 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-
-	"github.com/evidence-kb/parental-engagement/internal/apitest"
 )
 
 // The planning pages in Chromium, as a head teacher uses them: shortlisting from the
 // finder and intervention pages (with JavaScript and without), comparing, the pack on a
 // phone and in print, and the gap map on a phone. They skip as browser_test.go does.
 func TestPlanningBrowser(t *testing.T) {
-	needBrowser(t)
-	site := httptest.NewServer(apitest.NewServer(t))
-	t.Cleanup(site.Close)
-	browser := startBrowser(t)
-
-	t.Run("the shortlist survives navigation", func(t *testing.T) { shortlistJourney(t, newTab(t, browser), site.URL) })
-	t.Run("the shortlist without JavaScript", func(t *testing.T) { shortlistWithoutScript(t, newTab(t, browser), site.URL) })
-	t.Run("no sideways scroll and no word broken at 390 px", func(t *testing.T) { planningOnAPhone(t, newTab(t, browser), site.URL) })
-	t.Run("the pack of 3 prints on 3 A4 pages", func(t *testing.T) { printPack(t, newTab(t, browser), site.URL) })
-	t.Run("accessibility audit of the planning pages", func(t *testing.T) { auditPlanning(t, newTab(t, browser), site.URL) })
+	runInBrowser(t, []browserTest{
+		{"the shortlist survives navigation", shortlistJourney},
+		{"the shortlist without JavaScript", shortlistWithoutScript},
+		{"no sideways scroll and no word broken at 390 px", planningOnAPhone},
+		{"the pack of 3 prints on 3 A4 pages", printPack},
+		{"accessibility audit of the planning pages", auditPlanning},
+	})
 }
 
 // shortlistOf is the shortlist in the address the tab shows.
@@ -114,10 +106,7 @@ func shortlistJourney(t *testing.T, tab context.Context, site string) {
 
 // shortlistWithoutScript ticks boxes with JavaScript off: the form's button sends them.
 func shortlistWithoutScript(t *testing.T, tab context.Context, site string) {
-	perform(t, tab, "turn JavaScript off", chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
-		_, err := cdp.Call(ctx, target, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	}))
+	turnScriptOff(t, tab)
 	open(t, tab, site+"/?shortlist=fast")
 	perform(t, tab, "tick Triple P", chromedp.Click(chromedp.ID("pick-triple-p")))
 	navigate(t, tab, "update the shortlist", 200, chromedp.Click(chromedp.CSS("#card-triple-p ~ .pick .pick-submit")))
@@ -170,10 +159,8 @@ func planningOnAPhone(t *testing.T, tab context.Context, site string) {
 	defer perform(t, tab, "back to a laptop viewport", chromedp.EmulateViewport(1280, 1000))
 	for _, p := range planningPhone {
 		open(t, tab, site+p)
-		sizes := eval[[]int](t, tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`)
-		if sizes[0] > sizes[1] {
-			wide := eval[string](t, tab, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(-3).map(e => e.tagName + "." + e.className).join(", ")`)
-			t.Errorf("390 px: %s is %d px wide (scrolls sideways); widest: %s", p, sizes[0], wide)
+		if wide, widest := scrollsSideways(t, tab); wide > 0 {
+			t.Errorf("390 px: %s is %d px wide (scrolls sideways); widest: %s", p, wide, widest)
 		}
 		// the finder and intervention pages list long addresses, which may only break
 		if strings.HasPrefix(p, "/?") || strings.HasPrefix(p, "/interventions/") {
@@ -200,8 +187,8 @@ func planningOnAPhone(t *testing.T, tab context.Context, site string) {
 	}
 	for _, p := range planningPhone {
 		open(t, tab, site+p)
-		if sizes := eval[[]int](t, tab, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`); sizes[0] > sizes[1] {
-			t.Errorf("1280 px: %s is %d px wide (scrolls sideways)", p, sizes[0])
+		if wide, _ := scrollsSideways(t, tab); wide > 0 {
+			t.Errorf("1280 px: %s is %d px wide (scrolls sideways)", p, wide)
 		}
 	}
 	open(t, tab, site+"/compare?ids=incredible-years,triple-p,mind-the-gap")
@@ -246,12 +233,8 @@ func auditPlanning(t *testing.T, tab context.Context, site string) {
 		perform(t, tab, "set the viewport", chromedp.EmulateViewport(width, 900))
 		for _, p := range planningPhone {
 			open(t, tab, site+p)
-			eval[chromedp.Void](t, tab, axe)
-			found := eval[[]axeViolation](t, tab, `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-				.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))})))`,
-				chromedp.EvalAwaitPromise)
-			for _, v := range found {
-				t.Errorf("%d px %s: %s (%s): %s, at %s", width, p, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "; "))
+			for _, v := range axeViolations(t, tab, axe) {
+				t.Errorf("%d px %s: %s", width, p, v)
 			}
 		}
 	}

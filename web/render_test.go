@@ -191,6 +191,20 @@ func labelledBy(id string) func(*html.Node) bool {
 	return func(n *html.Node) bool { return attr(n, "aria-labelledby") == id }
 }
 
+// recordPage reads a record's page, which must be headed by the record's name and whose
+// section labelled by heading (titled section) must open with the record's summary.
+func (r *pageReader) recordPage(t *testing.T, target, name, heading, section, summary string) *html.Node {
+	t.Helper()
+	doc := r.read(t, target, http.StatusOK)
+	if got := text(find(doc, byAtom(atom.H1))); got != words(name) {
+		t.Errorf("%s: heading %q; want the record's name %q", target, got, name)
+	}
+	if got := text(find(find(doc, labelledBy(heading)), byAtom(atom.P))); got != words(summary) {
+		t.Errorf("%s: under %q the page says\n\t%q\nwant its summary\n\t%q", target, section, got, words(summary))
+	}
+	return doc
+}
+
 // shippedDataset is the dataset compiled into the binary, which the shared store holds.
 func shippedDataset(t *testing.T) *models.Dataset {
 	t.Helper()
@@ -219,15 +233,8 @@ func TestEveryPageReadsAsWords(t *testing.T) {
 	t.Run("intervention pages", func(t *testing.T) {
 		for _, iv := range d.Interventions {
 			target := "/interventions/" + url.PathEscape(iv.ID)
-			doc := r.read(t, target, http.StatusOK)
-			if got := text(find(doc, byAtom(atom.H1))); got != words(iv.Name) {
-				t.Errorf("%s: heading %q; want its name %q", target, got, iv.Name)
-			}
 			// "What it is" is the intervention's own description, and only that
-			what := find(doc, labelledBy("what-heading"))
-			if got := text(find(what, byAtom(atom.P))); got != words(iv.Summary) {
-				t.Errorf("%s: under \"What it is\" the page says\n\t%q\nwant its description\n\t%q", target, got, words(iv.Summary))
-			}
+			doc := r.recordPage(t, target, iv.Name, "what-heading", "What it is", iv.Summary)
 			// the computed evidence summary is stated once, in the evidence section
 			statement := words(cat.EvidenceSummary(&iv).Statement)
 			if got := text(find(doc, byClass("evidence-statement"))); got != statement {
@@ -248,14 +255,7 @@ func TestEveryPageReadsAsWords(t *testing.T) {
 	t.Run("study pages", func(t *testing.T) {
 		for _, st := range d.Studies {
 			target := "/studies/" + url.PathEscape(st.ID)
-			doc := r.read(t, target, http.StatusOK)
-			if got := text(find(doc, byAtom(atom.H1))); got != words(st.Title) {
-				t.Errorf("%s: heading %q; want its title %q", target, got, st.Title)
-			}
-			summary := find(doc, labelledBy("summary-heading"))
-			if got := text(find(summary, byAtom(atom.P))); got != words(st.Summary) {
-				t.Errorf("%s: under \"Summary\" the page says\n\t%q\nwant its summary\n\t%q", target, got, words(st.Summary))
-			}
+			doc := r.recordPage(t, target, st.Title, "summary-heading", "Summary", st.Summary)
 			findings := text(find(doc, byClass("findings")))
 			for _, f := range st.KeyFindings {
 				if !strings.Contains(findings, words(f)) {
