@@ -411,7 +411,7 @@ func (c call) studyRecord(id string) (StudyRecord, error) {
 	if err := enc.Close(); err != nil {
 		return StudyRecord{}, err
 	}
-	out := StudyRecord{Study: d.Study, Themes: themeTags(d.Themes), Strands: strandTags(d.Strands), DisadvantageFocus: disadvantageTags(d.Disadvantages),
+	out := StudyRecord{Study: d.Study, Themes: tags(d.Themes, themeTag), Strands: tags(d.Strands, strandTag), DisadvantageFocus: tags(d.Disadvantages, disadvantageTag),
 		Interventions: []InterventionRef{}, CitationAPA: strings.TrimSpace(apa.String()),
 		PageURL: c.studyPage(id), APIURL: c.studyAPI(id), URI: studyURI(id), Meta: c.meta()}
 	for _, iv := range d.Interventions {
@@ -420,29 +420,24 @@ func (c call) studyRecord(id string) (StudyRecord, error) {
 	return out, nil
 }
 
-func themeTags(ts []models.Theme) []Tag {
-	out := make([]Tag, len(ts))
-	for i, t := range ts {
-		out[i] = Tag{Slug: t.Slug, Name: t.Name, Provisional: t.Provisional, Note: t.Note}
+// tags are a record's values of one vocabulary, each made a Tag by tag.
+func tags[V any](values []V, tag func(V) Tag) []Tag {
+	out := make([]Tag, len(values))
+	for i, v := range values {
+		out[i] = tag(v)
 	}
 	return out
 }
 
-func strandTags(ss []models.Strand) []Tag {
-	out := make([]Tag, len(ss))
-	for i, s := range ss {
-		out[i] = Tag{Slug: s.Slug, Name: s.Name, Provisional: s.Provisional, Note: s.Note}
-	}
-	return out
+func themeTag(t models.Theme) Tag {
+	return Tag{Slug: t.Slug, Name: t.Name, Provisional: t.Provisional, Note: t.Note}
 }
 
-func disadvantageTags(ds []models.DisadvantageFocus) []Tag {
-	out := make([]Tag, len(ds))
-	for i, d := range ds {
-		out[i] = Tag{Slug: d.Slug, Name: d.Name}
-	}
-	return out
+func strandTag(s models.Strand) Tag {
+	return Tag{Slug: s.Slug, Name: s.Name, Provisional: s.Provisional, Note: s.Note}
 }
+
+func disadvantageTag(d models.DisadvantageFocus) Tag { return Tag{Slug: d.Slug, Name: d.Name} }
 
 // ---- find_interventions
 
@@ -617,7 +612,7 @@ func (c call) interventionRecord(id string) (InterventionRecord, error) {
 	iv := d.Intervention
 	out := InterventionRecord{ID: iv.ID, Name: iv.Name, Aliases: iv.Aliases, Origin: iv.Origin, CountryOfOrigin: iv.CountryOfOrigin,
 		Summary: iv.Summary, Stage: iv.Stage, Setting: iv.Setting,
-		Themes: themeTags(d.Themes), Strands: strandTags(d.Strands), DisadvantageFocus: disadvantageTags(d.Disadvantages),
+		Themes: tags(d.Themes, themeTag), Strands: tags(d.Strands, strandTag), DisadvantageFocus: tags(d.Disadvantages, disadvantageTag),
 		URL: iv.URL, VerifiedIn: iv.VerifiedIn, EvidenceSummary: c.cat.EvidenceSummary(&iv),
 		Evidence: make([]EvidenceItem, len(iv.Evidence)), Studies: []StudyRef{},
 		PageURL: c.interventionPage(id), APIURL: c.interventionAPI(id), URI: interventionURI(id), Meta: c.meta()}

@@ -187,12 +187,7 @@ func (s *Server) writeAudit(c *gin.Context, paging catalog.Paging, entries []mod
 //	@Header			503	{string}	Retry-After	"Seconds to wait before trying again"
 //	@Router			/api/v1/imports [post]
 func (s *Server) createImport(c *gin.Context) {
-	p, err := httpio.ParseParams(c.Request.URL.Query(), "dry_run")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	dryRun, err := p.Bool("dry_run", false)
+	dryRun, err := onlyFlag(c, "dry_run")
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -209,3 +209,13 @@ func noParams(c *gin.Context) error {
 	_, err := httpio.ParseParams(c.Request.URL.Query())
 	return err
 }
+
+// onlyFlag reads the one query parameter a request may carry, name, a boolean that is
+// false unless given.
+func onlyFlag(c *gin.Context, name string) (bool, error) {
+	p, err := httpio.ParseParams(c.Request.URL.Query(), name)
+	if err != nil {
+		return false, err
+	}
+	return p.Bool(name, false)
+}

@@ -424,12 +424,7 @@ func (k *recordKind[T, D]) answer(s *Server, c *gin.Context, status int, id stri
 
 // remove answers a delete of one record.
 func (k *recordKind[T, D]) remove(s *Server, c *gin.Context) {
-	p, err := httpio.ParseParams(c.Request.URL.Query(), "unlink")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	unlink, err := p.Bool("unlink", false)
+	unlink, err := onlyFlag(c, "unlink")
 	if err != nil {
 		s.fail(c, err)
 		return

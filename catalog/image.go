@@ -123,11 +123,8 @@ func ReadImage(data []byte) (cat *Catalog, stamp int64, err error) {
 	}
 	td := &imageDecoder{buf: data[tableStart:tableEnd]}
 	td.readTable()
-	if td.err == nil && len(td.buf) != 0 {
-		td.fail("bytes left after the string table")
-	}
-	if td.err != nil {
-		return nil, 0, td.err
+	if err := td.end("bytes left after the string table"); err != nil {
+		return nil, 0, err
 	}
 	part := func(i int) *imageDecoder { return &imageDecoder{buf: data[sections[i]:sections[i+1]], table: td.table} }
 	head := &imageDecoder{buf: data[bodyStart:sections[0]], table: td.table}
@@ -154,10 +151,7 @@ func ReadImage(data []byte) (cat *Catalog, stamp int64, err error) {
 	run := func(d *imageDecoder, decode func(d *imageDecoder)) {
 		g.Go(func() error {
 			decode(d)
-			if d.err == nil && len(d.buf) != 0 {
-				d.fail("bytes left over")
-			}
-			return d.err
+			return d.end("bytes left over")
 		})
 	}
 	for c := range chunks {
@@ -179,11 +173,9 @@ func ReadImage(data []byte) (cat *Catalog, stamp int64, err error) {
 	}
 	// the interventions' collection needs their count, so it comes after the rest
 	last := part(chunks + 2)
-	if preIvs = last.collection(interventionSchema, len(ivs)); last.err == nil && len(last.buf) != 0 {
-		last.fail("bytes left over")
-	}
-	if last.err != nil {
-		return nil, 0, last.err
+	preIvs = last.collection(interventionSchema, len(ivs))
+	if err := last.end("bytes left over"); err != nil {
+		return nil, 0, err
 	}
 	return assemble(vocab, studies, ivs, version, preStudies, preIvs), stamp, nil
 }
@@ -516,6 +508,14 @@ func (d *imageDecoder) fail(why string) {
 		d.err = fmt.Errorf("%w: %s", ErrImage, why)
 	}
 	d.buf = nil
+}
+
+// end is d's error once its part is decoded: a part must be read to its last byte.
+func (d *imageDecoder) end(leftOver string) error {
+	if d.err == nil && len(d.buf) != 0 {
+		d.fail(leftOver)
+	}
+	return d.err
 }
 
 func (d *imageDecoder) uint() int {

@@ -524,11 +524,11 @@ func restoreTables(ctx context.Context, archive *archiveReader, opts RestoreOpti
 
 // latestSchemaVersion is the version of the last migration this build has for the dialect.
 func latestSchemaVersion(postgres bool) (int64, error) {
-	dir := "migrations/sqlite"
-	if postgres {
-		dir = "migrations/postgres"
+	dir, err := dialectMigrations(postgres)
+	if err != nil {
+		return 0, err
 	}
-	files, err := fs.Glob(migrations, dir+"/*.sql")
+	files, err := fs.Glob(dir, "*.sql")
 	if err != nil {
 		return 0, err
 	}

@@ -207,7 +207,7 @@ func (d *classifying) Initialize(db *gorm.DB) error {
 	}
 	return db.Callback().Row().After("gorm:row").Register("kb:classify", func(db *gorm.DB) {
 		if db.Error != nil {
-			db.Error = d.note(db.Error)
+			db.Error = d.health.classified(db.Error)
 		}
 	})
 }
@@ -216,19 +216,7 @@ func (d *classifying) Translate(err error) error {
 	if t, ok := d.Dialector.(gorm.ErrorTranslator); ok {
 		err = t.Translate(err)
 	}
-	return d.note(err)
-}
-
-// note classifies err and records a newly classified one in the database's health; an
-// error classified already was recorded when it was.
-func (d *classifying) note(err error) error {
-	var seen *DBError
-	if err == nil || errors.As(err, &seen) {
-		return err
-	}
-	err = classify(err)
-	d.health.saw(err)
-	return err
+	return d.health.classified(err)
 }
 
 // SavePoint and RollbackTo pass nested transactions through to the dialect, which GORM

@@ -142,13 +142,18 @@ func (s *Store) DBErrors(class string) int64 {
 // its health when they were not already: for errors that reach the store other than
 // through a statement (a lost connection while rows are read, the writer lock's
 // deadline), so that callers see ErrUnavailable for every outage.
-func (s *Store) classified(err error) error {
+func (s *Store) classified(err error) error { return s.health.classified(err) }
+
+// classified classifies err and records a newly classified one in h; an error classified
+// already was recorded when it was. Every statement's error passes here (classifying),
+// and those Store.classified catches.
+func (h *dbHealth) classified(err error) error {
 	var seen *DBError
 	if err == nil || errors.As(err, &seen) {
 		return err
 	}
 	err = classify(err)
-	s.health.saw(err)
+	h.saw(err)
 	return err
 }
 

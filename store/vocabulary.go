@@ -79,14 +79,8 @@ type vocabularyChange struct {
 // one did, the write is planned again), so the operation returned is the one committed,
 // whatever other admins do at the same time.
 func (s *Store) WriteVocabulary(ctx context.Context, w VocabularyWrite) (*VocabularyWritten, error) {
-	ctx, cancel := s.bounded(ctx) // as a record write: see Write
-	defer cancel()
-	var out *VocabularyWritten
-	err := s.serialised(ctx, func() (err error) {
-		out, err = s.writeVocabulary(ctx, w)
-		return err
-	})
-	return out, err
+	// bounded as a record write: see Write
+	return boundedWrite(ctx, s, func(ctx context.Context) (*VocabularyWritten, error) { return s.writeVocabulary(ctx, w) })
 }
 
 func (s *Store) writeVocabulary(ctx context.Context, w VocabularyWrite) (*VocabularyWritten, error) {

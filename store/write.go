@@ -81,11 +81,17 @@ var errStale = errors.New("store: the database has a newer revision than this pr
 // included: past it, or when the database does not answer, the error is ErrUnavailable,
 // and ErrStorageFull when it has no room.
 func (s *Store) Write(ctx context.Context, w RecordWrite) (*Written, error) {
+	return boundedWrite(ctx, s, func(ctx context.Context) (*Written, error) { return s.write(ctx, w) })
+}
+
+// boundedWrite runs write serialised (see serialised) within the store's timeout, the
+// wait for the writer lock included, and returns what it returned.
+func boundedWrite[T any](ctx context.Context, s *Store, write func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := s.bounded(ctx)
 	defer cancel()
-	var out *Written
+	var out T
 	err := s.serialised(ctx, func() (err error) {
-		out, err = s.write(ctx, w)
+		out, err = write(ctx)
 		return err
 	})
 	return out, err

@@ -12,7 +12,7 @@ ALTER TABLE evidence ADD COLUMN "window" TEXT NOT NULL DEFAULT 'in';
 ALTER TABLE evidence DROP COLUMN outside_window;
 
 -- +goose Down
-ALTER TABLE evidence ADD COLUMN outside_window BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE evidence ADD COLUMN outside_window {{.Boolean}} NOT NULL DEFAULT {{.False}};
 UPDATE evidence SET outside_window = ("window" <> 'in');
 ALTER TABLE evidence DROP COLUMN "window";
 ALTER TABLE evidence DROP COLUMN result_fact;

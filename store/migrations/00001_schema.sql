@@ -1,6 +1,4 @@
 -- +goose Up
--- PostgreSQL dialect of the SQLite schema (migrations/sqlite): the same tables and keys, in
--- SQL that PostgreSQL-compatible distributed engines also accept.
 -- The evidence base. Lists of plain strings (authors, aliases, findings, source URLs) are
 -- JSON arrays: they are never queried in SQL, only read whole.
 CREATE TABLE meta (
@@ -13,7 +11,7 @@ CREATE TABLE themes (
     position    INTEGER NOT NULL,
     name        TEXT NOT NULL,
     description TEXT NOT NULL,
-    provisional BOOLEAN NOT NULL,
+    provisional {{.Boolean}} NOT NULL,
     note        TEXT,
     source_url  TEXT
 );
@@ -23,7 +21,7 @@ CREATE TABLE strands (
     position    INTEGER NOT NULL,
     name        TEXT NOT NULL,
     description TEXT NOT NULL,
-    provisional BOOLEAN NOT NULL,
+    provisional {{.Boolean}} NOT NULL,
     note        TEXT
 );
 
@@ -48,7 +46,7 @@ CREATE TABLE studies (
     design              TEXT,
     stage               TEXT,
     sample_size         INTEGER,
-    effect_size         DOUBLE PRECISION,
+    effect_size         {{.Double}},
     effect_size_measure TEXT,
     summary             TEXT NOT NULL,
     key_findings        TEXT NOT NULL,
@@ -74,7 +72,7 @@ CREATE TABLE evidence (
     position        INTEGER NOT NULL,
     finding         TEXT NOT NULL,
     study_id        TEXT REFERENCES studies (id),
-    outside_window  BOOLEAN NOT NULL,
+    outside_window  {{.Boolean}} NOT NULL,
     PRIMARY KEY (intervention_id, position)
 );
 
