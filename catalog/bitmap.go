@@ -36,11 +36,10 @@ func (b bitmap) count() int {
 	return n
 }
 
-// andCount is the size of the intersection of b and o, without allocating it.
-func (b bitmap) andCount(o bitmap) int {
-	// four words a turn, in four sums: the loop that counts every facet value, where a
-	// single dependent sum and a bounds check per word cost a third of the time
-	o = o[:len(b)]
+// andCountGeneric counts the bits b and o share, four words a turn in four sums (a single
+// dependent sum and a bounds check per word cost a third of the time); len(o) = len(b).
+// andCount (andcount_*.go) calls it where no faster instruction serves.
+func andCountGeneric(b, o bitmap) int {
 	var n0, n1, n2, n3 int
 	i := 0
 	for ; i+4 <= len(b); i += 4 {
@@ -53,6 +52,35 @@ func (b bitmap) andCount(o bitmap) int {
 		n0 += bits.OnesCount64(b[i] & o[i])
 	}
 	return n0 + n1 + n2 + n3
+}
+
+// countBlock is how many words of a set countEach reads at a time: 2 KiB, which stays in
+// the first-level cache while every term is counted against it.
+const countBlock = 256
+
+// countEach returns, for each term, the size of the intersection of b with the union of
+// the term's sets, allocating neither. It reads b a block at a time and counts every term
+// against the block before moving on, so b comes from memory once for all the terms
+// rather than once per term: counting a facet's values then streams only their own sets.
+func (b bitmap) countEach(terms [][]bitmap) []int {
+	counts := make([]int, len(terms))
+	for lo := 0; lo < len(b); lo += countBlock {
+		block := b[lo:min(lo+countBlock, len(b))]
+		for i, sets := range terms {
+			if len(sets) == 1 {
+				counts[i] += block.andCount(sets[0][lo:])
+				continue
+			}
+			for j, w := range block {
+				var union uint64
+				for _, s := range sets {
+					union |= s[lo+j]
+				}
+				counts[i] += bits.OnesCount64(w & union)
+			}
+		}
+	}
+	return counts
 }
 
 // each calls fn for every ordinal in b, in increasing order, until fn returns false.

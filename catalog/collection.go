@@ -33,6 +33,7 @@ type collection struct {
 	sorts    map[string]*sortKey
 	text     *textIndex
 	perms    *permCache
+	clauses  *clauseCache
 }
 
 // schema describes a record kind: its id, its fields, its sort keys and its text.
@@ -119,7 +120,7 @@ type prebuilt struct {
 // not nil) what an image kept.
 func buildCollection(cat *Catalog, s *schema, n int, id func(int) string, pre *prebuilt) *collection {
 	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n), headroom: headroom(n),
-		fields: map[string]*field{}, sorts: map[string]*sortKey{}, perms: &permCache{}}
+		fields: map[string]*field{}, sorts: map[string]*sortKey{}, perms: &permCache{}, clauses: newClauseCache()}
 	c.live = newBitmap(c.capacity)
 	ids := make([]string, n)
 	byID := make(map[string]int, n)

@@ -56,13 +56,17 @@ func (c *collection) without(clauses []clause, sets []bitmap, field string, sr *
 
 // facet counts every vocabulary value, zeros included; the null bucket only when non-empty.
 func (c *collection) facet(f *field, set bitmap) models.Facet {
+	terms := make([][]bitmap, len(f.tags.order))
+	for i, v := range f.tags.order {
+		terms[i] = f.valueSets(v)
+	}
+	counts := set.countEach(terms)
 	fc := models.Facet{Field: f.name, Values: make([]models.FacetValue, 0, len(f.tags.order))}
-	for _, v := range f.tags.order {
-		n := set.andCount(f.valueSet(v, len(set)*64))
-		if v == nullValue && n == 0 {
+	for i, v := range f.tags.order {
+		if v == nullValue && counts[i] == 0 {
 			continue
 		}
-		fc.Values = append(fc.Values, models.FacetValue{Value: v, Label: f.label(v), Count: n})
+		fc.Values = append(fc.Values, models.FacetValue{Value: v, Label: f.label(v), Count: counts[i]})
 	}
 	return fc
 }
