@@ -223,6 +223,14 @@ func pagedRequest(paging catalog.Paging) listRequest {
 	return listRequest{query: catalog.Query{Page: paging.Page, PerPage: paging.PerPage}, total: true}
 }
 
+// listBuffers keeps the buffers lists were written in for the next list: a list answer is
+// tens of kilobytes, and a fresh buffer per request was most of what a list allocated, so
+// most of the garbage collector's work. The response writer copies what it is given.
+var listBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledList is the largest buffer kept: a rare large page is not held for ever.
+const maxPooledList = 1 << 20
+
 // writeList answers a list, keeping only the requested fields of each item when asked
 // (sparse fieldsets). The body is assembled from each record's memoized encoding, since
 // encoding long summaries anew is most of what a list page costs. did_you_mean is always
@@ -245,7 +253,13 @@ func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data
 	for _, b := range encoded {
 		size += len(b) + 1
 	}
-	var buf bytes.Buffer
+	buf := listBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledList {
+			listBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
 	buf.Grow(size)
 	buf.WriteString(`{"data":[`)
 	for i, b := range encoded {

@@ -340,6 +340,7 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 	nc.text = c.text.apply(rewritten, n, nc.live, func(o, f int) string { return schema.text.read(next, o, f) })
 	nc.perms = c.perms.apply(c, &nc, touched)
 	nc.clauses = newClauseCache() // the sets it kept were c's
+	nc.scratch = newScratch(nc.capacity)
 	return &nc
 }
 

@@ -1,6 +1,9 @@
 package catalog
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // bitmap is a fixed-size set of record ordinals. Every tag value of the catalogue keeps one,
 // so a filter is a few word-wise ANDs and ORs and a count is a popcount: that is what keeps
@@ -93,6 +96,35 @@ func (b bitmap) each(fn func(int) bool) {
 			}
 			w &= w - 1
 		}
+	}
+}
+
+// scratchBitmaps keeps the bitmaps of queries that have ended for the next ones to fill.
+// A list query's filtered set is as large as the collection, and one allocated per request
+// made the garbage collector a large part of a list's cost: it scans the whole catalogue
+// each time the garbage adds up. Every bitmap here has the collection's size.
+type scratchBitmaps struct {
+	words int
+	pool  sync.Pool
+}
+
+func newScratch(capacity int) *scratchBitmaps { return &scratchBitmaps{words: (capacity + 63) / 64} }
+
+// copyOf is a bitmap holding b, taken from the scratch when one is there.
+func (s *scratchBitmaps) copyOf(b bitmap) bitmap {
+	if len(b) == s.words {
+		if p, ok := s.pool.Get().(*bitmap); ok {
+			copy(*p, b)
+			return *p
+		}
+	}
+	return b.clone()
+}
+
+// release gives b back once nothing reads it any more.
+func (s *scratchBitmaps) release(b bitmap) {
+	if len(b) == s.words {
+		s.pool.Put(&b)
 	}
 }
 

@@ -34,6 +34,7 @@ type collection struct {
 	text     *textIndex
 	perms    *permCache
 	clauses  *clauseCache
+	scratch  *scratchBitmaps
 }
 
 // schema describes a record kind: its id, its fields, its sort keys and its text.
@@ -121,6 +122,7 @@ type prebuilt struct {
 func buildCollection(cat *Catalog, s *schema, n int, id func(int) string, pre *prebuilt) *collection {
 	c := &collection{schema: s, kind: s.kind, plural: s.plural, n: n, capacity: n + headroom(n), headroom: headroom(n),
 		fields: map[string]*field{}, sorts: map[string]*sortKey{}, perms: &permCache{}, clauses: newClauseCache()}
+	c.scratch = newScratch(c.capacity)
 	c.live = newBitmap(c.capacity)
 	ids := make([]string, n)
 	byID := make(map[string]int, n)

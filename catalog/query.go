@@ -135,7 +135,7 @@ func (c *collection) clauseSets(ctx context.Context, clauses []clause) ([]bitmap
 }
 
 // combine intersects the clause sets, except those of the field except ("" for none),
-// with the live records.
+// with the live records, in a bitmap of the collection's scratch (see scratchBitmaps).
 func (c *collection) combine(clauses []clause, sets []bitmap, except string) bitmap {
 	var result bitmap
 	var negated []bitmap
@@ -148,13 +148,13 @@ func (c *collection) combine(clauses []clause, sets []bitmap, except string) bit
 		case cl.negate:
 			negated = append(negated, set)
 		case result == nil:
-			result = set.clone()
+			result = c.scratch.copyOf(set)
 		default:
 			result.and(set)
 		}
 	}
 	if result == nil {
-		result = c.live.clone()
+		result = c.scratch.copyOf(c.live)
 	} else {
 		result.and(c.live) // indexes may still name records since deleted
 	}

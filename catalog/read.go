@@ -59,6 +59,7 @@ func runPage[T any](cat *Catalog, c *collection, q Query, defaultSort string, re
 	if err != nil {
 		return nil, err
 	}
+	defer c.scratch.release(res.filtered) // nothing below keeps it
 	var suggestion *Suggestion
 	if res.search != nil && !q.noSuggestion {
 		if err := expired(q.Context); err != nil {
