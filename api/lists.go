@@ -236,23 +236,6 @@ const maxPooledList = 1 << 20
 // encoding long summaries anew is most of what a list page costs. did_you_mean is always
 // there, null without a suggestion. It writes nothing when it fails.
 func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data []T, meta ListMeta, links Links, dym *DidYouMean, facets []models.Facet) error {
-	encoded := make([][]byte, len(data))
-	for i, item := range data {
-		b, err := encodeItem(cache, item)
-		if err != nil {
-			return err
-		}
-		encoded[i] = b
-	}
-	if len(r.fields) > 0 {
-		if err := keepFields(encoded, r.fields); err != nil {
-			return err
-		}
-	}
-	size := 1024
-	for _, b := range encoded {
-		size += len(b) + 1
-	}
 	buf := listBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledList {
@@ -260,13 +243,14 @@ func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data
 		}
 	}()
 	buf.Reset()
-	buf.Grow(size)
 	buf.WriteString(`{"data":[`)
-	for i, b := range encoded {
+	for i, item := range data {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		buf.Write(b)
+		if err := writeItem(buf, cache, item, r.fields); err != nil {
+			return err
+		}
 	}
 	buf.WriteString("]")
 	for _, part := range []struct {
@@ -288,25 +272,19 @@ func writeList[T listItem](c *gin.Context, cache *encodings, r listRequest, data
 	return nil
 }
 
-// keepFields reduces each encoded item to the named fields (in the encoder's key order).
-func keepFields(encoded [][]byte, fields []string) error {
-	for i, b := range encoded {
-		var all map[string]json.RawMessage
-		if err := json.Unmarshal(b, &all); err != nil {
-			return err
-		}
-		sparse := make(map[string]json.RawMessage, len(fields))
-		for _, f := range fields {
-			if v, ok := all[f]; ok {
-				sparse[f] = v
-			}
-		}
-		var err error
-		if encoded[i], err = httpio.Marshal(sparse); err != nil {
-			return err
+// keepFields reduces an encoded item to the named fields (in the encoder's key order).
+func keepFields(encoded []byte, fields []string) ([]byte, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(encoded, &all); err != nil {
+		return nil, err
+	}
+	sparse := make(map[string]json.RawMessage, len(fields))
+	for _, f := range fields {
+		if v, ok := all[f]; ok {
+			sparse[f] = v
 		}
 	}
-	return nil
+	return httpio.Marshal(sparse)
 }
 
 // listItem is an entry of a list: a record, whose encoding never changes while the
@@ -323,30 +301,38 @@ type extra struct {
 	value any
 }
 
-// encodeItem is the record's memoized JSON object with the request's extras appended.
-func encodeItem(cache *encodings, item listItem) ([]byte, error) {
+// writeItem writes the record's memoized JSON object with the request's extras appended,
+// only the named fields of it when fields is not empty (sparse fieldsets). It assembles the
+// object in buf's spare room, so a page of search hits copies each record's encoding once.
+func writeItem(buf *bytes.Buffer, cache *encodings, item listItem, fields []string) error {
 	base, err := cache.encode(item.recordKey(), item.record())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	extras := item.extras()
-	if len(extras) == 0 {
-		return base, nil
-	}
-	out := append([]byte(nil), base[:len(base)-1]...) // without the closing brace
-	for _, e := range extras {
-		out = append(out, `,"`+e.name+`":`...)
-		if m, ok := e.value.(*Match); ok { // every search hit has one: encoded by hand
-			out = m.appendJSON(out)
-			continue
+	out := base
+	if extras := item.extras(); len(extras) > 0 {
+		out = append(buf.AvailableBuffer(), base[:len(base)-1]...) // without the closing brace
+		for _, e := range extras {
+			out = append(out, `,"`+e.name+`":`...)
+			if m, ok := e.value.(*Match); ok { // every search hit has one: encoded by hand
+				out = m.appendJSON(out)
+				continue
+			}
+			b, err := httpio.Marshal(e.value)
+			if err != nil {
+				return err
+			}
+			out = append(out, b...)
 		}
-		b, err := httpio.Marshal(e.value)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b...)
+		out = append(out, '}')
 	}
-	return append(out, '}'), nil
+	if len(fields) > 0 {
+		if out, err = keepFields(out, fields); err != nil {
+			return err
+		}
+	}
+	buf.Write(out)
+	return nil
 }
 
 // appendJSON appends m as httpio.Marshal encodes it (a test holds the two to the same

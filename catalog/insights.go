@@ -97,7 +97,7 @@ func (c *collection) match(filter, search string) (bitmap, error) {
 		if err != nil {
 			return nil, err
 		}
-		matched = sr.matched
+		matched = sr.keepMatched()
 		sr.release(c.text)
 	}
 	return matched, nil

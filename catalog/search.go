@@ -53,13 +53,15 @@ type textIndex struct {
 	stems     pmap[string] // word → stem for every indexed word: stemming is the slow part
 	scorePool *sync.Pool
 	ordPool   *sync.Pool
-	docLen    []float32
-	avgLen    float64
-	ordOf     []int32    // the record ordinal of each document
-	docOf     vec[int32] // the current document of each ordinal; -1 for none
-	current   bitmap     // documents that are some record's current text
-	live      int        // how many documents are current
-	identity  bool       // documents are ordinals and all are current: no write since the build
+	// matchScratch holds the bitmaps of ended searches' matched records, for the next
+	matchScratch *scratchBitmaps
+	docLen       []float32
+	avgLen       float64
+	ordOf        []int32    // the record ordinal of each document
+	docOf        vec[int32] // the current document of each ordinal; -1 for none
+	current      bitmap     // documents that are some record's current text
+	live         int        // how many documents are current
+	identity     bool       // documents are ordinals and all are current: no write since the build
 }
 
 // postings lists the documents a term stands in, in document order, with the term's BM25
@@ -221,7 +223,7 @@ func buildTextIndex(n, capacity, workers int, fields []string, weights []float64
 // newTextIndex is an index of n records, each its own document, with no terms yet.
 func newTextIndex(n, capacity int, fields []string, weights []float64, text func(o, field int) string) *textIndex {
 	t := &textIndex{n: n, capacity: capacity, ordCap: capacity, fields: fields, weights: weights, text: text,
-		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, ordOf: make([]int32, n),
+		scorePool: &sync.Pool{}, ordPool: &sync.Pool{}, matchScratch: newScratch(capacity), ordOf: make([]int32, n),
 		current: newBitmap(capacity), live: n, identity: true}
 	docOf := make([]int32, n)
 	for d := 0; d < n; d++ {
@@ -345,7 +347,7 @@ func (t *textIndex) apply(touched []int, ordinals int, live bitmap, text func(o,
 	nt.text = text
 	nt.identity = false
 	nt.ordCap = len(live) * 64
-	nt.scorePool, nt.ordPool = &sync.Pool{}, &sync.Pool{}
+	nt.scorePool, nt.ordPool, nt.matchScratch = &sync.Pool{}, &sync.Pool{}, newScratch(nt.ordCap)
 	// the ordinals' documents, the terms and the stem memo are shared with t, but for the
 	// chunks and shards this write changes
 	docOf, terms, stems := t.docOf.edit(), t.terms.edit(), t.stems.edit()
@@ -522,9 +524,11 @@ func (t *textIndex) search(q string, within bitmap, capPrefixes bool) (*searchRe
 		return nil, models.Invalid(PartSearch, fmt.Sprintf("has %d terms; at most %d", p.terms, MaxSearchTerms))
 	}
 	sr := &searchResult{docScores: pooled(t.scorePool, t.capacity)}
-	hits := newBitmap(t.capacity)
+	var hits bitmap
 	if root != nil {
 		hits = t.eval(root, sr, false)
+	} else {
+		hits = newBitmap(t.capacity)
 	}
 	switch {
 	case capPrefixes:
@@ -545,7 +549,7 @@ func (t *textIndex) search(q string, within bitmap, capPrefixes bool) (*searchRe
 			return true
 		})
 	}
-	sr.matched = sr.hits.clone()
+	sr.matched = t.matchScratch.copyOf(sr.hits)
 	sr.matched.and(within)
 	return sr, nil
 }
@@ -559,7 +563,15 @@ func pooled(pool *sync.Pool, n int) []float64 {
 	return make([]float64, n)
 }
 
-// release returns the result's score buffers to their pools; the result must not be used after.
+// keepMatched hands the matched records over to the caller, to hold past release.
+func (sr *searchResult) keepMatched() bitmap {
+	m := sr.matched
+	sr.matched = nil
+	return m
+}
+
+// release returns the result's score buffers and matched set to their pools; the result
+// must not be used after.
 func (sr *searchResult) release(t *textIndex) {
 	if sr == nil || sr.docScores == nil {
 		return
@@ -576,6 +588,8 @@ func (sr *searchResult) release(t *textIndex) {
 		b.pool.Put(&buf)
 	}
 	sr.docScores, sr.scores = nil, nil
+	t.matchScratch.release(sr.matched)
+	sr.matched = nil
 }
 
 // eval returns the records matching node; positive terms add their BM25 score to the
