@@ -1,8 +1,9 @@
 // Command writelatency measures one curator's write, end to end from a client on loopback,
 // at one or more sizes of the evidence base, for one build or two side by side.
 //
-// For each size N it generates a synthetic dataset of N studies (with the build under
-// test, `generate -studies N`; every build measured at that size gets the same file), and
+// For each size N it generates a synthetic dataset of N studies (`generate -studies N`,
+// by the earliest build measured: a build reads the dataset formats before its own, not
+// the ones after; every build measured at that size gets the same file), and
 // for each build: starts the server on a fresh SQLite store seeded from it
 // (`-rate-limit 0`), waits for /readyz, creates a curator token, then measures
 //
@@ -87,7 +88,7 @@ func main() {
 			log.Fatalf("-studies: %q is not a number of studies (1–1000000)", field)
 		}
 		dataset := filepath.Join(dir, fmt.Sprintf("dataset-%d.json", n))
-		if err := generate(*bin, n, dataset); err != nil {
+		if err := generate(builds[0].path, n, dataset); err != nil {
 			log.Fatal(err)
 		}
 		for i, b := range builds {
