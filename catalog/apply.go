@@ -339,8 +339,7 @@ func (c *collection) apply(prev, next *Catalog, touched, rewritten []int, n int)
 	schema := c.schema
 	nc.text = c.text.apply(rewritten, n, nc.live, func(o, f int) string { return schema.text.read(next, o, f) })
 	nc.perms = c.perms.apply(c, &nc, touched)
-	nc.clauses = newClauseCache() // the sets it kept were c's
-	nc.scratch = newScratch(nc.capacity)
+	nc.clauses = newClauseCache() // the sets it kept were c's; its scratch is nc's too: the capacity is the same
 	return &nc
 }
 

@@ -33,8 +33,8 @@ type collection struct {
 	sorts    map[string]*sortKey
 	text     *textIndex
 	perms    *permCache
-	clauses  *clauseCache
-	scratch  *scratchBitmaps
+	clauses  *clauseCache    // this snapshot's recent clause sets
+	scratch  *scratchBitmaps // bitmaps of ended queries, shared by the snapshots a build's writes derive
 }
 
 // schema describes a record kind: its id, its fields, its sort keys and its text.

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/evidence-kb/parental-engagement/models"
 )

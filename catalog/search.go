@@ -53,15 +53,15 @@ type textIndex struct {
 	stems     pmap[string] // word → stem for every indexed word: stemming is the slow part
 	scorePool *sync.Pool
 	ordPool   *sync.Pool
-	// matchScratch holds the bitmaps of ended searches' matched records, for the next
+	docLen    []float32
+	avgLen    float64
+	ordOf     []int32    // the record ordinal of each document
+	docOf     vec[int32] // the current document of each ordinal; -1 for none
+	current   bitmap     // documents that are some record's current text
+	live      int        // how many documents are current
+	identity  bool       // documents are ordinals and all are current: no write since the build
+	// matchScratch keeps the matched sets of searches that have ended, for the next ones
 	matchScratch *scratchBitmaps
-	docLen       []float32
-	avgLen       float64
-	ordOf        []int32    // the record ordinal of each document
-	docOf        vec[int32] // the current document of each ordinal; -1 for none
-	current      bitmap     // documents that are some record's current text
-	live         int        // how many documents are current
-	identity     bool       // documents are ordinals and all are current: no write since the build
 }
 
 // postings lists the documents a term stands in, in document order, with the term's BM25
